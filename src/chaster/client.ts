@@ -1,0 +1,328 @@
+/**
+ * The Chaster Extensions API client: one object per developer token, on a bounded undici Pool with
+ * keep-alive, a precise deadline per call, zod validation both ways and typed errors.
+ * It never retries: the caller (our outbox) owns retries, with `error.retryable` and
+ * `error.retryAfterMs` to decide when.
+ */
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { classifyAnswer, redact } from './classify.js';
+import type { ChasterOperation } from './classify.js';
+import { ChasterArgumentError, ChasterError } from './errors.js';
+import {
+  ActorSchema,
+  CustomLogSchema,
+  GetSessionSchema,
+  MainTokenSchema,
+  SessionAuthSchema,
+  SessionIdSchema,
+} from './schemas.js';
+import type { Actor, ChasterSession, CustomLog, SessionAuth } from './schemas.js';
+
+/** Options of `createChasterClient`. */
+export interface ChasterClientOptions {
+  /** API origin, e.g. `https://api.chaster.app` or an emulator's URL. */
+  baseUrl: string;
+  /** The developer token of the extension's application. Never logged, never put in an error. */
+  token: string;
+  /** Application client id, sent as `X-Chaster-Client-Id` when set. */
+  clientId?: string;
+  /** Deadline of one call, from sending to the last byte of the answer. Default 10 s. */
+  timeoutMs?: number;
+  /** Most sockets open to Chaster at once. Default 8. */
+  connections?: number;
+  /** Largest answer body read, in bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /** Use this undici dispatcher instead of the client's own Pool (it is then not closed by `close`). */
+  dispatcher?: Dispatcher;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call; the abort reason is thrown as is. */
+  signal?: AbortSignal;
+  /** Overrides the client's deadline for this call. */
+  timeoutMs?: number;
+}
+
+/** A Chaster Extensions API client (see `createChasterClient`). */
+export interface ChasterClient {
+  /** Asks the wearer of a session for a verification picture; `actor` is who Chaster shows as asking. */
+  requestVerificationPicture(sessionId: string, actor: Actor, options?: CallOptions): Promise<void>;
+  /** Exchanges the mainToken from the extension page for the session, the user's role and the lock. */
+  getSessionAuth(mainToken: string, options?: CallOptions): Promise<SessionAuth>;
+  /** Reads an extension session. */
+  getSession(sessionId: string, options?: CallOptions): Promise<ChasterSession>;
+  /** Writes a custom entry into the lock history. */
+  createCustomLog(sessionId: string, log: CustomLog, options?: CallOptions): Promise<void>;
+  /** Closes the client's sockets; pending calls finish first. */
+  close(): Promise<void>;
+}
+
+const OptionsSchema = z.object({
+  baseUrl: z.url({
+    protocol: /^https?$/,
+    error: 'must be an http(s) URL such as https://api.chaster.app',
+  }),
+  token: z
+    .string({ error: 'is required: pass the developer token of your Chaster application' })
+    .min(1, 'is required: pass the developer token of your Chaster application')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or line breaks'),
+  clientId: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  timeoutMs: z.number().int().positive().max(600_000).optional(),
+  connections: z.number().int().positive().max(1024).optional(),
+  maxResponseBytes: z.number().int().positive().optional(),
+});
+
+const CallOptionsSchema = z
+  .object({
+    signal: z.instanceof(AbortSignal).optional(),
+    timeoutMs: z.number().int().positive().max(600_000).optional(),
+  })
+  .optional();
+
+const USER_AGENT = 'bgio-chaster (+https://github.com/bgio-chaster/bgio-chaster)';
+
+/** Creates a Chaster client; throws `ChasterArgumentError` on bad options. */
+export function createChasterClient(options: ChasterClientOptions): ChasterClient {
+  const {
+    baseUrl,
+    token,
+    clientId,
+    timeoutMs = 10_000,
+    connections = 8,
+    maxResponseBytes = 1 << 20,
+  } = check(OptionsSchema, options, 'options');
+  const url = new URL(baseUrl);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const ownPool = options.dispatcher === undefined;
+  const dispatcher: Dispatcher =
+    options.dispatcher ??
+    new Pool(url.origin, {
+      connections,
+      keepAliveTimeout: 30_000,
+      // The per-call AbortSignal is the real deadline; undici's own timers tick once a second.
+      headersTimeout: timeoutMs + 5_000,
+      bodyTimeout: timeoutMs + 5_000,
+      connect: { timeout: Math.min(timeoutMs, 10_000) },
+    });
+
+  const baseHeaders: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    accept: 'application/json',
+    'user-agent': USER_AGENT,
+  };
+  if (clientId !== undefined) baseHeaders['x-chaster-client-id'] = clientId;
+
+  interface Call {
+    operation: ChasterOperation;
+    method: 'GET' | 'POST';
+    route: string;
+    path: string;
+    body?: unknown;
+    secrets: string[];
+    options: CallOptions | undefined;
+  }
+
+  async function send(call: Call): Promise<{ status: number; text: string }> {
+    const { signal: callerSignal, timeoutMs: callTimeout } =
+      check(CallOptionsSchema, call.options, 'options') ?? {};
+    const deadline = AbortSignal.timeout(callTimeout ?? timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([deadline, callerSignal]) : deadline;
+    const headers = { ...baseHeaders };
+    let body: string | undefined;
+    if (call.body !== undefined) {
+      body = JSON.stringify(call.body);
+      headers['content-type'] = 'application/json';
+    }
+    const route = `${call.method} ${call.route}`;
+    try {
+      const res = await dispatcher.request({
+        origin: url.origin,
+        method: call.method,
+        path: prefix + call.path,
+        headers,
+        body,
+        signal,
+      });
+      const text = await readText(res.body, maxResponseBytes);
+      if (text === undefined) {
+        throw new ChasterError({
+          code: 'bad_response',
+          message: `Chaster answered ${res.statusCode} to ${route} with a body over ${maxResponseBytes} bytes`,
+          status: res.statusCode,
+          operation: route,
+        });
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, text };
+      throw classifyAnswer({
+        operation: call.operation,
+        route,
+        status: res.statusCode,
+        headers: res.headers,
+        body: text,
+        secrets: call.secrets,
+      });
+    } catch (error) {
+      if (error instanceof ChasterError) throw error;
+      if (callerSignal?.aborted && !deadline.aborted) throw callerSignal.reason;
+      throw transportError(error, route, deadline.aborted, callTimeout ?? timeoutMs);
+    }
+  }
+
+  async function sendForJson<T>(call: Call, schema: z.ZodType<T>): Promise<T> {
+    const { status, text } = await send(call);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw badResponse(call, status, text, 'the body is not JSON');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw badResponse(call, status, text, z.prettifyError(parsed.error));
+    return parsed.data;
+  }
+
+  function badResponse(call: Call, status: number, text: string, problem: string): ChasterError {
+    const route = `${call.method} ${call.route}`;
+    return new ChasterError({
+      code: 'bad_response',
+      message: `Chaster answered ${status} to ${route} with a body we cannot use: ${problem}`,
+      status,
+      rawBody: redact(text, call.secrets).slice(0, 4096),
+      operation: route,
+    });
+  }
+
+  return {
+    async requestVerificationPicture(sessionId, actor, callOptions) {
+      const id = check(SessionIdSchema, sessionId, 'sessionId');
+      const validActor = check(ActorSchema, actor, 'actor');
+      await send({
+        operation: 'requestVerificationPicture',
+        method: 'POST',
+        route: '/api/extensions/sessions/:sessionId/verification-picture/request',
+        path: `/api/extensions/sessions/${id}/verification-picture/request`,
+        body: { actor: validActor },
+        secrets: [id],
+        options: callOptions,
+      });
+    },
+
+    async getSessionAuth(mainToken, callOptions) {
+      const tokenValue = check(MainTokenSchema, mainToken, 'mainToken');
+      return sendForJson(
+        {
+          operation: 'getSessionAuth',
+          method: 'GET',
+          route: '/api/extensions/auth/sessions/:mainToken',
+          path: `/api/extensions/auth/sessions/${encodeURIComponent(tokenValue)}`,
+          secrets: [tokenValue, encodeURIComponent(tokenValue)],
+          options: callOptions,
+        },
+        SessionAuthSchema,
+      );
+    },
+
+    async getSession(sessionId, callOptions) {
+      const id = check(SessionIdSchema, sessionId, 'sessionId');
+      const { session } = await sendForJson(
+        {
+          operation: 'getSession',
+          method: 'GET',
+          route: '/api/extensions/sessions/:sessionId',
+          path: `/api/extensions/sessions/${id}`,
+          secrets: [id],
+          options: callOptions,
+        },
+        GetSessionSchema,
+      );
+      return session;
+    },
+
+    async createCustomLog(sessionId, log, callOptions) {
+      const id = check(SessionIdSchema, sessionId, 'sessionId');
+      const body = check(CustomLogSchema, log, 'log');
+      await send({
+        operation: 'createCustomLog',
+        method: 'POST',
+        route: '/api/extensions/sessions/:sessionId/logs/custom',
+        path: `/api/extensions/sessions/${id}/logs/custom`,
+        body,
+        secrets: [id],
+        options: callOptions,
+      });
+    },
+
+    async close() {
+      if (ownPool) await dispatcher.close();
+    },
+  };
+}
+
+/** Validates one argument, or throws a `ChasterArgumentError` naming it and what was wrong. */
+function check<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${name}.${issue.path.join('.')}` : name;
+  // zod's default wording for a missing value is "Invalid input: expected …"; say it plainly.
+  const missing = issue?.code === 'invalid_type' && issue.input === undefined;
+  const problem =
+    missing && issue.message.startsWith('Invalid input')
+      ? 'is required'
+      : (issue?.message ?? 'is invalid');
+  throw new ChasterArgumentError(where, problem);
+}
+
+/** Reads a body up to `limit` bytes; `undefined` when it is larger (the socket is then dropped). */
+async function readText(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function transportError(
+  error: unknown,
+  route: string,
+  deadlinePassed: boolean,
+  timeoutMs: number,
+): ChasterError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (deadlinePassed || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
+    return new ChasterError({
+      code: 'timeout',
+      message: `${route} got no complete answer within ${timeoutMs} ms`,
+      operation: route,
+      cause: error,
+    });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ChasterError({
+    code: 'network',
+    message: `${route} failed before an answer arrived: ${typeof code === 'string' ? `${code} ` : ''}${detail}`,
+    operation: route,
+    cause: error,
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * zod schemas for what we send to and read from the Chaster Extensions API.
+ * Response schemas are loose on purpose: they require the fields this project reads and keep
+ * every other field, so a new field on Chaster's side never breaks a call.
+ */
+import { z } from 'zod';
+
+/** Who Chaster records as having asked for an action (the "actor system"). */
+export const ActorSchema = z.enum(['wearer', 'keyholder', 'extension']);
+/** Who Chaster records as having asked for an action. */
+export type Actor = z.infer<typeof ActorSchema>;
+
+/**
+ * A Chaster extension sessionId. Real ones are 21 URL-safe characters ("LuV23MTfUFvxu3j-BASHc");
+ * we accept any URL-safe id up to 128 characters so a format change does not lock us out.
+ */
+export const SessionIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "-" and "_"');
+
+/** The mainToken from the extension page's hash; printable ASCII without spaces. */
+export const MainTokenSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/** A Chaster user as other users see it. */
+export const UserSchema = z.looseObject({
+  _id: z.string(),
+  username: z.string(),
+});
+/** A Chaster user as other users see it. */
+export type ChasterUser = z.infer<typeof UserSchema>;
+
+/** One extension enabled on a lock. */
+export const LockExtensionSchema = z.looseObject({
+  slug: z.string(),
+});
+
+/** A lock (`LockForPublic`): only the fields this project reads are required. */
+export const LockSchema = z.looseObject({
+  _id: z.string(),
+  status: z.string(),
+  title: z.string(),
+  user: UserSchema,
+  keyholder: UserSchema.nullable().optional(),
+  extensions: z.array(LockExtensionSchema).optional(),
+});
+/** A lock (`LockForPublic`). */
+export type ChasterLock = z.infer<typeof LockSchema>;
+
+/** An extension session (`ExtensionSessionForPartner`). */
+export const SessionSchema = z.looseObject({
+  sessionId: z.string(),
+  lock: LockSchema,
+});
+/** An extension session (`ExtensionSessionForPartner`). */
+export type ChasterSession = z.infer<typeof SessionSchema>;
+
+/** Answer of `GET /api/extensions/auth/sessions/:mainToken`. */
+export const SessionAuthSchema = z.looseObject({
+  role: z.enum(['wearer', 'keyholder']),
+  session: SessionSchema,
+  lockForUser: LockSchema,
+  userId: z.string(),
+});
+/** Who opened the extension page, and on which session. */
+export type SessionAuth = z.infer<typeof SessionAuthSchema>;
+
+/** Answer of `GET /api/extensions/sessions/:sessionId`. */
+export const GetSessionSchema = z.looseObject({ session: SessionSchema });
+
+/**
+ * Body of `POST /api/extensions/sessions/:sessionId/logs/custom`. `%USER%` in the title is
+ * replaced by Chaster according to `role`; chaster-js types the wearer's role as `user`.
+ */
+export const CustomLogSchema = z.strictObject({
+  title: z.string().min(1, 'must not be empty').max(200),
+  description: z.string().max(2000),
+  role: z.enum(['wearer', 'user', 'keyholder', 'extension']).optional(),
+  icon: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'must be a FontAwesome name without "fa-"')
+    .optional(),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #ff8800')
+    .optional(),
+});
+/** A custom entry for the lock history. */
+export type CustomLog = z.infer<typeof CustomLogSchema>;
+
+/** The error body NestJS sends: `message` is a string, or an array for validation errors. */
+export const NestErrorSchema = z.looseObject({
+  statusCode: z.number().optional(),
+  message: z.union([z.string(), z.array(z.string())]).optional(),
+  error: z.string().optional(),
+});
