@@ -1,0 +1,17 @@
+/**
+ * `bgio-chaster/emulator`: a local Chaster Extensions API for development, tests and sandbox mode.
+ */
+export { createChasterEmulator, EmulatorHttpError } from './emulator.js';
+export type {
+  ChasterEmulator,
+  EmulatorOptions,
+  ReceivedVerificationRequest,
+  SubmitResult,
+  WebhookEnvelope,
+  WebhookTarget,
+} from './emulator.js';
+export { ASSUMED_ERRORS, CREATED_STATUS, MAIN_TOKEN_TTL_MS } from './assumptions.js';
+export type { AssumedError } from './assumptions.js';
+export { FaultsSchema } from './faults.js';
+export type { FaultKind, Faults, FaultsInput } from './faults.js';
+export type { CreateLockInput, CreatedLock } from './state.js';
