@@ -1,0 +1,17 @@
+/**
+ * `bgio-chaster`: the verification plugin for boardgame.io games and its types.
+ */
+export {
+  VerificationPlugin,
+  VerificationRequestError,
+  VERIFICATION_PLUGIN_NAME,
+} from './verification.js';
+export type {
+  RequestedBy,
+  VerificationAPI,
+  VerificationData,
+  VerificationIntent,
+  VerificationPluginOptions,
+  VerificationRequestInput,
+  WithVerification,
+} from './types.js';

@@ -1,0 +1,80 @@
+/**
+ * `VerificationPlugin`: a boardgame.io plugin that only records. Moves call
+ * `verification.request(...)`; `flush` stores this action's intents and nothing else, so the
+ * committed state of each action carries exactly the intents that action made. The server reads
+ * them when it stores that state (see `bgio-chaster/server`); the plugin itself never does I/O,
+ * so it behaves the same on the server, in Local and single-player clients, and optimistically on
+ * SocketIO clients.
+ */
+import type { Plugin } from 'boardgame.io';
+import type {
+  VerificationAPI,
+  VerificationData,
+  VerificationIntent,
+  VerificationPluginOptions,
+} from './types.js';
+
+/** Name of the plugin; its data lives in `state.plugins[VERIFICATION_PLUGIN_NAME]`. */
+export const VERIFICATION_PLUGIN_NAME = 'verification';
+
+/** Thrown in a move that calls `verification.request` wrongly: a bug in the game, not the player. */
+export class VerificationRequestError extends TypeError {
+  override readonly name = 'VerificationRequestError';
+  readonly code = 'invalid_verification_request' as const;
+}
+
+interface RecordingAPI extends VerificationAPI {
+  readonly intents: VerificationIntent[];
+}
+
+/** Creates the verification plugin; add it to a game's `plugins`. */
+export const VerificationPlugin = ({
+  maxPerAction = 16,
+  maxReasonLength = 200,
+}: VerificationPluginOptions = {}): Plugin<VerificationAPI, VerificationData> => ({
+  name: VERIFICATION_PLUGIN_NAME,
+
+  setup: () => ({ intents: [] }),
+
+  // A fresh list for every action, like bgio-effects' timeline.
+  api: ({ ctx, playerID }) => {
+    const intents: VerificationIntent[] = [];
+    const api: RecordingAPI = {
+      intents,
+      request({ player, reason, by = 'rules' }) {
+        if (typeof player !== 'string' || !ctx.playOrder.includes(player)) {
+          throw new VerificationRequestError(
+            `verification.request: player must be a seat of this match (${ctx.playOrder.join(', ')}), got ${JSON.stringify(player)}`,
+          );
+        }
+        if (typeof reason !== 'string' || reason.trim() === '' || reason.length > maxReasonLength) {
+          throw new VerificationRequestError(
+            `verification.request: reason must be a non-empty string of at most ${maxReasonLength} characters`,
+          );
+        }
+        if (by !== 'rules' && by !== 'self') {
+          throw new VerificationRequestError(
+            `verification.request: by must be 'rules' or 'self', got ${JSON.stringify(by)}`,
+          );
+        }
+        if (by === 'self' && (playerID === undefined || playerID === null)) {
+          throw new VerificationRequestError(
+            "verification.request: by 'self' needs a move made by a seat, not a hook without a player",
+          );
+        }
+        if (intents.length >= maxPerAction) {
+          throw new VerificationRequestError(
+            `verification.request: at most ${maxPerAction} requests per action`,
+          );
+        }
+        intents.push({ player, reason, by, requestedBy: playerID ?? null });
+      },
+    };
+    return api;
+  },
+
+  flush: ({ api }) => ({ intents: [...(api as RecordingAPI).intents] }),
+
+  // Intents are the server's business: clients never see them.
+  playerView: () => ({ intents: [] }),
+});

@@ -1,0 +1,110 @@
+/**
+ * The SQLite schema: boardgame.io's matches and log, the outbox, seat bindings, our auth
+ * sessions and room policies. Migrations run in order, each once, keyed by `user_version`.
+ */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE matches (
+    match_id      TEXT PRIMARY KEY,
+    game_name     TEXT NOT NULL,
+    state_id      INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    initial_state TEXT NOT NULL,
+    metadata      TEXT NOT NULL,
+    log_length    INTEGER NOT NULL DEFAULT 0,
+    gameover      INTEGER NOT NULL DEFAULT 0,
+    updated_at    INTEGER NOT NULL
+  );
+  CREATE INDEX matches_by_game ON matches (game_name, updated_at);
+
+  -- Appended, never rewritten: one row per deltalog entry.
+  CREATE TABLE match_log (
+    match_id TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    entry    TEXT NOT NULL,
+    PRIMARY KEY (match_id, seq)
+  ) WITHOUT ROWID;
+
+  -- One row per recorded intent, inserted in the transaction that stores the action's state.
+  CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY,          -- \`\${matchID}:\${_stateID}:\${i}\`
+    match_id        TEXT NOT NULL,
+    state_id        INTEGER NOT NULL,
+    idx             INTEGER NOT NULL,
+    player_id       TEXT NOT NULL,             -- target seat
+    reason          TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,             -- 'rules' | 'self'
+    requester_id    TEXT,                      -- seat that made the move
+    actor           TEXT,                      -- 'extension' | 'keyholder' | 'wearer', from the seat's role
+    status          TEXT NOT NULL,
+    message         TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until     INTEGER,
+    admitted_at     INTEGER,                   -- when the policy let it through (first attempt)
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+  CREATE INDEX outbox_by_match ON outbox (match_id, created_at);
+
+  -- Who sits where: never in match metadata, setupData, G, plugin data or logs.
+  CREATE TABLE seats (
+    match_id    TEXT NOT NULL,
+    player_id   TEXT NOT NULL,
+    auth_id     TEXT NOT NULL,
+    session_id  TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    lock_id     TEXT NOT NULL,
+    credentials_hash TEXT NOT NULL,           -- sha256 of the seat's boardgame.io credentials
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (match_id, player_id)
+  );
+  CREATE INDEX seats_by_session ON seats (session_id);
+  CREATE INDEX seats_by_auth ON seats (auth_id);
+
+  -- Our own login, made from a Chaster mainToken; the bearer token names a row here.
+  CREATE TABLE auth_sessions (
+    id          TEXT PRIMARY KEY,
+    session_id  TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    lock_id     TEXT NOT NULL,
+    lock_title  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+
+  -- The delivery policy a room was created with (cooldown, cap): the server's copy, not the client's.
+  CREATE TABLE rooms (
+    match_id    TEXT PRIMARY KEY,
+    policy      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+
+  CREATE TABLE webhook_events (
+    request_id  TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+/** Brings a database up to the newest schema; safe to call on every start. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * What the server keeps besides boardgame.io's matches: our logins, seat bindings, room policies,
+ * the outbox's delivery state and settings. SQLite implements it today, Postgres can tomorrow:
+ * every method is async for that reason.
+ */
+import type { Actor } from '../../chaster/index.js';
+import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+
+/** Our login, made from a Chaster mainToken; our bearer token names its `id`. */
+export interface AuthSession {
+  id: string;
+  sessionId: string;
+  role: 'wearer' | 'keyholder';
+  userId: string;
+  username: string;
+  lockId: string;
+  lockTitle: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A seat bound to a Chaster session. */
+export interface SeatBinding {
+  matchID: string;
+  playerID: string;
+  authId: string;
+  sessionId: string;
+  role: 'wearer' | 'keyholder';
+  userId: string;
+  lockId: string;
+  /** sha256 (hex) of the seat's boardgame.io credentials. */
+  credentialsHash: string;
+}
+
+/** The delivery policy of a room, fixed when it is created. */
+export interface RoomPolicy {
+  /** Least time between two requests to the same wearer, in ms. */
+  cooldownMs: number;
+  /** Most requests delivered per match. */
+  maxRequestsPerMatch: number;
+}
+
+/** A claimed row, with what is needed to send it. */
+export interface ClaimedRequest {
+  row: OutboxRow;
+  sessionId: string;
+  actor: Actor;
+}
+
+/** Options of one claim. */
+export interface ClaimOptions {
+  now: number;
+  limit: number;
+  leaseMs: number;
+  /** Rows older than this are given up as `dead` instead of sent. */
+  maxAgeMs: number;
+}
+
+/** What one claim did: rows to send now, and rows it settled without sending. */
+export interface ClaimResult {
+  claimed: ClaimedRequest[];
+  settled: OutboxRow[];
+}
+
+/** How a send ended, as recorded on the row. */
+export interface OutcomeUpdate {
+  status: OutboxStatus;
+  message: string | null;
+  nextAttemptAt?: number;
+  now: number;
+}
+
+/** The server's own storage (not boardgame.io's). */
+export interface Repository {
+  createAuthSession(session: AuthSession): Promise<void>;
+  getAuthSession(id: string): Promise<AuthSession | undefined>;
+
+  createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void>;
+  getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined>;
+
+  /** Binds a free seat; false when it is taken. */
+  bindSeat(binding: SeatBinding, now: number): Promise<boolean>;
+  seatsOf(matchID: string): Promise<SeatBinding[]>;
+  /** Gives a seat new credentials (a player joining again from another device). */
+  replaceSeatCredentials(matchID: string, playerID: string, credentialsHash: string): Promise<void>;
+
+  /** Claims due rows with a lease, applying each room's policy and seat checks on first claim. */
+  claim(options: ClaimOptions): Promise<ClaimResult>;
+  /** Records the outcome of a send. */
+  finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined>;
+  /** When the next queued row is due, if any. */
+  nextDueAt(): Promise<number | undefined>;
+  requestsOf(matchID: string): Promise<OutboxRow[]>;
+  /** Marks delivered requests of a session `submitted`; undefined when `requestId` was seen before. */
+  markSubmitted(
+    sessionId: string,
+    requestId: string,
+    now: number,
+  ): Promise<OutboxRow[] | undefined>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  setSettingIfAbsent(key: string, value: string): Promise<string>;
+  /** True when the storage answers. */
+  ping(): Promise<boolean>;
+}

@@ -1,0 +1,189 @@
+/**
+ * `createGameServer`: a boardgame.io server with the verification outbox wired in — SQLite
+ * storage whose `setState` also writes the outbox, the dispatcher that delivers it to Chaster,
+ * seats bound to Chaster sessions, the status feed, webhooks, and the socket guard.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import type { Game } from 'boardgame.io';
+import type Koa from 'koa';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { createChasterClient } from '../chaster/index.js';
+import type { ChasterClient, ChasterClientOptions } from '../chaster/index.js';
+import { parseSeatCredentials, randomId, safeEqual, sha256 } from './auth.js';
+import { Server, SocketIO } from './bgio.js';
+import { SqliteRepository } from './db/sqlite-repository.js';
+import { SqliteStore, openSqlite } from './db/sqlite.js';
+import type { SqliteSynchronous } from './db/sqlite.js';
+import { VerificationFeed } from './feed.js';
+import { guardSockets } from './guard.js';
+import { jsonErrors } from './http.js';
+import { createDispatcher } from './outbox/dispatcher.js';
+import type { Dispatcher, DispatcherOptions } from './outbox/dispatcher.js';
+import { apiRoutes, closeRawLobby } from './routes.js';
+
+/** Options of `createGameServer`. */
+export interface GameServerOptions {
+  /** The boardgame.io games this server runs; each should use `VerificationPlugin`. */
+  games: Game[];
+  /** How to reach Chaster: client options, or a client you made. */
+  chaster: (Omit<ChasterClientOptions, 'baseUrl'> & { baseUrl?: string }) | ChasterClient;
+  /** SQLite file. Default `./data/bgio-chaster.sqlite`. */
+  database?: string;
+  /** SQLite durability: NORMAL survives a process crash, FULL also power loss. Default FULL. */
+  synchronous?: SqliteSynchronous;
+  /** Key of our bearer tokens. Default: generated once and kept in the database. */
+  sessionSecret?: string;
+  /** Basic auth of `POST /api/chaster/webhooks`; without it the route answers 503. */
+  webhook?: { user: string; password: string };
+  /** Retry, rate limit and lease settings of the dispatcher. */
+  dispatcher?: DispatcherOptions;
+  /** Origins allowed to open sockets (CORS). Default: none besides same-origin. */
+  origins?: string[];
+  /** pino logger. Default: JSON to stdout at LOG_LEVEL (info). */
+  logger?: Logger;
+}
+
+/** A game server, ready to listen. */
+export interface GameServer {
+  /** The Koa app: add your own middleware (before `listen`). */
+  readonly app: Koa<Koa.DefaultState, Koa.DefaultContext>;
+  readonly store: SqliteStore;
+  readonly repository: SqliteRepository;
+  readonly dispatcher: Dispatcher;
+  readonly feed: VerificationFeed;
+  /** Starts HTTP, sockets and the dispatcher; resolves to the base URL. Port 0 picks a free one. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops taking work, waits for in-flight Chaster calls, closes everything. */
+  stop(): Promise<void>;
+}
+
+const SOCKET_MAX_BYTES = 64 * 1024;
+let processGuardInstalled = false;
+
+/** Creates a game server with the verification outbox wired in. */
+export async function createGameServer(options: GameServerOptions): Promise<GameServer> {
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const db = openSqlite(options.database ?? './data/bgio-chaster.sqlite', options.synchronous);
+  const store = new SqliteStore(db, { logger });
+  const repository = new SqliteRepository(db);
+  const secret =
+    options.sessionSecret ?? (await repository.setSettingIfAbsent('session_secret', randomId(32)));
+  const ownClient = !isClient(options.chaster);
+  const chaster = isClient(options.chaster)
+    ? options.chaster
+    : createChasterClient({ baseUrl: 'https://api.chaster.app', ...options.chaster });
+
+  const feed = new VerificationFeed();
+  const dispatcher = createDispatcher({
+    repository,
+    client: chaster,
+    logger,
+    onChange: (row) => feed.publish(row),
+    options: options.dispatcher,
+  });
+  store.onOutbox((rows) => {
+    rows.forEach((row) => feed.publish(row));
+    dispatcher.kick();
+  });
+
+  const server = Server({
+    games: options.games,
+    db: store,
+    // boardgame.io types socketOpts as the full ServerOptions; only this one is meant to change.
+    transport: new SocketIO({
+      socketOpts: { maxHttpBufferSize: SOCKET_MAX_BYTES } as ConstructorParameters<
+        typeof SocketIO
+      >[0] extends infer O
+        ? O extends { socketOpts?: infer S }
+          ? S
+          : never
+        : never,
+    }),
+    origins: options.origins ?? [],
+    // Credentials name their match and seat; the seats table holds their hash. Always required.
+    authenticateCredentials: async (credentials, playerMetadata) => {
+      const owner = parseSeatCredentials(credentials);
+      if (!owner || !playerMetadata || String(playerMetadata.id) !== owner.playerID) return false;
+      const seat = (await repository.seatsOf(owner.matchID)).find(
+        (s) => s.playerID === owner.playerID,
+      );
+      return seat !== undefined && safeEqual(seat.credentialsHash, sha256(credentials));
+    },
+  });
+  const matchExists = async (matchID: string) =>
+    store.fetch(matchID, { metadata: true }).metadata !== undefined;
+  guardSockets({
+    io: (server.app as unknown as { _io: Parameters<typeof guardSockets>[0]['io'] })._io,
+    games: options.games,
+    repository,
+    matchExists,
+    logger,
+  });
+
+  // koa-compose 4.1.0 (pinned) lets middleware added now run before the Lobby router added by run().
+  server.app.use(jsonErrors((error) => logger.error({ err: error }, 'request failed')));
+  server.app.use(closeRawLobby);
+  server.app.use(
+    apiRoutes({
+      games: options.games,
+      db: store,
+      repository,
+      chaster,
+      secret,
+      feed,
+      webhook: options.webhook,
+      healthy: async () => dispatcher.healthy() && (await repository.ping()),
+      logger,
+    }),
+  );
+
+  let servers: { appServer: HttpServer; apiServer?: HttpServer } | undefined;
+
+  return {
+    app: server.app as unknown as Koa,
+    store,
+    repository,
+    dispatcher,
+    feed,
+    async listen(port = 0, host) {
+      installProcessGuard(logger);
+      servers = (await server.run({ port })) as typeof servers;
+      const appServer = servers!.appServer;
+      if (host !== undefined && host !== '::' && host !== '0.0.0.0') {
+        // bgio's run() listens on every interface; rebind when a host was asked for.
+        await new Promise<void>((resolve) => appServer.close(() => resolve()));
+        await new Promise<void>((resolve) => appServer.listen(port, host, resolve));
+      }
+      dispatcher.start();
+      const { port: bound } = appServer.address() as AddressInfo;
+      return `http://${host && host !== '::' && host !== '0.0.0.0' ? host : '127.0.0.1'}:${bound}`;
+    },
+    async stop() {
+      await dispatcher.stop();
+      if (servers) {
+        const { appServer } = servers;
+        const io = (server.app as unknown as { _io?: { close(): void } })._io;
+        io?.close();
+        appServer.closeAllConnections?.();
+        await new Promise<void>((resolve) => appServer.close(() => resolve()));
+      }
+      if (ownClient) await chaster.close();
+      db.close();
+    },
+  };
+}
+
+function isClient(value: GameServerOptions['chaster']): value is ChasterClient {
+  return typeof (value as ChasterClient).requestVerificationPicture === 'function';
+}
+
+/** In boardgame.io 0.50.2 a rejected socket handler would kill the process; log it instead. */
+function installProcessGuard(logger: Logger): void {
+  if (processGuardInstalled) return;
+  processGuardInstalled = true;
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled rejection (kept the process alive)');
+  });
+}

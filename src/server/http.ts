@@ -1,0 +1,79 @@
+/**
+ * Small HTTP helpers for our Koa routes: JSON errors `{error, message}`, a bounded JSON body
+ * reader, and zod validation that says what was wrong.
+ */
+import type { Context, Next } from 'koa';
+import type { z } from 'zod';
+
+/** An error answer: `status` with `{error: code, message}`. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Largest JSON body our routes accept. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Reads and parses a JSON body, refusing wrong content types, oversized and invalid bodies. */
+export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const type = ctx.get('content-type');
+  const length = Number(ctx.get('content-length') || 0);
+  if (length > limit)
+    throw new HttpError(413, 'body_too_large', `The body is larger than ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit)
+      throw new HttpError(413, 'body_too_large', `The body is larger than ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'Send the body as JSON with Content-Type: application/json.',
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+}
+
+/** Validates with zod; a failure is a 400 that names each wrong field. */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'body'): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : what}: ${issue.message}`);
+  throw new HttpError(400, 'invalid_request', `Invalid ${what}: ${problems.join('; ')}`);
+}
+
+/** Koa middleware turning any error into a JSON answer; unexpected ones are a logged 500. */
+export function jsonErrors(onUnexpected: (error: unknown) => void) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        ctx.status = error.status;
+        ctx.body = { error: error.code, message: error.message };
+        return;
+      }
+      onUnexpected(error);
+      ctx.status = 500;
+      ctx.body = { error: 'internal', message: 'Something went wrong on the server; try again.' };
+    }
+  };
+}

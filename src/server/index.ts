@@ -1,0 +1,26 @@
+/**
+ * `bgio-chaster/server`: the game server module — storage with the transactional outbox, the
+ * dispatcher, seat bindings, the HTTP API and the socket guard.
+ */
+export { createGameServer } from './game-server.js';
+export type { GameServer, GameServerOptions } from './game-server.js';
+export { SqliteStore, openSqlite } from './db/sqlite.js';
+export type { OutboxListener, SqliteSynchronous } from './db/sqlite.js';
+export { SqliteRepository } from './db/sqlite-repository.js';
+export type {
+  AuthSession,
+  ClaimOptions,
+  ClaimResult,
+  ClaimedRequest,
+  OutcomeUpdate,
+  Repository,
+  RoomPolicy,
+  SeatBinding,
+} from './db/types.js';
+export { backoffDelay, createDispatcher } from './outbox/dispatcher.js';
+export type { Dispatcher, DispatcherOptions, RowListener } from './outbox/dispatcher.js';
+export { FINAL_STATUSES, OUTBOX_STATUSES, toVerificationStatus } from './outbox/types.js';
+export type { OutboxRow, OutboxStatus, VerificationStatus } from './outbox/types.js';
+export { VerificationFeed } from './feed.js';
+export { guardSockets, judgePacket } from './guard.js';
+export type { RoomPolicyRules, RoomSetupData, SeatRole } from './routes.js';

@@ -1,0 +1,457 @@
+/**
+ * The game server's HTTP API (see DESIGN.md "Contracts"): sessions from a Chaster mainToken, rooms
+ * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
+ * webhooks and health. The raw boardgame.io Lobby routes that create or join matches without a
+ * Chaster session are closed here too.
+ */
+import { PassThrough } from 'node:stream';
+import type { Game, Server as ServerTypes, StorageAPI } from 'boardgame.io';
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ChasterArgumentError, ChasterError, MainTokenSchema } from '../chaster/index.js';
+import type { ChasterClient } from '../chaster/index.js';
+import {
+  TOKEN_TTL_MS,
+  randomId,
+  safeEqual,
+  seatCredentials,
+  signToken,
+  verifyToken,
+} from './auth.js';
+import { createMatch } from './bgio.js';
+import type { AuthSession, Repository, RoomPolicy } from './db/types.js';
+import type { VerificationFeed } from './feed.js';
+import { HttpError, parseWith, readJson } from './http.js';
+import { toVerificationStatus } from './outbox/types.js';
+
+/** Role of a seat, declared by the room when it is created. */
+export type SeatRole = 'wearer' | 'keyholder';
+
+/** What every game on this server receives as `setupData`. */
+export interface RoomSetupData {
+  /** The host's rules (validated by the game's `validateSetupData`), with the policy defaults filled in. */
+  rules: Record<string, unknown> & RoomPolicyRules;
+  /** Role of each seat, by playerID. */
+  seats: SeatRole[];
+}
+
+/** The delivery-policy part of every room's rules. */
+export interface RoomPolicyRules {
+  /** Least time between two requests to the same wearer, in seconds. */
+  cooldownSeconds: number;
+  /** Most requests delivered per match. */
+  maxRequestsPerMatch: number;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const RulesSchema = z
+  .record(z.string().max(64), z.unknown())
+  .refine((rules) => Object.keys(rules).every((k) => !FORBIDDEN_KEYS.has(k)), {
+    message: 'must not contain the keys __proto__, constructor or prototype',
+  })
+  .refine((rules) => Object.keys(rules).length <= 32, { message: 'must have at most 32 keys' })
+  .pipe(
+    z.looseObject({
+      cooldownSeconds: z.number().int().min(0).max(86_400).default(120),
+      maxRequestsPerMatch: z.number().int().min(0).max(100).default(5),
+    }),
+  );
+
+const SessionBody = z.strictObject({ mainToken: MainTokenSchema });
+const CreateRoomBody = z.strictObject({
+  game: z.string().min(1).max(64),
+  numPlayers: z.number().int().min(1).max(16),
+  rules: RulesSchema.default({ cooldownSeconds: 120, maxRequestsPerMatch: 5 }),
+  keyholderSeat: z.boolean().optional(),
+});
+const MatchIDParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a room id');
+
+const WebhookBody = z.looseObject({
+  event: z.string().max(128),
+  data: z.looseObject({}),
+  sentAt: z.string().max(64).optional(),
+  requestId: z.string().min(1).max(128),
+});
+const SubmittedData = z.looseObject({
+  sessionId: z.string().min(1).max(128),
+  actionLog: z.looseObject({ type: z.literal('verification_picture_submitted') }),
+});
+
+/** What the routes need. */
+export interface ApiDeps {
+  games: Game[];
+  db: StorageAPI.Sync | StorageAPI.Async;
+  repository: Repository;
+  chaster: Pick<ChasterClient, 'getSessionAuth'>;
+  secret: string;
+  feed: VerificationFeed;
+  webhook?: { user: string; password: string };
+  healthy: () => Promise<boolean>;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/** Refuses the Lobby routes that would create or join a match without a Chaster session. */
+export async function closeRawLobby(ctx: Context, next: Next): Promise<void> {
+  if (
+    ctx.method === 'POST' &&
+    /^\/games\/[^/]+\/(create|[^/]+\/(join|leave|playAgain|update|rename))\/?$/.test(ctx.path)
+  ) {
+    throw new HttpError(
+      403,
+      'lobby_closed',
+      'Rooms are created and joined through POST /api/rooms and POST /api/rooms/:matchID/join with a Chaster session.',
+    );
+  }
+  await next();
+}
+
+/** Koa middleware serving `/api/*` and `/healthz`. */
+export function apiRoutes(deps: ApiDeps) {
+  const { db, repository, feed, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const games = new Map(deps.games.map((g) => [g.name!, g]));
+
+  async function authenticate(ctx: Context): Promise<AuthSession> {
+    const header = ctx.get('authorization');
+    const m = header.match(/^Bearer ([A-Za-z0-9._-]{1,1024})$/);
+    if (!m) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Send Authorization: Bearer <token>, the token from POST /api/sessions.',
+      );
+    }
+    const verdict = verifyToken(deps.secret, m[1]!, now());
+    if (!verdict.ok) {
+      throw verdict.problem === 'expired'
+        ? new HttpError(
+            401,
+            'token_expired',
+            'Your session has expired: open the game again from Chaster.',
+          )
+        : new HttpError(
+            401,
+            'unauthorized',
+            'This token is not valid: open the game again from Chaster.',
+          );
+    }
+    const session = await repository.getAuthSession(verdict.payload.sid);
+    if (!session || session.expiresAt <= now()) {
+      throw new HttpError(
+        401,
+        'token_expired',
+        'Your session has expired: open the game again from Chaster.',
+      );
+    }
+    return session;
+  }
+
+  async function metadataOf(matchID: string): Promise<ServerTypes.MatchData> {
+    const { metadata } = await db.fetch(matchID, { metadata: true });
+    if (!metadata) throw new HttpError(404, 'room_not_found', `There is no room ${matchID}.`);
+    return metadata;
+  }
+
+  async function createSession(ctx: Context) {
+    const { mainToken } = parseWith(SessionBody, await readJson(ctx));
+    let auth;
+    try {
+      auth = await deps.chaster.getSessionAuth(mainToken);
+    } catch (error) {
+      throw chasterHttpError(error, logger);
+    }
+    const lock = auth.lockForUser;
+    const user =
+      auth.role === 'wearer'
+        ? lock.user
+        : (lock.keyholder ?? { _id: auth.userId, username: 'keyholder' });
+    const createdAt = now();
+    const session: AuthSession = {
+      id: randomId(),
+      sessionId: auth.session.sessionId,
+      role: auth.role,
+      userId: auth.userId,
+      username: user.username,
+      lockId: lock._id,
+      lockTitle: lock.title,
+      createdAt,
+      expiresAt: createdAt + TOKEN_TTL_MS,
+    };
+    await repository.createAuthSession(session);
+    ctx.status = 201;
+    ctx.body = {
+      token: signToken(deps.secret, { sid: session.id, exp: session.expiresAt }),
+      expiresAt: new Date(session.expiresAt).toISOString(),
+      role: auth.role,
+      user: { id: auth.userId, username: user.username },
+      lock: {
+        id: lock._id,
+        title: lock.title,
+        status: lock.status,
+        wearer: lock.user.username,
+        keyholder: lock.keyholder?.username ?? null,
+        verificationPicture: (lock.extensions ?? []).some((e) => e.slug === 'verification-picture'),
+      },
+    };
+  }
+
+  async function createRoom(ctx: Context) {
+    const caller = await authenticate(ctx);
+    const body = parseWith(CreateRoomBody, await readJson(ctx));
+    const game = games.get(body.game);
+    if (!game) {
+      throw new HttpError(
+        400,
+        'unknown_game',
+        `There is no game "${body.game}". Games: ${[...games.keys()].join(', ')}.`,
+      );
+    }
+    const keyholderSeat = body.keyholderSeat ?? caller.role === 'keyholder';
+    const seats: SeatRole[] = Array.from({ length: body.numPlayers }, () => 'wearer');
+    if (keyholderSeat) seats[caller.role === 'keyholder' ? 0 : body.numPlayers - 1] = 'keyholder';
+    const host = seats.indexOf(caller.role);
+    if (host === -1) {
+      throw new HttpError(
+        400,
+        'no_seat_for_host',
+        `This room has no ${caller.role} seat for you; change numPlayers or keyholderSeat.`,
+      );
+    }
+    const setupData: RoomSetupData = { rules: body.rules, seats };
+    const match = createMatch({ game, numPlayers: body.numPlayers, setupData, unlisted: false });
+    if ('setupDataError' in match) {
+      throw new HttpError(400, 'invalid_rules', String(match.setupDataError));
+    }
+    const matchID = randomId(8);
+    await db.createMatch(matchID, match);
+    const policy: RoomPolicy = {
+      cooldownMs: body.rules.cooldownSeconds * 1000,
+      maxRequestsPerMatch: body.rules.maxRequestsPerMatch,
+    };
+    await repository.createRoom(matchID, policy, now());
+    const seat = await takeSeat(matchID, String(host), caller);
+    ctx.status = 201;
+    ctx.body = { matchID, ...seat };
+  }
+
+  async function takeSeat(matchID: string, playerID: string, caller: AuthSession) {
+    const { credentials, hash } = seatCredentials(matchID, playerID);
+    const bound = await repository.bindSeat(
+      {
+        matchID,
+        playerID,
+        authId: caller.id,
+        sessionId: caller.sessionId,
+        role: caller.role,
+        userId: caller.userId,
+        lockId: caller.lockId,
+        credentialsHash: hash,
+      },
+      now(),
+    );
+    if (!bound) return undefined;
+    // The name is for the lobby list only; who sits where is the seats table's business.
+    const metadata = await metadataOf(matchID);
+    const player = metadata.players[Number(playerID)];
+    if (player) player.name = caller.username;
+    await db.setMetadata(matchID, metadata);
+    return { playerID, credentials };
+  }
+
+  async function joinRoom(ctx: Context, matchID: string) {
+    const caller = await authenticate(ctx);
+    await readJson(ctx);
+    const metadata = await metadataOf(matchID);
+    if (metadata.gameover !== undefined && metadata.gameover !== null) {
+      throw new HttpError(409, 'game_over', 'This game is over; host a new room.');
+    }
+    const seats = await repository.seatsOf(matchID);
+    const mine = seats.find((s) => s.userId === caller.userId && s.lockId === caller.lockId);
+    if (mine) {
+      // Joining again (another device, a reload): same seat, fresh credentials.
+      const { credentials, hash } = seatCredentials(matchID, mine.playerID);
+      await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
+      ctx.body = { playerID: mine.playerID, credentials };
+      return;
+    }
+    const roles = seatRoles(metadata);
+    for (let i = 0; i < roles.length; i++) {
+      if (roles[i] !== caller.role || seats.some((s) => s.playerID === String(i))) continue;
+      const seat = await takeSeat(matchID, String(i), caller);
+      if (seat) {
+        ctx.body = seat;
+        return;
+      }
+    }
+    throw new HttpError(409, 'no_free_seat', `This room has no free ${caller.role} seat.`);
+  }
+
+  async function getRoom(ctx: Context, matchID: string) {
+    const metadata = await metadataOf(matchID);
+    const seats = await repository.seatsOf(matchID);
+    ctx.body = {
+      matchID,
+      game: metadata.gameName,
+      rules: (metadata.setupData as RoomSetupData | undefined)?.rules ?? {},
+      gameover: metadata.gameover ?? null,
+      seats: seatRoles(metadata).map((role, i) => ({
+        playerID: String(i),
+        role,
+        name: seats.find((s) => s.playerID === String(i))
+          ? (metadata.players[i]?.name ?? null)
+          : null,
+        taken: seats.some((s) => s.playerID === String(i)),
+      })),
+    };
+  }
+
+  async function verifications(ctx: Context, matchID: string) {
+    const caller = await authenticate(ctx);
+    await metadataOf(matchID);
+    const seats = await repository.seatsOf(matchID);
+    if (!seats.some((s) => s.userId === caller.userId)) {
+      throw new HttpError(
+        403,
+        'not_seated',
+        'Only players seated in this room can see its verification requests.',
+      );
+    }
+    if (
+      !ctx.accepts('application/json', 'text/event-stream') ||
+      ctx.get('accept').includes('text/event-stream')
+    ) {
+      return stream(ctx, matchID);
+    }
+    ctx.body = { requests: (await repository.requestsOf(matchID)).map(toVerificationStatus) };
+  }
+
+  async function stream(ctx: Context, matchID: string) {
+    const body = new PassThrough();
+    const send = (status: unknown) =>
+      body.write(`event: verification\ndata: ${JSON.stringify(status)}\n\n`);
+    const unsubscribe = feed.subscribe(matchID, send);
+    const heartbeat = setInterval(() => body.write(': keep-alive\n\n'), 15_000);
+    heartbeat.unref();
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    };
+    ctx.req.on('close', close);
+    body.on('error', close);
+    ctx.req.socket.setTimeout(0);
+    ctx.status = 200;
+    ctx.set({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
+    ctx.body = body;
+    body.write('retry: 2000\n\n');
+    for (const row of await repository.requestsOf(matchID)) send(toVerificationStatus(row));
+  }
+
+  async function webhook(ctx: Context) {
+    if (!deps.webhook) {
+      throw new HttpError(
+        503,
+        'webhooks_disabled',
+        'Set WEBHOOK_USER and WEBHOOK_PASSWORD to receive Chaster webhooks.',
+      );
+    }
+    const m = ctx.get('authorization').match(/^Basic ([A-Za-z0-9+/=]{1,512})$/);
+    const given = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
+    if (!safeEqual(given, `${deps.webhook.user}:${deps.webhook.password}`)) {
+      ctx.set('www-authenticate', 'Basic realm="chaster-webhooks"');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Webhook Basic auth does not match WEBHOOK_USER and WEBHOOK_PASSWORD.',
+      );
+    }
+    const envelope = parseWith(WebhookBody, await readJson(ctx, 256 * 1024), 'webhook');
+    const submitted =
+      envelope.event === 'action_log.created' ? SubmittedData.safeParse(envelope.data) : undefined;
+    if (!submitted?.success) {
+      ctx.body = { ok: true, handled: false };
+      return;
+    }
+    const rows = await repository.markSubmitted(
+      submitted.data.sessionId,
+      envelope.requestId,
+      now(),
+    );
+    if (rows === undefined) {
+      ctx.body = { ok: true, handled: false, duplicate: true };
+      return;
+    }
+    rows.forEach((row) => feed.publish(row));
+    ctx.body = { ok: true, handled: true, updated: rows.length };
+  }
+
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const { method, path } = ctx;
+    let m: RegExpMatchArray | null;
+    if (method === 'GET' && path === '/healthz') {
+      const ok = await deps.healthy().catch(() => false);
+      ctx.status = ok ? 200 : 503;
+      ctx.body = ok
+        ? { ok: true }
+        : { error: 'unhealthy', message: 'Storage or dispatcher is not working.' };
+      return;
+    }
+    if (!path.startsWith('/api/')) return next();
+    if (method === 'POST' && path === '/api/sessions') return createSession(ctx);
+    if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
+    if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);
+    if ((m = path.match(/^\/api\/rooms\/([^/]+)(\/join|\/verifications)?$/))) {
+      const matchID = parseWith(MatchIDParam, m[1], 'matchID');
+      if (method === 'POST' && m[2] === '/join') return joinRoom(ctx, matchID);
+      if (method === 'GET' && m[2] === '/verifications') return verifications(ctx, matchID);
+      if (method === 'GET' && m[2] === undefined) return getRoom(ctx, matchID);
+    }
+    throw new HttpError(404, 'not_found', `No route ${method} ${path}.`);
+  };
+}
+
+function seatRoles(metadata: ServerTypes.MatchData): SeatRole[] {
+  const seats = (metadata.setupData as RoomSetupData | undefined)?.seats;
+  return Array.isArray(seats) ? seats : Object.keys(metadata.players).map(() => 'wearer');
+}
+
+function chasterHttpError(error: unknown, logger: Logger | undefined): HttpError {
+  if (error instanceof ChasterArgumentError)
+    return new HttpError(400, 'invalid_request', error.message);
+  if (!(error instanceof ChasterError)) {
+    logger?.error({ err: error }, 'session exchange failed');
+    return new HttpError(500, 'internal', 'Something went wrong on the server; try again.');
+  }
+  logger?.warn({ code: error.code, status: error.status }, 'Chaster refused a session exchange');
+  if (error.code === 'session_not_found') {
+    return new HttpError(
+      401,
+      'invalid_main_token',
+      'This Chaster link has expired or is not valid: open the game again from Chaster.',
+    );
+  }
+  if (error.code === 'unauthorized' || error.code === 'forbidden') {
+    return new HttpError(
+      502,
+      'chaster_rejected_server',
+      "Chaster refused this server's developer token; the operator must check CHASTER_TOKEN.",
+    );
+  }
+  if (error.retryable)
+    return new HttpError(
+      503,
+      'chaster_unavailable',
+      'Chaster did not answer in time; try again in a moment.',
+    );
+  return new HttpError(
+    502,
+    'chaster_error',
+    `Chaster refused the session: ${error.displayMessage}`,
+  );
+}
