@@ -4,6 +4,7 @@
  * Types come from the subpaths as usual; values come through `createRequire`.
  */
 import { createRequire } from 'node:module';
+import type { Game } from 'boardgame.io';
 import type * as InternalModule from 'boardgame.io/internal';
 import type * as ServerModule from 'boardgame.io/server';
 
@@ -24,3 +25,10 @@ export const Async = internal.Async;
 export const createMatch = internal.createMatch;
 /** Normalises a game config (flow, enabled events, moves). */
 export const ProcessGameConfig = internal.ProcessGameConfig;
+
+/**
+ * Any game, whatever its state and plugin APIs: in boardgame.io 0.50.2 a `Game<G, APIs>` is not
+ * assignable to `Game` (boardgame.io#1269), so the server takes games as this.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyGame = Game<any, any, any>;

@@ -4,8 +4,12 @@
  * seats bound to Chaster sessions, the status feed, webhooks, and the socket guard.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
-import type { Game } from 'boardgame.io';
+import type {
+  Server as HttpServer,
+  IncomingMessage,
+  RequestListener,
+  ServerResponse,
+} from 'node:http';
 import type Koa from 'koa';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -13,6 +17,7 @@ import { createChasterClient } from '../chaster/index.js';
 import type { ChasterClient, ChasterClientOptions } from '../chaster/index.js';
 import { parseSeatCredentials, randomId, safeEqual, sha256 } from './auth.js';
 import { Server, SocketIO } from './bgio.js';
+import type { AnyGame } from './bgio.js';
 import { SqliteRepository } from './db/sqlite-repository.js';
 import { SqliteStore, openSqlite } from './db/sqlite.js';
 import type { SqliteSynchronous } from './db/sqlite.js';
@@ -26,7 +31,7 @@ import { apiRoutes, closeRawLobby } from './routes.js';
 /** Options of `createGameServer`. */
 export interface GameServerOptions {
   /** The boardgame.io games this server runs; each should use `VerificationPlugin`. */
-  games: Game[];
+  games: AnyGame[];
   /** How to reach Chaster: client options, or a client you made. */
   chaster: (Omit<ChasterClientOptions, 'baseUrl'> & { baseUrl?: string }) | ChasterClient;
   /** SQLite file. Default `./data/bgio-chaster.sqlite`. */
@@ -122,7 +127,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     logger,
   });
 
-  // koa-compose 4.1.0 (pinned) lets middleware added now run before the Lobby router added by run().
+  // These run before the Lobby router that run() adds (see serveCurrentMiddleware).
   server.app.use(jsonErrors((error) => logger.error({ err: error }, 'request failed')));
   server.app.use(closeRawLobby);
   server.app.use(
@@ -151,6 +156,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       installProcessGuard(logger);
       servers = (await server.run({ port })) as typeof servers;
       const appServer = servers!.appServer;
+      serveCurrentMiddleware(appServer, server.app as unknown as Koa);
       if (host !== undefined && host !== '::' && host !== '0.0.0.0') {
         // bgio's run() listens on every interface; rebind when a host was asked for.
         await new Promise<void>((resolve) => appServer.close(() => resolve()));
@@ -175,6 +181,22 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   };
 }
 
+/**
+ * boardgame.io builds its HTTP handler from the Koa middleware present when `Server()` runs; with
+ * koa-compose ≥ 4.2 (what a fresh install of a dependent project gets) middleware added later —
+ * ours and the Lobby router — would never run. So once everything is registered, HTTP requests go
+ * to a handler composed now, and socket.io's own requests still go to socket.io.
+ */
+function serveCurrentMiddleware(httpServer: HttpServer, app: Koa): void {
+  const [socketIO] = httpServer.listeners('request') as RequestListener[];
+  const koa = app.callback();
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (socketIO && req.url?.startsWith('/socket.io/')) socketIO.call(httpServer, req, res);
+    else void koa(req, res);
+  });
+}
+
 function isClient(value: GameServerOptions['chaster']): value is ChasterClient {
   return typeof (value as ChasterClient).requestVerificationPicture === 'function';
 }
@@ -186,4 +208,27 @@ function installProcessGuard(logger: Logger): void {
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, 'unhandled rejection (kept the process alive)');
   });
+}
+
+/**
+ * Stops `server` gracefully on SIGTERM or SIGINT: no new claims, in-flight Chaster calls are
+ * recorded, then the process exits 0. Returns a function that removes the handlers.
+ */
+export function stopOnSignals(server: Pick<GameServer, 'stop'>, logger?: Logger): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger?.info({ signal }, 'stopping: finishing in-flight requests');
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger?.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseSeatCredentials, safeEqual, sha256 } from './auth.js';
 import { ProcessGameConfig } from './bgio.js';
+import type { AnyGame } from './bgio.js';
 import type { Repository } from './db/types.js';
 
 const MatchID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -22,7 +23,8 @@ const UpdatePacket = z.tuple([
   z.strictObject({
     type: z.enum(['MAKE_MOVE', 'GAME_EVENT', 'UNDO', 'REDO']),
     payload: z.strictObject({
-      type: z.string().max(64),
+      // null for UNDO/REDO, a move or event name otherwise.
+      type: z.string().max(64).nullable(),
       args: z.unknown().optional(),
       playerID: PlayerID,
       credentials: z.string().max(256),
@@ -74,8 +76,11 @@ export async function judgePacket(
     if (!parsed.success) return 'malformed update';
     const [action, , matchID, playerID] = parsed.data;
     if (action.payload.playerID !== playerID) return 'acting for another seat';
-    if (action.type === 'GAME_EVENT' && !enabledEvents.has(action.payload.type))
+    const named = action.type === 'MAKE_MOVE' || action.type === 'GAME_EVENT';
+    if (named !== (typeof action.payload.type === 'string')) return 'malformed update';
+    if (action.type === 'GAME_EVENT' && !enabledEvents.has(action.payload.type ?? '')) {
       return 'event not enabled';
+    }
     if ((action.type === 'UNDO' || action.type === 'REDO') && game.disableUndo)
       return 'undo disabled';
     if (!(await seatCredentialsValid(repository, matchID, playerID, action.payload.credentials))) {
@@ -116,7 +121,7 @@ export function guardSockets({
   logger,
 }: {
   io: { of(name: string): Namespace };
-  games: Game[];
+  games: AnyGame[];
   repository: Repository;
   matchExists: (matchID: string) => Promise<boolean>;
   logger?: Logger;

@@ -43,12 +43,39 @@ export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<un
       'Send the body as JSON with Content-Type: application/json.',
     );
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
   }
+  const forbidden = forbiddenKeyPath(parsed, '');
+  if (forbidden !== undefined) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `Invalid body: ${forbidden} is not an allowed key.`,
+    );
+  }
+  return parsed;
 }
+
+/** The path of the first `__proto__`, `constructor` or `prototype` key, at any depth. */
+function forbiddenKeyPath(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth > 32)
+    throw new HttpError(400, 'invalid_request', 'Invalid body: nested more than 32 levels deep.');
+  for (const key of Object.keys(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return here;
+    const found = forbiddenKeyPath((value as Record<string, unknown>)[key], here, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+// Keys that could reach an object's prototype if a body were ever merged into another object.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Validates with zod; a failure is a 400 that names each wrong field. */
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'body'): T {

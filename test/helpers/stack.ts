@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
-import type { Game } from 'boardgame.io';
+import type { AnyGame } from '../../src/server/bgio.js';
 import { Client } from 'boardgame.io/client';
 import { SocketIO } from 'boardgame.io/multiplayer';
 import { pino } from 'pino';
@@ -35,7 +35,7 @@ export async function startStack({
   dispatcher,
   webhook,
 }: {
-  games: Game[];
+  games: AnyGame[];
   dispatcher?: DispatcherOptions;
   webhook?: { user: string; password: string };
 }): Promise<Stack> {
@@ -133,7 +133,7 @@ export async function join(stack: Stack, mainToken: string, matchID: string): Pr
 /** A started boardgame.io client for a seat, stopped after the test. */
 export async function connect(
   stack: Stack,
-  game: Game,
+  game: AnyGame,
   matchID: string,
   seat?: Pick<Seat, 'playerID' | 'credentials'>,
 ) {
@@ -146,17 +146,28 @@ export async function connect(
     debug: false,
   });
   client.start();
+  let stopped = false;
+  const stop = client.stop.bind(client);
+  // A test may stop its client itself (boardgame.io throws on a second stop).
+  client.stop = () => {
+    if (!stopped) stop();
+    stopped = true;
+  };
   cleanups.push(() => client.stop());
   await until(() => client.getState() !== null, 'client synced');
   return client;
 }
 
 /** Polls until `check` is truthy (or throws after `ms`). */
-export async function until<T>(check: () => T | Promise<T>, what: string, ms = 5000): Promise<T> {
+export async function until<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  ms = 5000,
+): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
