@@ -12,6 +12,7 @@ import type {
   VerificationData,
   VerificationIntent,
   VerificationPluginOptions,
+  VerificationRequestInput,
 } from './types.js';
 
 /** Name of the plugin; its data lives in `state.plugins[VERIFICATION_PLUGIN_NAME]`. */
@@ -25,6 +26,8 @@ export class VerificationRequestError extends TypeError {
 
 interface RecordingAPI extends VerificationAPI {
   readonly intents: VerificationIntent[];
+  /** The same recorder, attributing requests to `requester` (a move's playerID). */
+  as(requester: string | null): VerificationAPI;
 }
 
 /** Creates the verification plugin; add it to a game's `plugins`. */
@@ -37,41 +40,62 @@ export const VerificationPlugin = ({
   setup: () => ({ intents: [] }),
 
   // A fresh list for every action, like bgio-effects' timeline.
-  api: ({ ctx, playerID }) => {
+  // The API is built once per action; only a move has a requesting seat. Hooks (turn/phase
+  // onBegin/onEnd/onMove, game onEnd) are the rules: they record requestedBy null.
+  api: ({ ctx }) => {
     const intents: VerificationIntent[] = [];
+    const record = (
+      playerID: string | null,
+      { player, reason, by = 'rules' }: VerificationRequestInput,
+    ) => {
+      if (typeof player !== 'string' || !ctx.playOrder.includes(player)) {
+        throw new VerificationRequestError(
+          `verification.request: player must be a seat of this match (${ctx.playOrder.join(', ')}), got ${JSON.stringify(player)}`,
+        );
+      }
+      if (typeof reason !== 'string' || reason.trim() === '' || reason.length > maxReasonLength) {
+        throw new VerificationRequestError(
+          `verification.request: reason must be a non-empty string of at most ${maxReasonLength} characters`,
+        );
+      }
+      if (by !== 'rules' && by !== 'self') {
+        throw new VerificationRequestError(
+          `verification.request: by must be 'rules' or 'self', got ${JSON.stringify(by)}`,
+        );
+      }
+      if (by === 'self' && (playerID === undefined || playerID === null)) {
+        throw new VerificationRequestError(
+          "verification.request: by 'self' needs a move made by a seat, not a hook without a player",
+        );
+      }
+      if (intents.length >= maxPerAction) {
+        throw new VerificationRequestError(
+          `verification.request: at most ${maxPerAction} requests per action`,
+        );
+      }
+      intents.push({ player, reason, by, requestedBy: playerID ?? null });
+    };
     const api: RecordingAPI = {
       intents,
-      request({ player, reason, by = 'rules' }) {
-        if (typeof player !== 'string' || !ctx.playOrder.includes(player)) {
-          throw new VerificationRequestError(
-            `verification.request: player must be a seat of this match (${ctx.playOrder.join(', ')}), got ${JSON.stringify(player)}`,
-          );
-        }
-        if (typeof reason !== 'string' || reason.trim() === '' || reason.length > maxReasonLength) {
-          throw new VerificationRequestError(
-            `verification.request: reason must be a non-empty string of at most ${maxReasonLength} characters`,
-          );
-        }
-        if (by !== 'rules' && by !== 'self') {
-          throw new VerificationRequestError(
-            `verification.request: by must be 'rules' or 'self', got ${JSON.stringify(by)}`,
-          );
-        }
-        if (by === 'self' && (playerID === undefined || playerID === null)) {
-          throw new VerificationRequestError(
-            "verification.request: by 'self' needs a move made by a seat, not a hook without a player",
-          );
-        }
-        if (intents.length >= maxPerAction) {
-          throw new VerificationRequestError(
-            `verification.request: at most ${maxPerAction} requests per action`,
-          );
-        }
-        intents.push({ player, reason, by, requestedBy: playerID ?? null });
-      },
+      request: (input) => record(null, input),
+      as: (requester) => ({ request: (input) => record(requester, input) }),
     };
     return api;
   },
+
+  fnWrap:
+    (fn, methodType) =>
+    (context, ...args) => {
+      const api = context[VERIFICATION_PLUGIN_NAME] as RecordingAPI | undefined;
+      if (methodType !== 'MOVE' || !api) return fn(context, ...args);
+      return fn(
+        {
+          ...context,
+          [VERIFICATION_PLUGIN_NAME]: api.as((context.playerID as string | undefined) ?? null),
+        },
+        ...args,
+      );
+    },
 
   flush: ({ api }) => ({ intents: [...(api as RecordingAPI).intents] }),
 

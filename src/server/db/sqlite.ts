@@ -104,7 +104,7 @@ export class SqliteStore extends Sync {
         stateID: initialState._stateID,
         state: JSON.stringify(initialState),
         metadata: JSON.stringify(metadata),
-        gameover: metadata.gameover === undefined ? 0 : 1,
+        gameover: metadata.gameover === undefined || metadata.gameover === null ? 0 : 1,
         updatedAt: metadata.updatedAt,
       });
     });
