@@ -444,7 +444,7 @@ function chasterHttpError(error: unknown, logger: Logger | undefined): HttpError
     return new HttpError(
       503,
       'chaster_unavailable',
-      'Chaster did not answer in time; try again in a moment.',
+      'Chaster is unavailable right now; try again in a moment.',
     );
   return new HttpError(
     502,

@@ -1,0 +1,534 @@
+/**
+ * Forged socket traffic against a real game server (DESIGN.md, Promises: "Forged socket actions
+ * (RESET, UPDATE, SYNC, PLUGIN, automatic) are rejected; sync to an unknown match does not create
+ * one"). Packets are sent through a raw socket.io client with the shapes boardgame.io's own client
+ * uses. A match's packets are processed in order, so each forged packet is followed by a valid
+ * `pass` on the same socket: once that pass is stored, anything the forged packet could have done
+ * has landed, and the store must show exactly one more action — the pass.
+ */
+import type { LogEntry, Server as ServerTypes, State } from 'boardgame.io';
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { host, join, startStack, until } from '../helpers/stack.js';
+import type { Seat, Stack } from '../helpers/stack.js';
+
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+});
+
+/** A raw socket.io connection to the penalty game's namespace, like boardgame.io's client opens. */
+async function rawSocket(stack: Stack): Promise<Socket & { id: string }> {
+  const socket = io(`${stack.url}/penalty`, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket as Socket & { id: string };
+}
+
+interface Room {
+  stack: Stack;
+  matchID: string;
+  seats: [Seat, Seat];
+  sessionIds: [string, string];
+  socket: Socket & { id: string };
+}
+
+/** A two-seat penalty room, both wearers with the Verification Picture extension, and a raw socket. */
+async function room(): Promise<Room> {
+  const stack = await startStack({ games: [PenaltyGame] });
+  const a = stack.emulator.createLock();
+  const b = stack.emulator.createLock();
+  const { matchID, seat } = await host(stack, a.tokens.wearer, { game: 'penalty', numPlayers: 2 });
+  const seatB = await join(stack, b.tokens.wearer, matchID);
+  const socket = await rawSocket(stack);
+  return { stack, matchID, seats: [seat, seatB], sessionIds: [a.sessionId, b.sessionId], socket };
+}
+
+/** The action boardgame.io's client sends for a move. */
+function makeMove(
+  type: string,
+  seat: Pick<Seat, 'playerID' | 'credentials'>,
+  args: unknown[] = [],
+) {
+  return {
+    type: 'MAKE_MOVE',
+    payload: { type, args, playerID: seat.playerID, credentials: seat.credentials },
+  };
+}
+
+interface Snapshot {
+  state: State;
+  log: LogEntry[];
+  metadata: ServerTypes.MatchData;
+}
+
+function snapshot(stack: Stack, matchID: string): Snapshot {
+  const { state, log, metadata } = stack.server.store.fetch(matchID, {
+    state: true,
+    log: true,
+    metadata: true,
+  });
+  expect(state).toBeDefined();
+  return { state: state!, log: log ?? [], metadata: metadata! };
+}
+
+/** Refusals the guard logged for one socket. */
+function refusals(stack: Stack, socketID: string): Array<Record<string, unknown>> {
+  return stack.logs
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry.msg === 'socket packet refused' && entry.socket === socketID);
+}
+
+/** Sends seat 0's valid `pass` on the room's socket and waits until it is stored. */
+async function validPass(r: Room, before: Snapshot): Promise<void> {
+  r.socket.emit('update', makeMove('pass', r.seats[0]), before.state._stateID, r.matchID, '0');
+  await until(
+    () => snapshot(r.stack, r.matchID).state._stateID > before.state._stateID,
+    'the valid pass to be stored',
+  );
+}
+
+/** The store holds exactly one more action than `before` — seat 0's pass — and nothing was sent. */
+async function expectOnlyThePass(r: Room, before: Snapshot): Promise<void> {
+  const after = snapshot(r.stack, r.matchID);
+  expect(after.state._stateID).toBe(before.state._stateID + 1);
+  expect(after.state.G).toEqual({ moves: before.state.G.moves + 1 });
+  expect(after.state.ctx.gameover).toBeUndefined();
+  expect(after.metadata.gameover).toBeUndefined();
+  expect(after.state.plugins.verification?.data).toEqual({ intents: [] });
+  expect(after.log).toHaveLength(before.log.length + 1);
+  const last = after.log.at(-1)!;
+  expect(last).toMatchObject({
+    _stateID: before.state._stateID,
+    action: { type: 'MAKE_MOVE', payload: { type: 'pass', args: [], playerID: '0' } },
+  });
+  expect(last.automatic).toBeUndefined();
+  expect(await r.stack.server.repository.requestsOf(r.matchID)).toEqual([]);
+  expect(r.stack.emulator.requests()).toEqual([]);
+}
+
+/**
+ * Runs `forge` (which sends `count` forged packets on the room's socket), then a valid pass, and
+ * checks that the guard refused every forged packet and that only the pass changed the match.
+ */
+async function expectForgedRefused(
+  r: Room,
+  count: number,
+  forge: (before: Snapshot) => void,
+): Promise<Array<Record<string, unknown>>> {
+  const before = snapshot(r.stack, r.matchID);
+  forge(before);
+  await validPass(r, before);
+  await expectOnlyThePass(r, before);
+  await until(() => refusals(r.stack, r.socket.id).length >= count, `${count} refusals logged`);
+  const refused = refusals(r.stack, r.socket.id);
+  expect(refused).toHaveLength(count);
+  return refused;
+}
+
+describe('socket guard: a valid move still works (positive control)', () => {
+  it('accepts a seated player’s pass and lose through a raw socket, and sends the request', async () => {
+    const r = await room();
+    const before = snapshot(r.stack, r.matchID);
+    await validPass(r, before);
+    await expectOnlyThePass(r, before);
+
+    r.socket.emit(
+      'update',
+      makeMove('lose', r.seats[0]),
+      before.state._stateID + 1,
+      r.matchID,
+      '0',
+    );
+    await until(() => r.stack.emulator.requests().length === 1, 'the lose to reach Chaster');
+    expect(r.stack.emulator.requests()).toEqual([
+      { sessionId: r.sessionIds[0], actor: 'extension', status: 201, at: expect.any(String) },
+    ]);
+    expect(snapshot(r.stack, r.matchID).state.G).toEqual({ moves: 2 });
+    expect(refusals(r.stack, r.socket.id)).toEqual([]);
+  });
+});
+
+describe('socket guard: forged update actions are refused', () => {
+  it.each(['RESET', 'UPDATE', 'SYNC'])(
+    'a forged %s replacing the state (gameover, G, an intent, a deltalog) changes nothing and sends nothing',
+    async (type) => {
+      const r = await room();
+      await expectForgedRefused(r, 1, (before) => {
+        const forged = structuredClone(before.state) as State & { deltalog?: LogEntry[] };
+        forged.G = { moves: 999 };
+        forged.ctx = { ...forged.ctx, gameover: { winner: '0' } };
+        forged._stateID = before.state._stateID + 1;
+        forged.plugins = {
+          ...forged.plugins,
+          verification: {
+            data: { intents: [{ player: '1', reason: 'forged', by: 'rules', requestedBy: null }] },
+          },
+        };
+        forged.deltalog = [
+          {
+            action: {
+              type: 'MAKE_MOVE',
+              payload: { type: 'lose', args: [], playerID: '1' },
+            },
+            _stateID: before.state._stateID,
+            turn: forged.ctx.turn,
+            phase: forged.ctx.phase,
+          } as LogEntry,
+        ];
+        const action = {
+          type,
+          state: forged,
+          deltalog: forged.deltalog,
+          log: forged.deltalog,
+          initialState: forged,
+          clientOnly: false,
+          payload: { type: 'pass', args: [], playerID: '0', credentials: r.seats[0].credentials },
+        };
+        r.socket.emit('update', action, before.state._stateID, r.matchID, '0');
+      });
+    },
+  );
+
+  it('a forged PLUGIN action is refused', async () => {
+    const r = await room();
+    const refused = await expectForgedRefused(r, 2, (before) => {
+      for (const plugin of ['verification', 'events']) {
+        const action = {
+          type: 'PLUGIN',
+          payload: {
+            type: plugin,
+            args: [{ intents: [{ player: '1', reason: 'forged', by: 'rules' }] }],
+            playerID: '0',
+            credentials: r.seats[0].credentials,
+          },
+        };
+        r.socket.emit('update', action, before.state._stateID, r.matchID, '0');
+      }
+    });
+    expect(refused.map((e) => e.event)).toEqual(['update', 'update']);
+  });
+
+  it('a MAKE_MOVE or GAME_EVENT marked automatic is refused', async () => {
+    const r = await room();
+    await expectForgedRefused(r, 2, (before) => {
+      r.socket.emit(
+        'update',
+        { ...makeMove('lose', r.seats[0]), automatic: true },
+        before.state._stateID,
+        r.matchID,
+        '0',
+      );
+      r.socket.emit(
+        'update',
+        {
+          type: 'GAME_EVENT',
+          payload: {
+            type: 'endTurn',
+            args: [],
+            playerID: '0',
+            credentials: r.seats[0].credentials,
+          },
+          automatic: true,
+        },
+        before.state._stateID,
+        r.matchID,
+        '0',
+      );
+    });
+  });
+
+  it('a disabled GAME_EVENT (endGame in PenaltyGame) is refused', async () => {
+    const r = await room();
+    await expectForgedRefused(r, 1, (before) => {
+      r.socket.emit(
+        'update',
+        {
+          type: 'GAME_EVENT',
+          payload: {
+            type: 'endGame',
+            args: [{ winner: '0' }],
+            playerID: '0',
+            credentials: r.seats[0].credentials,
+          },
+        },
+        before.state._stateID,
+        r.matchID,
+        '0',
+      );
+    });
+  });
+
+  it('UNDO and REDO are refused in a game with disableUndo', async () => {
+    const r = await room();
+    // A lose first, so that an accepted undo would have something to take back.
+    const start = snapshot(r.stack, r.matchID);
+    r.socket.emit('update', makeMove('lose', r.seats[0]), start.state._stateID, r.matchID, '0');
+    await until(() => r.stack.emulator.requests().length === 1, 'the lose to reach Chaster');
+    const sent = r.stack.emulator.requests();
+    const rows = await r.stack.server.repository.requestsOf(r.matchID);
+
+    const before = snapshot(r.stack, r.matchID);
+    for (const type of ['UNDO', 'REDO']) {
+      // As boardgame.io's client builds it, and with a string move type.
+      for (const moveType of [null, 'lose']) {
+        r.socket.emit(
+          'update',
+          {
+            type,
+            payload: {
+              type: moveType,
+              args: null,
+              playerID: '0',
+              credentials: r.seats[0].credentials,
+            },
+          },
+          before.state._stateID,
+          r.matchID,
+          '0',
+        );
+      }
+    }
+    await validPass(r, before);
+    await until(() => refusals(r.stack, r.socket.id).length >= 4, '4 refusals logged');
+    const after = snapshot(r.stack, r.matchID);
+    expect(after.state._stateID).toBe(before.state._stateID + 1);
+    expect(after.state.G).toEqual({ moves: before.state.G.moves + 1 });
+    expect(after.log).toHaveLength(before.log.length + 1);
+    expect(after.log.at(-1)!.action).toMatchObject({
+      type: 'MAKE_MOVE',
+      payload: { type: 'pass' },
+    });
+    expect(await r.stack.server.repository.requestsOf(r.matchID)).toEqual(rows);
+    expect(r.stack.emulator.requests()).toEqual(sent);
+    expect(refusals(r.stack, r.socket.id)).toHaveLength(4);
+  });
+
+  it('a move whose payload.playerID differs from the packet’s playerID is refused', async () => {
+    const r = await room();
+    const refused = await expectForgedRefused(r, 2, (before) => {
+      // Seat 0's credentials, acting as seat 1 inside the action.
+      const asOther = makeMove('lose', r.seats[0]);
+      asOther.payload.playerID = '1';
+      r.socket.emit('update', asOther, before.state._stateID, r.matchID, '0');
+      // And the other way round: the packet claims seat 1, the action and credentials are seat 0's.
+      r.socket.emit('update', makeMove('lose', r.seats[0]), before.state._stateID, r.matchID, '1');
+    });
+    expect(refused.map((e) => e.refusal)).toEqual([
+      expect.stringMatching(/seat/),
+      expect.stringMatching(/seat/),
+    ]);
+  });
+
+  it('wrong credentials are refused', async () => {
+    const r = await room();
+    await expectForgedRefused(r, 4, (before) => {
+      const stateID = before.state._stateID;
+      const guessed = `${r.matchID}.0.${'A'.repeat(32)}`;
+      r.socket.emit(
+        'update',
+        makeMove('lose', { playerID: '0', credentials: guessed }),
+        stateID,
+        r.matchID,
+        '0',
+      );
+      r.socket.emit(
+        'update',
+        makeMove('lose', { playerID: '0', credentials: 'secret' }),
+        stateID,
+        r.matchID,
+        '0',
+      );
+      r.socket.emit(
+        'update',
+        makeMove('lose', { playerID: '0', credentials: '' }),
+        stateID,
+        r.matchID,
+        '0',
+      );
+      const none = makeMove('lose', r.seats[0]) as { payload: Record<string, unknown> };
+      delete none.payload.credentials;
+      r.socket.emit('update', none, stateID, r.matchID, '0');
+    });
+  });
+
+  it('another seat’s credentials are refused', async () => {
+    const r = await room();
+    await expectForgedRefused(r, 1, (before) => {
+      r.socket.emit(
+        'update',
+        makeMove('lose', { playerID: '0', credentials: r.seats[1].credentials }),
+        before.state._stateID,
+        r.matchID,
+        '0',
+      );
+    });
+  });
+
+  it('credentials of another match are refused', async () => {
+    const r = await room();
+    const other = await host(r.stack, r.stack.emulator.createLock().tokens.wearer, {
+      game: 'penalty',
+      numPlayers: 2,
+    });
+    expect(other.seat.playerID).toBe('0');
+    await expectForgedRefused(r, 1, (before) => {
+      r.socket.emit('update', makeMove('lose', other.seat), before.state._stateID, r.matchID, '0');
+    });
+    // The other match is untouched too.
+    expect(snapshot(r.stack, other.matchID).state._stateID).toBe(0);
+  });
+});
+
+describe('socket guard: other packets are refused', () => {
+  it('chat packets are dropped and never broadcast', async () => {
+    const r = await room();
+    const spectator = await rawSocket(r.stack);
+    const received: Array<[string, unknown[]]> = [];
+    spectator.onAny((event: string, ...args: unknown[]) => received.push([event, args]));
+    spectator.emit('sync', r.matchID, null, null, 2);
+    await until(() => received.some(([event]) => event === 'sync'), 'the spectator sync');
+
+    await expectForgedRefused(r, 2, () => {
+      const message = { id: 'c1', sender: '0', payload: 'hello' };
+      r.socket.emit('chat', r.matchID, message, r.seats[0].credentials);
+      r.socket.emit(
+        'chat',
+        r.matchID,
+        { ...message, id: 'c2', sender: '1' },
+        r.seats[1].credentials,
+      );
+    });
+    // The pass sent after the chat reached the spectator; the chat never did.
+    await until(
+      () => received.some(([event]) => event === 'update' || event === 'patch'),
+      'the spectator to receive the pass',
+    );
+    expect(received.map(([event]) => event)).not.toContain('chat');
+  });
+
+  it('unknown event names are refused', async () => {
+    const r = await room();
+    const names = ['foo', 'matchData', 'patch', 'leave', 'toString', '__proto__', 'update '];
+    await expectForgedRefused(r, names.length, (before) => {
+      for (const name of names) {
+        r.socket.emit(name, makeMove('lose', r.seats[0]), before.state._stateID, r.matchID, '0');
+      }
+    });
+  });
+
+  it('wrong argument types and huge strings are refused', async () => {
+    const r = await room();
+    const huge = 'x'.repeat(25_000); // two of them still fit in one 64 KiB packet
+    let count = 0;
+    await expectForgedRefused(r, 12, (before) => {
+      const stateID = before.state._stateID;
+      const lose = makeMove('lose', r.seats[0]);
+      const send = (...args: unknown[]) => {
+        count += 1;
+        r.socket.emit('update', ...args);
+      };
+      send(lose, String(stateID), r.matchID, '0'); // stateID as a string
+      send(lose, -1, r.matchID, '0');
+      send(lose, stateID + 0.5, r.matchID, '0');
+      send(null, stateID, r.matchID, '0'); // action null
+      send('MAKE_MOVE', stateID, r.matchID, '0');
+      send(lose, stateID, [r.matchID], '0');
+      send(lose, stateID, r.matchID, 0); // playerID as a number
+      send(); // no arguments at all
+      send(lose, stateID, huge, '0'); // huge matchID
+      send(makeMove('lose', { playerID: '0', credentials: huge }), stateID, r.matchID, '0');
+      send(makeMove(huge, r.seats[0]), stateID, r.matchID, '0'); // huge move name
+      send({ ...lose, payload: { ...lose.payload, playerID: huge } }, stateID, r.matchID, huge);
+    });
+    expect(count).toBe(12);
+    // What is logged of a refused packet stays short.
+    for (const line of r.stack.logs) expect(line.length).toBeLessThan(2_000);
+  });
+
+  it('a payload over the 64 KiB socket limit drops that connection; the server keeps serving', async () => {
+    const r = await room();
+    const before = snapshot(r.stack, r.matchID);
+    const closed = new Promise<string>((resolve) => {
+      r.socket.once('disconnect', resolve);
+      setTimeout(() => resolve('still connected after 3 s'), 3_000);
+    });
+    // A valid pass, but with 70 KiB of arguments.
+    r.socket.emit(
+      'update',
+      makeMove('pass', r.seats[0], ['x'.repeat(70 * 1024)]),
+      before.state._stateID,
+      r.matchID,
+      '0',
+    );
+    expect(await closed).toMatch(/transport (close|error)/);
+
+    // A fresh connection is served and its valid move is accepted.
+    r.socket = await rawSocket(r.stack);
+    await validPass(r, before);
+    await expectOnlyThePass(r, before);
+    const health = await fetch(`${r.stack.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('socket guard: sync', () => {
+  it('sync of an unknown matchID does not create a match', async () => {
+    const r = await room();
+    const unknownID = 'no-such-match-123';
+    const syncs: unknown[] = [];
+    r.socket.on('sync', (matchID: unknown) => syncs.push(matchID));
+    r.socket.emit('sync', unknownID, null, null, 2);
+    r.socket.emit('sync', unknownID, '0', r.seats[0].credentials, 2);
+    r.socket.emit('sync', unknownID, '0', `${unknownID}.0.${'A'.repeat(32)}`, 4);
+    await until(() => refusals(r.stack, r.socket.id).length >= 3, '3 refusals logged');
+    // A sync that is allowed, on the same socket: it is answered after the forged ones were judged.
+    r.socket.emit('sync', r.matchID, null, null, 2);
+    await until(() => syncs.includes(r.matchID), 'the spectator sync of the real match');
+
+    expect(syncs).toEqual([r.matchID]);
+    expect(r.stack.server.store.fetch(unknownID, { metadata: true }).metadata).toBeUndefined();
+    expect(r.stack.server.store.fetch(unknownID, { state: true }).state).toBeUndefined();
+    expect(r.stack.server.store.listMatches()).toEqual([r.matchID]);
+    expect(refusals(r.stack, r.socket.id)).toHaveLength(3);
+  });
+
+  it('a spectator sync (no playerID) of an existing match is allowed and answered', async () => {
+    const r = await room();
+    const received: Array<[string, unknown[]]> = [];
+    r.socket.onAny((event: string, ...args: unknown[]) => received.push([event, args]));
+    r.socket.emit('sync', r.matchID, null, null, 2);
+    const [, args] = await until(
+      () => received.find(([event]) => event === 'sync'),
+      'the spectator sync',
+    );
+    const [matchID, info] = args as [string, { state: State }];
+    expect(matchID).toBe(r.matchID);
+    expect(info.state.G).toEqual({ moves: 0 });
+    expect(info.state._stateID).toBe(0);
+    expect(refusals(r.stack, r.socket.id)).toEqual([]);
+  });
+
+  it('a seat’s sync needs that seat’s credentials', async () => {
+    const r = await room();
+    const syncs: unknown[] = [];
+    r.socket.on('sync', (matchID: unknown) => syncs.push(matchID));
+    r.socket.emit('sync', r.matchID, '0', r.seats[1].credentials, 2);
+    r.socket.emit('sync', r.matchID, '1', 'not-the-credentials', 2);
+    await until(() => refusals(r.stack, r.socket.id).length >= 2, '2 refusals logged');
+    expect(syncs).toEqual([]);
+    r.socket.emit('sync', r.matchID, '0', r.seats[0].credentials, 2);
+    await until(() => syncs.length > 0, 'the seat’s sync');
+    expect(syncs).toEqual([r.matchID]);
+    expect(refusals(r.stack, r.socket.id)).toHaveLength(2);
+  });
+});
