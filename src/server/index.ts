@@ -22,5 +22,6 @@ export type { Dispatcher, DispatcherOptions, RowListener } from './outbox/dispat
 export { FINAL_STATUSES, OUTBOX_STATUSES, toVerificationStatus } from './outbox/types.js';
 export type { OutboxRow, OutboxStatus, VerificationStatus } from './outbox/types.js';
 export { VerificationFeed } from './feed.js';
+export { serveStatic } from './static.js';
 export { guardSockets, judgePacket } from './guard.js';
 export type { RoomPolicyRules, RoomSetupData, SeatRole } from './routes.js';

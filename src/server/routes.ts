@@ -286,14 +286,14 @@ export function apiRoutes(deps: ApiDeps) {
     throw new HttpError(409, 'no_free_seat', `This room has no free ${caller.role} seat.`);
   }
 
-  async function getRoom(ctx: Context, matchID: string) {
-    const metadata = await metadataOf(matchID);
+  async function roomView(matchID: string, metadata: ServerTypes.MatchData) {
     const seats = await repository.seatsOf(matchID);
-    ctx.body = {
+    return {
       matchID,
       game: metadata.gameName,
       rules: (metadata.setupData as RoomSetupData | undefined)?.rules ?? {},
       gameover: metadata.gameover ?? null,
+      createdAt: new Date(metadata.createdAt).toISOString(),
       seats: seatRoles(metadata).map((role, i) => ({
         playerID: String(i),
         role,
@@ -303,6 +303,22 @@ export function apiRoutes(deps: ApiDeps) {
         taken: seats.some((s) => s.playerID === String(i)),
       })),
     };
+  }
+
+  async function getRoom(ctx: Context, matchID: string) {
+    ctx.body = await roomView(matchID, await metadataOf(matchID));
+  }
+
+  /** Open rooms (not over), newest first, for the lobby list. */
+  async function listRooms(ctx: Context) {
+    await authenticate(ctx);
+    const ids = (await db.listMatches({ where: { isGameover: false } })).slice(-50).reverse();
+    const rooms = [];
+    for (const matchID of ids) {
+      const { metadata } = await db.fetch(matchID, { metadata: true });
+      if (metadata && games.has(metadata.gameName)) rooms.push(await roomView(matchID, metadata));
+    }
+    ctx.body = { rooms };
   }
 
   async function verifications(ctx: Context, matchID: string) {
@@ -402,6 +418,7 @@ export function apiRoutes(deps: ApiDeps) {
     if (!path.startsWith('/api/')) return next();
     if (method === 'POST' && path === '/api/sessions') return createSession(ctx);
     if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
+    if (method === 'GET' && path === '/api/rooms') return listRooms(ctx);
     if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);
     if ((m = path.match(/^\/api\/rooms\/([^/]+)(\/join|\/verifications)?$/))) {
       const matchID = parseWith(MatchIDParam, m[1], 'matchID');

@@ -3,11 +3,10 @@
  * emulator over loopback: sessions, bearer tokens, rooms and seats, the closed Lobby routes, the
  * verification feed (JSON and SSE), Chaster webhooks and health. No mocks.
  */
-import type { Game } from 'boardgame.io';
 import { describe, expect, it } from 'vitest';
 import { signToken } from '../../src/server/auth.js';
 import type { VerificationStatus } from '../../src/server/index.js';
-import { PenaltyGame as PenaltyGameTyped } from '../fixtures/penalty-game.js';
+import { PenaltyGame } from '../fixtures/penalty-game.js';
 import {
   connect,
   host,
@@ -19,10 +18,6 @@ import {
   until,
 } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
-
-// `createGameServer`, `startStack` and `connect` take `Game` (plugin APIs `Record<string, unknown>`),
-// which a `Game<G, WithVerification>` is not assignable to; see the report on GameServerOptions.games.
-const PenaltyGame = PenaltyGameTyped as Game;
 
 // --- helpers ------------------------------------------------------------------------------------
 
@@ -478,6 +473,7 @@ describe('POST /api/rooms', () => {
       game: 'penalty',
       rules: { cooldownSeconds: 30, maxRequestsPerMatch: 5 },
       gameover: null,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       seats: [
         { playerID: '0', role: 'keyholder', name: 'kate', taken: true },
         { playerID: '1', role: 'wearer', name: null, taken: false },
@@ -1114,5 +1110,29 @@ describe('health and unknown routes', () => {
     ] as const) {
       expectError(await call(stack, method, path), 404, 'not_found');
     }
+  });
+});
+
+describe('GET /api/rooms', () => {
+  it('lists open rooms newest first, with seats, for a logged-in user only', async () => {
+    const stack = await startStack({ games: [PenaltyGame] });
+    const a = stack.emulator.createLock({ wearerName: 'ann' });
+    const b = stack.emulator.createLock({ wearerName: 'ben' });
+    const first = await host(stack, a.tokens.wearer, { game: 'penalty', numPlayers: 2 });
+    const second = await host(stack, b.tokens.wearer, { game: 'penalty', numPlayers: 3 });
+    expect((await call(stack, 'GET', '/api/rooms')).status).toBe(401);
+    const res = await call(stack, 'GET', '/api/rooms', { token: first.seat.token });
+    expect(res.status).toBe(200);
+    expect(res.json.rooms.map((r: { matchID: string }) => r.matchID)).toEqual([
+      second.matchID,
+      first.matchID,
+    ]);
+    expect(res.json.rooms[0].seats).toEqual([
+      { playerID: '0', role: 'wearer', name: 'ben', taken: true },
+      { playerID: '1', role: 'wearer', name: null, taken: false },
+      { playerID: '2', role: 'wearer', name: null, taken: false },
+    ]);
+    expect(res.text).not.toContain(a.sessionId);
+    expect(res.text).not.toContain(first.seat.credentials);
   });
 });
