@@ -332,12 +332,7 @@ export function apiRoutes(deps: ApiDeps) {
         'Only players seated in this room can see its verification requests.',
       );
     }
-    if (
-      !ctx.accepts('application/json', 'text/event-stream') ||
-      ctx.get('accept').includes('text/event-stream')
-    ) {
-      return stream(ctx, matchID);
-    }
+    if (ctx.get('accept').includes('text/event-stream')) return stream(ctx, matchID);
     ctx.body = { requests: (await repository.requestsOf(matchID)).map(toVerificationStatus) };
   }
 
