@@ -32,3 +32,6 @@ export const ProcessGameConfig = internal.ProcessGameConfig;
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyGame = Game<any, any, any>;
+
+/** The game reducer, as the server runs it (for tests and tools that replay actions). */
+export const CreateGameReducer = internal.CreateGameReducer;

@@ -18,8 +18,14 @@ import type { ChasterClient, ChasterClientOptions } from '../chaster/index.js';
 import { parseSeatCredentials, randomId, safeEqual, sha256 } from './auth.js';
 import { Server, SocketIO } from './bgio.js';
 import type { AnyGame } from './bgio.js';
+import { PgRepository, createPostgresPool } from './db/pg-repository.js';
+import { migratePostgres } from './db/postgres-schema.js';
+import { OUTBOX_CHANNEL, PostgresStore } from './db/postgres.js';
 import { SqliteRepository } from './db/sqlite-repository.js';
 import { SqliteStore, openSqlite } from './db/sqlite.js';
+import type { Repository } from './db/types.js';
+import type { OutboxRow } from './outbox/types.js';
+import { RedisPubSub } from './redis-pubsub.js';
 import type { SqliteSynchronous } from './db/sqlite.js';
 import { VerificationFeed } from './feed.js';
 import { guardSockets } from './guard.js';
@@ -34,8 +40,10 @@ export interface GameServerOptions {
   games: AnyGame[];
   /** How to reach Chaster: client options, or a client you made. */
   chaster: (Omit<ChasterClientOptions, 'baseUrl'> & { baseUrl?: string }) | ChasterClient;
-  /** SQLite file. Default `./data/bgio-chaster.sqlite`. */
+  /** SQLite file, or a `postgres://…` URL to share state with other instances. Default `./data/bgio-chaster.sqlite`. */
   database?: string;
+  /** `redis://…`: fan boardgame.io's socket updates out between instances. */
+  redisUrl?: string;
   /** SQLite durability: NORMAL survives a process crash, FULL also power loss. Default FULL. */
   synchronous?: SqliteSynchronous;
   /** Key of our bearer tokens. Default: generated once and kept in the database. */
@@ -51,11 +59,14 @@ export interface GameServerOptions {
 }
 
 /** A game server, ready to listen. */
-export interface GameServer {
+export interface GameServer<
+  Store extends SqliteStore | PostgresStore = SqliteStore | PostgresStore,
+> {
   /** The Koa app: add your own middleware (before `listen`). */
   readonly app: Koa<Koa.DefaultState, Koa.DefaultContext>;
-  readonly store: SqliteStore;
-  readonly repository: SqliteRepository;
+  /** boardgame.io storage: `SqliteStore` (a file) or `PostgresStore` (a `postgres://` database). */
+  readonly store: Store;
+  readonly repository: Repository;
   readonly dispatcher: Dispatcher;
   readonly feed: VerificationFeed;
   /** Starts HTTP, sockets and the dispatcher; resolves to the base URL. Port 0 picks a free one. */
@@ -65,14 +76,14 @@ export interface GameServer {
 }
 
 const SOCKET_MAX_BYTES = 64 * 1024;
+type SocketIOOptions = NonNullable<ConstructorParameters<typeof SocketIO>[0]>;
 let processGuardInstalled = false;
 
 /** Creates a game server with the verification outbox wired in. */
 export async function createGameServer(options: GameServerOptions): Promise<GameServer> {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
-  const db = openSqlite(options.database ?? './data/bgio-chaster.sqlite', options.synchronous);
-  const store = new SqliteStore(db, { logger });
-  const repository = new SqliteRepository(db);
+  const storage = await openStorage(options, logger);
+  const { store, repository } = storage;
   const secret =
     options.sessionSecret ?? (await repository.setSettingIfAbsent('session_secret', randomId(32)));
   const ownClient = !isClient(options.chaster);
@@ -81,30 +92,36 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     : createChasterClient({ baseUrl: 'https://api.chaster.app', ...options.chaster });
 
   const feed = new VerificationFeed();
+  // With Postgres every change reaches every instance's feed through NOTIFY; with SQLite, directly.
+  const publish = storage.shared ? () => {} : (row: OutboxRow) => feed.publish(row);
   const dispatcher = createDispatcher({
     repository,
     client: chaster,
     logger,
-    onChange: (row) => feed.publish(row),
+    onChange: publish,
     options: options.dispatcher,
   });
   store.onOutbox((rows) => {
-    rows.forEach((row) => feed.publish(row));
+    rows.forEach(publish);
     dispatcher.kick();
   });
+  const stopListening = storage.shared
+    ? await storage.listen((row) => {
+        feed.publish(row);
+        if (row.status === 'queued') dispatcher.kick();
+      })
+    : async () => {};
+  const pubSub = options.redisUrl
+    ? new RedisPubSub(options.redisUrl, (error) => logger.error({ err: error }, 'redis error'))
+    : undefined;
 
   const server = Server({
     games: options.games,
     db: store,
-    // boardgame.io types socketOpts as the full ServerOptions; only this one is meant to change.
     transport: new SocketIO({
-      socketOpts: { maxHttpBufferSize: SOCKET_MAX_BYTES } as ConstructorParameters<
-        typeof SocketIO
-      >[0] extends infer O
-        ? O extends { socketOpts?: infer S }
-          ? S
-          : never
-        : never,
+      // boardgame.io types socketOpts as the full ServerOptions; only this one is meant to change.
+      socketOpts: { maxHttpBufferSize: SOCKET_MAX_BYTES } as SocketIOOptions['socketOpts'],
+      pubSub: pubSub as SocketIOOptions['pubSub'],
     }),
     origins: options.origins ?? [],
     // Credentials name their match and seat; the seats table holds their hash. Always required.
@@ -118,7 +135,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     },
   });
   const matchExists = async (matchID: string) =>
-    store.fetch(matchID, { metadata: true }).metadata !== undefined;
+    (await store.fetch(matchID, { metadata: true })).metadata !== undefined;
   guardSockets({
     io: (server.app as unknown as { _io: Parameters<typeof guardSockets>[0]['io'] })._io,
     games: options.games,
@@ -176,7 +193,9 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
         await new Promise<void>((resolve) => appServer.close(() => resolve()));
       }
       if (ownClient) await chaster.close();
-      db.close();
+      await stopListening();
+      await pubSub?.close();
+      await storage.close();
     },
   };
 }
@@ -195,6 +214,57 @@ function serveCurrentMiddleware(httpServer: HttpServer, app: Koa): void {
     if (socketIO && req.url?.startsWith('/socket.io/')) socketIO.call(httpServer, req, res);
     else void koa(req, res);
   });
+}
+
+interface Storage {
+  store: SqliteStore | PostgresStore;
+  repository: Repository;
+  /** True when other instances share this storage (Postgres). */
+  shared: boolean;
+  /** Hears every outbox change made by any instance (Postgres only). */
+  listen: (onRow: (row: OutboxRow) => void) => Promise<() => Promise<void>>;
+  close: () => Promise<void>;
+}
+
+/** Opens SQLite, or Postgres for a `postgres://` URL (creating and migrating the schema). */
+async function openStorage(options: GameServerOptions, logger: Logger): Promise<Storage> {
+  const database = options.database ?? './data/bgio-chaster.sqlite';
+  if (!/^postgres(ql)?:\/\//.test(database)) {
+    const db = openSqlite(database, options.synchronous);
+    return {
+      store: new SqliteStore(db, { logger }),
+      repository: new SqliteRepository(db),
+      shared: false,
+      listen: async () => async () => {},
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  const pool = createPostgresPool(database);
+  pool.on('error', (error) => logger.error({ err: error }, 'postgres pool error'));
+  await migratePostgres(pool);
+  return {
+    store: new PostgresStore(pool, { logger }),
+    repository: new PgRepository(pool),
+    shared: true,
+    async listen(onRow) {
+      const client = await pool.connect();
+      client.on('notification', (message) => {
+        try {
+          onRow(JSON.parse(message.payload ?? '') as OutboxRow);
+        } catch (error) {
+          logger.error({ err: error }, 'bad outbox notification');
+        }
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      return async () => {
+        await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => {});
+        client.release();
+      };
+    },
+    close: () => pool.end(),
+  };
 }
 
 function isClient(value: GameServerOptions['chaster']): value is ChasterClient {

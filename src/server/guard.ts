@@ -132,26 +132,31 @@ export function guardSockets({
     io.of(game.name!).use((socket, next) => {
       // A refused packet is reported as an 'error' on the socket; without a handler socket.io logs noise.
       socket.on('error', () => {});
+      // Packets pass in the order they arrived: boardgame.io relies on a client's moves being
+      // processed in order, and the checks take different times.
+      let previous: Promise<void> = Promise.resolve();
       socket.use((packet, nextPacket) => {
-        judgePacket(context, packet).then(
-          (refusal) => {
-            if (refusal === undefined) return nextPacket();
-            logger?.warn(
-              {
-                game: game.name,
-                socket: socket.id,
-                event: String(packet[0]).slice(0, 32),
-                refusal,
-              },
-              'socket packet refused',
-            );
-            nextPacket(new Error(refusal));
-          },
-          (error: unknown) => {
-            logger?.error({ err: error }, 'socket guard failed; packet refused');
-            nextPacket(new Error('guard error'));
-          },
-        );
+        previous = previous
+          .then(() => judgePacket(context, packet))
+          .then(
+            (refusal) => {
+              if (refusal === undefined) return nextPacket();
+              logger?.warn(
+                {
+                  game: game.name,
+                  socket: socket.id,
+                  event: String(packet[0]).slice(0, 32),
+                  refusal,
+                },
+                'socket packet refused',
+              );
+              nextPacket(new Error(refusal));
+            },
+            (error: unknown) => {
+              logger?.error({ err: error }, 'socket guard failed; packet refused');
+              nextPacket(new Error('guard error'));
+            },
+          );
       });
       next();
     });

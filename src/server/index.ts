@@ -7,6 +7,11 @@ export type { GameServer, GameServerOptions } from './game-server.js';
 export { SqliteStore, openSqlite } from './db/sqlite.js';
 export type { OutboxListener, SqliteSynchronous } from './db/sqlite.js';
 export { SqliteRepository } from './db/sqlite-repository.js';
+export { PostgresStore, OUTBOX_CHANNEL } from './db/postgres.js';
+export { PgRepository, createPostgresPool } from './db/pg-repository.js';
+export { migratePostgres } from './db/postgres-schema.js';
+export { RedisPubSub } from './redis-pubsub.js';
+export type { GenericPubSub } from './redis-pubsub.js';
 export type {
   AuthSession,
   ClaimOptions,

@@ -13,7 +13,12 @@ import { afterEach, expect } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
 import type { ChasterEmulator } from '../../src/emulator/index.js';
 import { createGameServer } from '../../src/server/index.js';
-import type { DispatcherOptions, GameServer, VerificationStatus } from '../../src/server/index.js';
+import type {
+  DispatcherOptions,
+  GameServer,
+  SqliteStore,
+  VerificationStatus,
+} from '../../src/server/index.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -23,7 +28,7 @@ afterEach(async () => {
 /** A running emulator and game server. */
 export interface Stack {
   emulator: ChasterEmulator;
-  server: GameServer;
+  server: GameServer<SqliteStore>;
   url: string;
   dir: string;
   logs: string[];
@@ -63,7 +68,8 @@ export async function startStack({
   });
   const url = await server.listen(0, '127.0.0.1');
   cleanups.push(() => server.stop());
-  return { emulator, server, url, dir, logs };
+  // A file database: the store is the SQLite one.
+  return { emulator, server: server as GameServer<SqliteStore>, url, dir, logs };
 }
 
 /** Calls our HTTP API; returns status and parsed JSON. */

@@ -2,8 +2,6 @@
  * The outbox survives the server dying: SIGKILL with undelivered and in-flight rows, restart on
  * the same database, and every row reaches a final status. SIGTERM finishes in-flight sends.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -12,47 +10,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
 import type { ChasterEmulator } from '../../src/emulator/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { exited, startServerProcess } from '../helpers/process.js';
 import { api, connect, host, join, until } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function startServer(
-  emulator: ChasterEmulator,
-  database: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/server-process.ts'], {
-    env: {
-      ...process.env,
-      CHASTER_API_URL: emulator.url,
-      CHASTER_TOKEN: emulator.token,
-      DATABASE_PATH: database,
-      LEASE_MS: '500',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/listening (http:\/\/\S+)/);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
-  return { child, url };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
+function startServer(emulator: ChasterEmulator, database: string) {
+  return startServerProcess({
+    CHASTER_API_URL: emulator.url,
+    CHASTER_TOKEN: emulator.token,
+    DATABASE_PATH: database,
+    LEASE_MS: '500',
   });
 }
 

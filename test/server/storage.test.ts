@@ -155,7 +155,15 @@ function inMemory(): StorageAPI.Sync {
   return Server({ games: [game], origins: [] }).db as StorageAPI.Sync;
 }
 
-function storageContract(name: string, makeStore: () => StorageAPI.Sync): void {
+/**
+ * `initialView` is what fetch returns for initialState: InMemory returns it as stored; our stores
+ * drop G and plugin data because boardgame.io 0.50.2 sends it to every client unfiltered (#1159).
+ */
+function storageContract(
+  name: string,
+  makeStore: () => StorageAPI.Sync,
+  initialView: (state: State) => State = (state) => state,
+): void {
   describe(`storage contract: ${name}`, () => {
     it('is a synchronous store (the Master then skips its await path)', () => {
       expect(makeStore().type()).toBe(0); // StorageAPI.Type.SYNC
@@ -166,7 +174,7 @@ function storageContract(name: string, makeStore: () => StorageAPI.Sync): void {
       const match = newMatch(store, 'm1');
       const got = store.fetch('m1', { state: true, metadata: true, initialState: true, log: true });
       expect(got.state).toEqual(match.initialState);
-      expect(got.initialState).toEqual(match.initialState);
+      expect(got.initialState).toEqual(initialView(match.initialState));
       expect(got.metadata).toEqual(match.metadata);
       expect(got.metadata.gameName).toBe('storage-test');
       expect(got.log).toEqual([]);
@@ -191,7 +199,7 @@ function storageContract(name: string, makeStore: () => StorageAPI.Sync): void {
       expect(got.state).toEqual(match.current);
       expect(got.state._stateID).toBe(4);
       expect((got.state.G as G).moves).toBe(3);
-      expect(got.initialState).toEqual(match.initialState);
+      expect(got.initialState).toEqual(initialView(match.initialState));
       expect(got.log).toEqual(steps.flatMap((s) => s.deltalog));
       expect(got.log.map((e) => [e.action.type, e.action.payload.type, e._stateID])).toEqual([
         ['MAKE_MOVE', 'lose', 0],
@@ -279,7 +287,15 @@ function storageContract(name: string, makeStore: () => StorageAPI.Sync): void {
 }
 
 storageContract('InMemory (boardgame.io)', inMemory);
-storageContract('SqliteStore', () => new SqliteStore(openSqlite(':memory:')));
+storageContract(
+  'SqliteStore',
+  () => new SqliteStore(openSqlite(':memory:')),
+  (state) => ({
+    ...state,
+    G: {},
+    plugins: {},
+  }),
+);
 
 // ---- (b) the outbox of SqliteStore ---------------------------------------------------------------
 interface OutboxRecord {

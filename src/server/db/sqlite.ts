@@ -11,10 +11,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Logger } from 'pino';
-import { VERIFICATION_PLUGIN_NAME } from '../../plugin/index.js';
-import type { VerificationIntent } from '../../plugin/index.js';
-import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import { isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
+import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
+import { redactInitialState } from './initial-state.js';
 import { migrate } from './schema.js';
 
 /** How hard SQLite syncs to disk: NORMAL survives a process crash in WAL mode, FULL also an OS crash. */
@@ -33,8 +33,6 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'FULL'
 
 /** Called after a commit that inserted outbox rows, with those rows. */
 export type OutboxListener = (rows: OutboxRow[]) => void;
-
-const ACTION_TYPES = new Set(['MAKE_MOVE', 'GAME_EVENT']);
 
 /** boardgame.io storage on SQLite, with the verification outbox in the same transaction. */
 export class SqliteStore extends Sync {
@@ -62,7 +60,7 @@ export class SqliteStore extends Sync {
         `UPDATE matches SET state = ?, state_id = ?, log_length = ? WHERE match_id = ? AND state_id = ?`,
       ),
       appendLog: db.prepare(`INSERT INTO match_log (match_id, seq, entry) VALUES (?, ?, ?)`),
-      seatRole: db.prepare(`SELECT role FROM seats WHERE match_id = ? AND player_id = ?`),
+      seatRoles: db.prepare(`SELECT player_id, role FROM seats WHERE match_id = ?`),
       insertOutbox: db.prepare(
         `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
                              status, message, next_attempt_at, created_at, updated_at)
@@ -151,62 +149,26 @@ export class SqliteStore extends Sync {
     deltalog.forEach((entry, i) => {
       this.sql.appendLog!.run(matchID, current.log_length + i, JSON.stringify(entry));
     });
-    if (!deltalog.some((entry) => ACTION_TYPES.has(entry.action?.type))) return [];
+    if (!isCommittedAction(deltalog)) return [];
     return this.insertIntents(matchID, state);
   }
 
   private insertIntents(matchID: string, state: State): OutboxRow[] {
-    const data = state.plugins?.[VERIFICATION_PLUGIN_NAME]?.data as
-      { intents?: unknown } | undefined;
-    const intents = Array.isArray(data?.intents) ? (data.intents as unknown[]) : [];
-    const now = Date.now();
-    const rows: OutboxRow[] = [];
-    intents.forEach((raw, idx) => {
-      const intent = raw as Partial<VerificationIntent>;
-      if (typeof intent?.player !== 'string' || typeof intent.reason !== 'string') {
-        this.logger?.warn({ matchID, idx }, 'malformed verification intent skipped');
-        return;
-      }
-      const requestedBy = intent.by === 'self' ? 'self' : 'rules';
-      const requesterID = typeof intent.requestedBy === 'string' ? intent.requestedBy : null;
-      // The actor comes from the seat's authenticated role at commit time, never from the client.
-      let actor: 'extension' | 'keyholder' | 'wearer' | null = 'extension';
-      let status: OutboxStatus = 'queued';
-      let message: string | null = null;
-      if (requestedBy === 'self') {
-        const seat =
-          requesterID === null
-            ? undefined
-            : (this.sql.seatRole!.get(matchID, requesterID) as
-                { role: 'keyholder' | 'wearer' } | undefined);
-        actor = seat?.role ?? null;
-        if (!seat) {
-          status = 'failed';
-          message = `Seat ${requesterID ?? '(none)'} has no Chaster session, so it cannot ask for a picture itself.`;
-        }
-      }
-      const row: OutboxRow = {
-        id: `${matchID}:${state._stateID}:${idx}`,
-        matchID,
-        stateID: state._stateID,
-        index: idx,
-        playerID: intent.player,
-        reason: intent.reason.slice(0, 500),
-        requestedBy,
-        requesterID,
-        actor,
-        status,
-        message,
-        attempts: 0,
-        nextAttemptAt: now,
-        leaseUntil: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const result = this.sql.insertOutbox!.run({ ...row, idx, now });
-      if (result.changes > 0) rows.push(row);
-    });
-    return rows;
+    const roles = new Map(
+      (
+        this.sql.seatRoles!.all(matchID) as Array<{
+          player_id: string;
+          role: 'wearer' | 'keyholder';
+        }>
+      ).map((r) => [r.player_id, r.role]),
+    );
+    const candidates = outboxRowsFor(matchID, state, roles, Date.now(), (idx) =>
+      this.logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
+    );
+    return candidates.filter(
+      (row) =>
+        this.sql.insertOutbox!.run({ ...row, idx: row.index, now: row.createdAt }).changes > 0,
+    );
   }
 
   setMetadata(matchID: string, metadata: ServerTypes.MatchData): void {
@@ -227,7 +189,9 @@ export class SqliteStore extends Sync {
       if (opts.metadata)
         result.metadata = parseColumn(this.sql.fetchMetadata!.get(matchID), 'metadata');
       if (opts.initialState) {
-        result.initialState = parseColumn(this.sql.fetchInitial!.get(matchID), 'initial_state');
+        result.initialState = redactInitialState(
+          parseColumn(this.sql.fetchInitial!.get(matchID), 'initial_state') as State | undefined,
+        );
       }
       if (opts.log) {
         const rows = this.sql.fetchLog!.all(matchID) as Array<{ entry: string }>;

@@ -1,0 +1,236 @@
+/**
+ * verify-cards: 1–6 wearers take turns drawing from one shared, seeded deck. A "verify" card asks
+ * the drawer for a verification picture unless a shield cancels it; "skip" makes the next wearer
+ * miss a turn; "double" makes the drawer draw two more. The game ends when the deck is empty.
+ * The seated keyholder may `demand` a picture; a wearer may `volunteer` for a bonus point.
+ *
+ * Every seat may move at any time; the moves themselves decide who may do what.
+ */
+import type { Game } from 'boardgame.io';
+import { ActivePlayers, INVALID_MOVE } from 'boardgame.io/core';
+import { VerificationPlugin } from '../src/plugin/index.js';
+import type { VerificationAPI, WithVerification } from '../src/plugin/index.js';
+import {
+  CARD_KINDS,
+  deckTotal,
+  demand,
+  gameOverText,
+  parseVerifyCardsRules,
+  playerLabel,
+  pushEvent,
+  randomCheck,
+  readSetup,
+  recordRequest,
+  summarise,
+  validateVerifyCardsSetup,
+  volunteer,
+  wearerSeats,
+} from './rules.js';
+import type { RandomCheckDice, VerifyCardsRulesInput } from './rules.js';
+import type { CardKind, GameSetupData, GameSummary, VerifyCardsState } from './types.js';
+
+const verifyCount = (G: VerifyCardsState, id: string) =>
+  (G.drawn[id] ?? []).filter((card) => card === 'verify').length;
+
+/**
+ * The end-of-game summary: verify cards drawn per wearer (shielded ones included); fewest wins,
+ * ties broken by volunteer points.
+ */
+export function verifyCardsSummary(G: VerifyCardsState): GameSummary {
+  return summarise(
+    G,
+    G.order,
+    (id) => verifyCount(G, id),
+    (id) => G.points[id] ?? 0,
+  );
+}
+
+/** Every wearer has had a turn: count the round, reopen volunteering, maybe a random check. */
+function completeRound(
+  G: VerifyCardsState,
+  random: RandomCheckDice,
+  verification: VerificationAPI,
+) {
+  G.round += 1;
+  for (const id of G.order) G.volunteered[id] = false;
+  pushEvent(G.events, 'round', `Round ${G.round} complete`);
+  randomCheck(G, random, verification, G.rules.randomCheckChance, G.order);
+}
+
+/** Passes the turn to the next wearer who is not skipping, clearing the skip flags it passes. */
+function advance(G: VerifyCardsState, random: RandomCheckDice, verification: VerificationAPI) {
+  const count = G.order.length;
+  let index = G.turn;
+  // Flags are cleared as they are passed, so two passes always find a wearer; the bound is a guard.
+  for (let step = 0; step <= 2 * count; step++) {
+    index += 1;
+    if (index >= count) {
+      index = 0;
+      completeRound(G, random, verification);
+    }
+    const id = G.order[index]!;
+    if (!G.skipping[id]) break;
+    G.skipping[id] = false;
+    pushEvent(G.events, 'info', `${playerLabel(id)} skips this turn`, id);
+  }
+  G.turn = index;
+  G.drawsLeft = 1;
+}
+
+/** verify-cards: 1–6 wearers and at most one keyholder; `setupData = { rules, seats }`. */
+export const VerifyCards: Game<
+  VerifyCardsState,
+  WithVerification,
+  GameSetupData<VerifyCardsRulesInput>
+> = {
+  name: 'verify-cards',
+  minPlayers: 1,
+  maxPlayers: 7,
+  // Requests are real-world effects: an undone move would not take one back.
+  disableUndo: true,
+  validateSetupData: validateVerifyCardsSetup,
+
+  setup: ({ ctx, random }, setupData) => {
+    const { rules, seats } = readSetup(
+      'verify-cards',
+      setupData,
+      ctx.numPlayers,
+      validateVerifyCardsSetup,
+      parseVerifyCardsRules,
+    );
+    const order = wearerSeats(seats);
+    const perWearer = <T>(value: () => T): Record<string, T> =>
+      Object.fromEntries(order.map((id) => [id, value()]));
+    const cards = CARD_KINDS.flatMap((kind) =>
+      Array.from({ length: rules.deck[kind] }, () => kind),
+    );
+    const deck = random.Shuffle(cards);
+    const G: VerifyCardsState = {
+      rules,
+      seats,
+      deck,
+      deckSize: deck.length,
+      order,
+      turn: 0,
+      drawsLeft: 1,
+      skipping: perWearer(() => false),
+      shields: perWearer(() => 0),
+      drawn: perWearer((): CardKind[] => []),
+      lastCard: null,
+      round: 0,
+      demandsLeft: seats.includes('keyholder') ? rules.keyholderDemands : 0,
+      points: perWearer(() => 0),
+      volunteered: perWearer(() => false),
+      events: [],
+      requests: 0,
+    };
+    pushEvent(
+      G.events,
+      'info',
+      `The deck is shuffled: ${deck.length} cards. ${playerLabel(order[0]!)} draws first`,
+    );
+    return G;
+  },
+
+  // Everyone may act at any time, and the turn never ends: the moves check who may do what.
+  turn: { activePlayers: ActivePlayers.ALL },
+  events: {
+    endTurn: false,
+    endPhase: false,
+    setPhase: false,
+    endGame: false,
+    setActivePlayers: false,
+    endStage: false,
+    setStage: false,
+    pass: false,
+  },
+
+  moves: {
+    /** `draw()`: only the wearer whose turn it is; takes the top card and applies it. */
+    draw: {
+      // Clients see no deck (playerView), so only the server can run this move.
+      client: false,
+      move: ({ G, playerID, random, verification }) => {
+        if (G.order[G.turn] !== playerID || G.drawsLeft <= 0) return INVALID_MOVE;
+        const card = G.deck.pop();
+        if (card === undefined) return INVALID_MOVE;
+        G.deckSize = G.deck.length;
+        G.drawsLeft -= 1;
+        (G.drawn[playerID] ??= []).push(card);
+        G.lastCard = { playerID, card, n: deckTotal(G.rules.deck) - G.deckSize };
+        const me = playerLabel(playerID);
+        switch (card) {
+          case 'safe':
+            pushEvent(G.events, 'card', `${me} drew a safe card`, playerID);
+            break;
+          case 'verify':
+            if ((G.shields[playerID] ?? 0) > 0) {
+              G.shields[playerID]! -= 1;
+              pushEvent(
+                G.events,
+                'card',
+                `${me} drew a verify card; a shield cancels it`,
+                playerID,
+              );
+            } else {
+              pushEvent(G.events, 'card', `${me} drew a verify card`, playerID);
+              recordRequest(
+                G,
+                verification,
+                { player: playerID, reason: 'drew a verify card' },
+                {
+                  kind: 'request',
+                  text: `${me} is asked for a verification picture (drew a verify card)`,
+                },
+              );
+            }
+            break;
+          case 'skip': {
+            const next = G.order[(G.turn + 1) % G.order.length]!;
+            G.skipping[next] = true;
+            pushEvent(
+              G.events,
+              'card',
+              next === playerID
+                ? `${me} drew skip: ${me} skips their own next turn`
+                : `${me} drew skip: ${playerLabel(next)} skips their next turn`,
+              playerID,
+            );
+            break;
+          }
+          case 'double':
+            G.drawsLeft += 2;
+            pushEvent(G.events, 'card', `${me} drew double: ${me} draws 2 more`, playerID);
+            break;
+          case 'shield':
+            G.shields[playerID] = (G.shields[playerID] ?? 0) + 1;
+            pushEvent(G.events, 'card', `${me} drew a shield`, playerID);
+            break;
+        }
+        if (G.deckSize === 0) {
+          pushEvent(G.events, 'gameover', gameOverText(verifyCardsSummary(G)));
+        } else if (G.drawsLeft === 0) {
+          advance(G, random, verification);
+        }
+      },
+    },
+
+    /** `demand(target)`: the keyholder seat, while demands are left, on a wearer seat. */
+    demand: ({ G, playerID, verification }, target: unknown) => {
+      if (!demand(G, playerID, target, verification)) return INVALID_MOVE;
+    },
+
+    /** `volunteer()`: a wearer, once per round; +1 point (breaks ties at the end). */
+    volunteer: ({ G, playerID, verification }) => {
+      if (!volunteer(G, playerID, verification, '+1 point')) return INVALID_MOVE;
+      G.points[playerID] = (G.points[playerID] ?? 0) + 1;
+    },
+  },
+
+  // Clients never see the order of the deck, only its size.
+  playerView: ({ G }) => ({ ...G, deck: [] }),
+
+  endIf: ({ G }) => (G.deckSize === 0 ? verifyCardsSummary(G) : undefined),
+
+  plugins: [VerificationPlugin()],
+};

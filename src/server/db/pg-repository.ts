@@ -1,0 +1,450 @@
+/**
+ * The server's own storage on Postgres, shared by every instance. The outbox is drained with
+ * `FOR UPDATE SKIP LOCKED` (one worker per row at a time), room policies are checked under a
+ * per-match advisory lock and one request per wearer is kept in flight under a per-session one, so
+ * several instances behave exactly like one SQLite process. Every row change is announced with
+ * NOTIFY on commit, so each instance's status feed hears changes made anywhere.
+ */
+import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import { OUTBOX_CHANNEL } from './postgres.js';
+import type {
+  AuthSession,
+  ClaimOptions,
+  ClaimResult,
+  ClaimedRequest,
+  OutcomeUpdate,
+  Repository,
+  RoomPolicy,
+  SeatBinding,
+} from './types.js';
+
+/** A pg Pool whose BIGINT columns (our millisecond times) come back as numbers. */
+export function createPostgresPool(connectionString: string, max = 10): Pool {
+  return new pg.Pool({
+    connectionString,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+}
+
+interface OutboxRecord {
+  id: string;
+  match_id: string;
+  state_id: number;
+  idx: number;
+  player_id: string;
+  reason: string;
+  requested_by: 'rules' | 'self';
+  requester_id: string | null;
+  actor: OutboxRow['actor'];
+  status: OutboxStatus;
+  message: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface SeatRecord {
+  match_id: string;
+  player_id: string;
+  auth_id: string;
+  session_id: string;
+  role: 'wearer' | 'keyholder';
+  user_id: string;
+  lock_id: string;
+  credentials_hash: string;
+}
+
+const CHARGED = `('queued', 'sending', 'delivered', 'already_pending', 'submitted')`;
+
+function toRow(r: OutboxRecord): OutboxRow {
+  return {
+    id: r.id,
+    matchID: r.match_id,
+    stateID: r.state_id,
+    index: r.idx,
+    playerID: r.player_id,
+    reason: r.reason,
+    requestedBy: r.requested_by,
+    requesterID: r.requester_id,
+    actor: r.actor,
+    status: r.status,
+    message: r.message,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toSeat(r: SeatRecord): SeatBinding {
+  return {
+    matchID: r.match_id,
+    playerID: r.player_id,
+    authId: r.auth_id,
+    sessionId: r.session_id,
+    role: r.role,
+    userId: r.user_id,
+    lockId: r.lock_id,
+    credentialsHash: r.credentials_hash,
+  };
+}
+
+/** `Repository` on Postgres, safe to share between server instances. */
+export class PgRepository implements Repository {
+  constructor(private readonly pool: Pool) {}
+
+  async createAuthSession(s: AuthSession): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO auth_sessions (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        s.id,
+        s.sessionId,
+        s.role,
+        s.userId,
+        s.username,
+        s.lockId,
+        s.lockTitle,
+        s.createdAt,
+        s.expiresAt,
+      ],
+    );
+  }
+
+  async getAuthSession(id: string): Promise<AuthSession | undefined> {
+    const { rows } = await this.pool.query('SELECT * FROM auth_sessions WHERE id = $1', [id]);
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      sessionId: r.session_id,
+      role: r.role,
+      userId: r.user_id,
+      username: r.username,
+      lockId: r.lock_id,
+      lockTitle: r.lock_title,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    };
+  }
+
+  async createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void> {
+    await this.pool.query('INSERT INTO rooms (match_id, policy, created_at) VALUES ($1, $2, $3)', [
+      matchID,
+      JSON.stringify(policy),
+      now,
+    ]);
+  }
+
+  async getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined> {
+    const { rows } = await this.pool.query<{ policy: RoomPolicy }>(
+      'SELECT policy FROM rooms WHERE match_id = $1',
+      [matchID],
+    );
+    return rows[0]?.policy;
+  }
+
+  async bindSeat(b: SeatBinding, now: number): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (match_id, player_id) DO NOTHING`,
+      [
+        b.matchID,
+        b.playerID,
+        b.authId,
+        b.sessionId,
+        b.role,
+        b.userId,
+        b.lockId,
+        b.credentialsHash,
+        now,
+      ],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async seatsOf(matchID: string): Promise<SeatBinding[]> {
+    const { rows } = await this.pool.query<SeatRecord>(
+      'SELECT * FROM seats WHERE match_id = $1 ORDER BY player_id::int',
+      [matchID],
+    );
+    return rows.map(toSeat);
+  }
+
+  async replaceSeatCredentials(matchID: string, playerID: string, hash: string): Promise<void> {
+    await this.pool.query(
+      'UPDATE seats SET credentials_hash = $1 WHERE match_id = $2 AND player_id = $3',
+      [hash, matchID, playerID],
+    );
+  }
+
+  async claim({ now, limit, leaseMs, maxAgeMs }: ClaimOptions): Promise<ClaimResult> {
+    const claimed: ClaimedRequest[] = [];
+    const settled: OutboxRow[] = [];
+    if (limit <= 0) return { claimed, settled };
+    await this.transaction(async (client) => {
+      const { rows: candidates } = await client.query<OutboxRecord>(
+        `SELECT * FROM outbox
+         WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
+         ORDER BY next_attempt_at, created_at
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED`,
+        [now, limit * 4 + 16],
+      );
+      const settle = async (r: OutboxRecord, status: OutboxStatus, message: string) => {
+        const row = await this.update(client, r.id, status, message, now);
+        if (row) settled.push(row);
+      };
+      for (const r of candidates) {
+        if (claimed.length >= limit) break;
+        if (now - r.created_at > maxAgeMs) {
+          await settle(
+            r,
+            'dead',
+            `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
+          );
+          continue;
+        }
+        const target = await this.seat(client, r.match_id, r.player_id);
+        if (!target) {
+          await settle(r, 'failed', `Seat ${r.player_id} has no Chaster session.`);
+          continue;
+        }
+        if (r.attempts === 0 && r.status === 'queued') {
+          // Policy checks of one match run one at a time across instances; a busy match waits
+          // for the next pass (a try-lock never deadlocks against another instance's claim).
+          if (!(await this.tryLock(client, `match:${r.match_id}`))) continue;
+          const refusal = await this.refusal(client, r, target, now);
+          if (refusal) {
+            await settle(r, refusal.status, refusal.message);
+            continue;
+          }
+        }
+        // One request per wearer at a time, across instances.
+        if (!(await this.tryLock(client, `session:${target.session_id}`))) continue;
+        const busy = await client.query(
+          `SELECT 1 FROM outbox o JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+           WHERE s.session_id = $1 AND o.status = 'sending' AND o.lease_until > $2 AND o.id <> $3 LIMIT 1`,
+          [target.session_id, now, r.id],
+        );
+        if ((busy.rowCount ?? 0) > 0) continue;
+        const leased = await client.query<OutboxRecord>(
+          `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, updated_at = $2,
+                  admitted_at = COALESCE(admitted_at, $2)
+           WHERE id = $3 RETURNING *`,
+          [now + leaseMs, now, r.id],
+        );
+        const row = toRow(leased.rows[0]!);
+        await this.notify(client, row);
+        claimed.push({ row, sessionId: target.session_id, actor: r.actor ?? 'extension' });
+      }
+    });
+    return { claimed, settled };
+  }
+
+  private async refusal(
+    client: PoolClient,
+    r: OutboxRecord,
+    target: SeatRecord,
+    now: number,
+  ): Promise<{ status: OutboxStatus; message: string } | undefined> {
+    if (target.role !== 'wearer') {
+      return {
+        status: 'failed',
+        message: `Seat ${r.player_id} is a keyholder; only wearers can be asked for a picture.`,
+      };
+    }
+    if (r.requested_by === 'self') {
+      const requester =
+        r.requester_id === null ? undefined : await this.seat(client, r.match_id, r.requester_id);
+      if (!requester)
+        return { status: 'failed', message: 'The asking seat has no Chaster session.' };
+      if (requester.role === 'keyholder' && requester.lock_id !== target.lock_id) {
+        return {
+          status: 'failed',
+          message: 'A keyholder may only ask their own wearer for a picture.',
+        };
+      }
+      if (requester.role === 'wearer' && requester.session_id !== target.session_id) {
+        return { status: 'failed', message: 'A wearer may only ask for a picture of themselves.' };
+      }
+    }
+    const { rows: room } = await client.query<{ policy: RoomPolicy }>(
+      'SELECT policy FROM rooms WHERE match_id = $1',
+      [r.match_id],
+    );
+    if (!room[0]) return undefined;
+    const { cooldownMs, maxRequestsPerMatch } = room[0].policy;
+    const { rows: charged } = await client.query<{ n: string }>(
+      `SELECT COUNT(*) AS n FROM outbox WHERE match_id = $1 AND admitted_at IS NOT NULL AND status IN ${CHARGED}`,
+      [r.match_id],
+    );
+    if (Number(charged[0]!.n) >= maxRequestsPerMatch) {
+      return {
+        status: 'suppressed',
+        message: `This room allows ${maxRequestsPerMatch} request${maxRequestsPerMatch === 1 ? '' : 's'} per match; the limit is reached.`,
+      };
+    }
+    const { rows: last } = await client.query<{ at: number | null }>(
+      `SELECT MAX(o.admitted_at) AS at FROM outbox o
+       JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+       WHERE s.session_id = $1 AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED}`,
+      [target.session_id],
+    );
+    const at = last[0]?.at ?? null;
+    if (at !== null && now - at < cooldownMs) {
+      const wait = Math.ceil((cooldownMs - (now - at)) / 1000);
+      return {
+        status: 'suppressed',
+        message: `Cooldown: this wearer was asked ${Math.round((now - at) / 1000)} s ago; the room waits ${Math.round(cooldownMs / 1000)} s between requests (${wait} s left).`,
+      };
+    }
+    return undefined;
+  }
+
+  async finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<OutboxRecord>(
+        `UPDATE outbox SET status = $1, message = $2, next_attempt_at = COALESCE($3, next_attempt_at),
+                lease_until = NULL, updated_at = $4
+         WHERE id = $5 AND status = 'sending' RETURNING *`,
+        [update.status, update.message, update.nextAttemptAt ?? null, update.now, id],
+      );
+      if (!rows[0]) return undefined;
+      const row = toRow(rows[0]);
+      await this.notify(client, row);
+      return row;
+    });
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ due: number | null; lease: number | null }>(
+      `SELECT (SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued') AS due,
+              (SELECT MIN(lease_until) FROM outbox WHERE status = 'sending') AS lease`,
+    );
+    const times = [rows[0]?.due ?? null, rows[0]?.lease ?? null].filter(
+      (t): t is number => t !== null,
+    );
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  async requestsOf(matchID: string): Promise<OutboxRow[]> {
+    const { rows } = await this.pool.query<OutboxRecord>(
+      'SELECT * FROM outbox WHERE match_id = $1 ORDER BY created_at, state_id, idx',
+      [matchID],
+    );
+    return rows.map(toRow);
+  }
+
+  async markSubmitted(
+    sessionId: string,
+    requestId: string,
+    now: number,
+  ): Promise<OutboxRow[] | undefined> {
+    return this.transaction(async (client) => {
+      const seen = await client.query(
+        'INSERT INTO webhook_events (request_id, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [requestId, now],
+      );
+      if ((seen.rowCount ?? 0) === 0) return undefined;
+      const { rows } = await client.query<OutboxRecord>(
+        `UPDATE outbox o SET status = 'submitted', message = 'The wearer submitted a picture.', lease_until = NULL, updated_at = $2
+         FROM seats s
+         WHERE s.match_id = o.match_id AND s.player_id = o.player_id AND s.session_id = $1
+           AND o.status IN ('delivered', 'already_pending')
+         RETURNING o.*`,
+        [sessionId, now],
+      );
+      const changed = rows.map(toRow);
+      for (const row of changed) await this.notify(client, row);
+      return changed;
+    });
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>(
+      'SELECT value FROM settings WHERE key = $1',
+      [key],
+    );
+    return rows[0]?.value;
+  }
+
+  async setSettingIfAbsent(key: string, value: string): Promise<string> {
+    await this.pool.query(
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [key, value],
+    );
+    return (await this.getSetting(key))!;
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.pool.query('SELECT 1')).rowCount === 1;
+  }
+
+  private async seat(
+    client: PoolClient,
+    matchID: string,
+    playerID: string,
+  ): Promise<SeatRecord | undefined> {
+    const { rows } = await client.query<SeatRecord>(
+      'SELECT * FROM seats WHERE match_id = $1 AND player_id = $2',
+      [matchID, playerID],
+    );
+    return rows[0];
+  }
+
+  private async update(
+    client: PoolClient,
+    id: string,
+    status: OutboxStatus,
+    message: string,
+    now: number,
+  ) {
+    const { rows } = await client.query<OutboxRecord>(
+      'UPDATE outbox SET status = $1, message = $2, lease_until = NULL, updated_at = $3 WHERE id = $4 RETURNING *',
+      [status, message, now, id],
+    );
+    if (!rows[0]) return undefined;
+    const row = toRow(rows[0]);
+    await this.notify(client, row);
+    return row;
+  }
+
+  private async tryLock(client: PoolClient, key: string): Promise<boolean> {
+    const { rows } = await client.query<{ ok: boolean }>(
+      'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
+      [key],
+    );
+    return rows[0]?.ok === true;
+  }
+
+  private async notify(client: PoolClient, row: OutboxRow): Promise<void> {
+    await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(row)]);
+  }
+
+  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The Postgres schema: the same tables as SQLite (see schema.ts), with BIGINT millisecond times.
+ * Migrations run under a transaction-level advisory lock, so several instances starting at once
+ * migrate exactly once.
+ */
+import type { Pool } from 'pg';
+
+const MIGRATION_LOCK = 0x6267696f; // "bgio"
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE matches (
+    match_id      TEXT PRIMARY KEY,
+    game_name     TEXT NOT NULL,
+    state_id      INTEGER NOT NULL,
+    state         JSONB NOT NULL,
+    initial_state JSONB NOT NULL,
+    metadata      JSONB NOT NULL,
+    log_length    INTEGER NOT NULL DEFAULT 0,
+    gameover      BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at    BIGINT NOT NULL,
+    created_seq   BIGSERIAL
+  );
+  CREATE INDEX matches_by_game ON matches (game_name, updated_at);
+
+  CREATE TABLE match_log (
+    match_id TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    entry    JSONB NOT NULL,
+    PRIMARY KEY (match_id, seq)
+  );
+
+  CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY,
+    match_id        TEXT NOT NULL,
+    state_id        INTEGER NOT NULL,
+    idx             INTEGER NOT NULL,
+    player_id       TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,
+    requester_id    TEXT,
+    actor           TEXT,
+    status          TEXT NOT NULL,
+    message         TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    lease_until     BIGINT,
+    admitted_at     BIGINT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+  CREATE INDEX outbox_by_match ON outbox (match_id, created_at);
+
+  CREATE TABLE seats (
+    match_id         TEXT NOT NULL,
+    player_id        TEXT NOT NULL,
+    auth_id          TEXT NOT NULL,
+    session_id       TEXT NOT NULL,
+    role             TEXT NOT NULL,
+    user_id          TEXT NOT NULL,
+    lock_id          TEXT NOT NULL,
+    credentials_hash TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    PRIMARY KEY (match_id, player_id)
+  );
+  CREATE INDEX seats_by_session ON seats (session_id);
+
+  CREATE TABLE auth_sessions (
+    id          TEXT PRIMARY KEY,
+    session_id  TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    lock_id     TEXT NOT NULL,
+    lock_title  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL
+  );
+
+  CREATE TABLE rooms (
+    match_id    TEXT PRIMARY KEY,
+    policy      JSONB NOT NULL,
+    created_at  BIGINT NOT NULL
+  );
+
+  CREATE TABLE webhook_events (
+    request_id  TEXT PRIMARY KEY,
+    received_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+/** Brings a Postgres database up to the newest schema; safe when several instances start at once. */
+export async function migratePostgres(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS bgio_chaster_schema (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT version FROM bgio_chaster_schema',
+    );
+    let version = rows[0]?.version ?? 0;
+    if (rows.length === 0)
+      await client.query('INSERT INTO bgio_chaster_schema (version) VALUES (0)');
+    for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
+    await client.query('UPDATE bgio_chaster_schema SET version = $1', [version]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * `PostgresStore`: boardgame.io's asynchronous StorageAPI on `pg`, with the same semantics as
+ * `SqliteStore`. Each `setState` is ONE transaction: lock the match row, compare-and-set on
+ * `_stateID`, append the deltalog, insert the outbox rows, and NOTIFY them (delivered on commit).
+ * Several server instances may share one database: the row lock and the compare-and-set make a
+ * second writer of the same `_stateID` fail instead of merging.
+ */
+import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import { Async } from '../bgio.js';
+import { redactInitialState } from './initial-state.js';
+import { isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
+import type { OutboxRow } from '../outbox/types.js';
+import type { OutboxListener } from './sqlite.js';
+
+/** Channel on which every instance hears outbox changes (inserted and updated rows). */
+export const OUTBOX_CHANNEL = 'bgio_chaster_outbox';
+
+/** boardgame.io storage on Postgres, with the verification outbox in the same transaction. */
+export class PostgresStore extends Async {
+  private readonly listeners = new Set<OutboxListener>();
+
+  constructor(
+    readonly pool: Pool,
+    private readonly options: { logger?: Logger } = {},
+  ) {
+    super();
+  }
+
+  /** Registers a listener for rows this instance committed; returns a function that removes it. */
+  onOutbox(listener: OutboxListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  override async connect(): Promise<void> {}
+
+  override async createMatch(
+    matchID: string,
+    { initialState, metadata }: StorageAPI.CreateMatchOpts,
+  ): Promise<void> {
+    await this.guard('createMatch', matchID, () =>
+      this.pool.query(
+        `INSERT INTO matches (match_id, game_name, state_id, state, initial_state, metadata, gameover, updated_at)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`,
+        [
+          matchID,
+          metadata.gameName,
+          initialState._stateID,
+          JSON.stringify(initialState),
+          JSON.stringify(metadata),
+          metadata.gameover !== undefined && metadata.gameover !== null,
+          metadata.updatedAt,
+        ],
+      ),
+    );
+  }
+
+  async setState(matchID: string, state: State, deltalog: LogEntry[] = []): Promise<void> {
+    const rows = await this.guard('setState', matchID, () =>
+      this.transaction((client) => this.commit(client, matchID, state, deltalog)),
+    );
+    if (rows && rows.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(rows);
+        } catch (error) {
+          this.options.logger?.error({ err: error }, 'outbox listener failed');
+        }
+      }
+    }
+  }
+
+  private async commit(
+    client: PoolClient,
+    matchID: string,
+    state: State,
+    deltalog: LogEntry[],
+  ): Promise<OutboxRow[]> {
+    const { rows } = await client.query<{ state_id: number; log_length: number }>(
+      'SELECT state_id, log_length FROM matches WHERE match_id = $1 FOR UPDATE',
+      [matchID],
+    );
+    const current = rows[0];
+    if (!current) {
+      this.options.logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
+      return [];
+    }
+    if (state._stateID === current.state_id && deltalog.length === 0) return [];
+    if (state._stateID !== current.state_id + 1) {
+      this.options.logger?.warn(
+        { matchID, stored: current.state_id, offered: state._stateID },
+        'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
+      );
+      return [];
+    }
+    await client.query(
+      'UPDATE matches SET state = $1, state_id = $2, log_length = $3 WHERE match_id = $4',
+      [JSON.stringify(state), state._stateID, current.log_length + deltalog.length, matchID],
+    );
+    if (deltalog.length > 0) {
+      // One multi-row insert: the log is appended, never rewritten.
+      const values = deltalog.map((_, i) => `($1, $${i * 2 + 2}, $${i * 2 + 3})`).join(', ');
+      await client.query(`INSERT INTO match_log (match_id, seq, entry) VALUES ${values}`, [
+        matchID,
+        ...deltalog.flatMap((entry, i) => [current.log_length + i, JSON.stringify(entry)]),
+      ]);
+    }
+    if (!isCommittedAction(deltalog)) return [];
+    const seats = await client.query<{ player_id: string; role: 'wearer' | 'keyholder' }>(
+      'SELECT player_id, role FROM seats WHERE match_id = $1',
+      [matchID],
+    );
+    const candidates = outboxRowsFor(
+      matchID,
+      state,
+      new Map(seats.rows.map((r) => [r.player_id, r.role])),
+      Date.now(),
+      (idx) => this.options.logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
+    );
+    const inserted: OutboxRow[] = [];
+    for (const row of candidates) {
+      const result = await client.query(
+        `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
+                             status, message, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          row.id,
+          matchID,
+          row.stateID,
+          row.index,
+          row.playerID,
+          row.reason,
+          row.requestedBy,
+          row.requesterID,
+          row.actor,
+          row.status,
+          row.message,
+          row.createdAt,
+        ],
+      );
+      if ((result.rowCount ?? 0) > 0) inserted.push(row);
+    }
+    // Delivered with the commit: every instance's dispatcher and status feed hear of the new rows.
+    for (const row of inserted)
+      await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(row)]);
+    return inserted;
+  }
+
+  async setMetadata(matchID: string, metadata: ServerTypes.MatchData): Promise<void> {
+    await this.guard('setMetadata', matchID, () =>
+      this.pool.query(
+        'UPDATE matches SET metadata = $1, gameover = $2, updated_at = $3 WHERE match_id = $4',
+        [
+          JSON.stringify(metadata),
+          metadata.gameover !== undefined && metadata.gameover !== null,
+          metadata.updatedAt,
+          matchID,
+        ],
+      ),
+    );
+  }
+
+  async fetch<O extends StorageAPI.FetchOpts>(
+    matchID: string,
+    opts: O,
+  ): Promise<StorageAPI.FetchResult<O>> {
+    const result = {} as Record<string, unknown>;
+    await this.guard('fetch', matchID, async () => {
+      const columns = [
+        opts.state && 'state',
+        opts.metadata && 'metadata',
+        opts.initialState && 'initial_state',
+      ].filter(Boolean);
+      if (columns.length > 0) {
+        const { rows } = await this.pool.query(
+          `SELECT ${columns.join(', ')} FROM matches WHERE match_id = $1`,
+          [matchID],
+        );
+        const row = rows[0] as Record<string, unknown> | undefined;
+        if (opts.state) result.state = row?.state;
+        if (opts.metadata) result.metadata = row?.metadata;
+        if (opts.initialState)
+          result.initialState = redactInitialState(row?.initial_state as State | undefined);
+      }
+      if (opts.log) {
+        const { rows } = await this.pool.query<{ entry: LogEntry }>(
+          'SELECT entry FROM match_log WHERE match_id = $1 ORDER BY seq',
+          [matchID],
+        );
+        result.log = rows.map((r) => r.entry);
+      }
+    });
+    return result as StorageAPI.FetchResult<O>;
+  }
+
+  async wipe(matchID: string): Promise<void> {
+    await this.guard('wipe', matchID, () =>
+      this.transaction(async (client) => {
+        await client.query('DELETE FROM matches WHERE match_id = $1', [matchID]);
+        await client.query('DELETE FROM match_log WHERE match_id = $1', [matchID]);
+      }),
+    );
+  }
+
+  override async listMatches(opts: StorageAPI.ListMatchesOpts = {}): Promise<string[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (opts.gameName !== undefined) add('game_name = ?', opts.gameName);
+    if (opts.where?.isGameover !== undefined) add('gameover = ?', opts.where.isGameover);
+    if (opts.where?.updatedBefore !== undefined) add('updated_at < ?', opts.where.updatedBefore);
+    if (opts.where?.updatedAfter !== undefined) add('updated_at > ?', opts.where.updatedAfter);
+    const sql = `SELECT match_id FROM matches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_seq`;
+    const ids = await this.guard('listMatches', '*', async () =>
+      (await this.pool.query<{ match_id: string }>(sql, params)).rows.map((r) => r.match_id),
+    );
+    return ids ?? [];
+  }
+
+  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs a storage call; an error is logged and swallowed, never thrown into boardgame.io. */
+  private async guard<T>(
+    operation: string,
+    matchID: string,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.options.logger?.error({ err: error, operation, matchID }, 'storage error');
+      return undefined;
+    }
+  }
+}

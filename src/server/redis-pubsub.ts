@@ -1,0 +1,67 @@
+/**
+ * A boardgame.io `GenericPubSub` on Redis (ioredis): every instance publishes a match's updates
+ * to `MATCH-<id>` and each instance's sockets for that match receive them, so players of one match
+ * may sit on different instances. The payload is boardgame.io's full, unfiltered state: keep Redis
+ * private to the servers.
+ */
+import { Redis } from 'ioredis';
+
+/** boardgame.io's pub/sub interface (from `boardgame.io/server`, not exported as a type there). */
+export interface GenericPubSub<T> {
+  publish(channelId: string, payload: T): void;
+  subscribe(channelId: string, callback: (payload: T) => void): void;
+  unsubscribeAll(channelId: string): void;
+}
+
+/** Redis pub/sub for boardgame.io's SocketIO transport. */
+export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly callbacks = new Map<string, Set<(payload: T) => void>>();
+
+  constructor(
+    url: string,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {
+    this.publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    this.subscriber = new Redis(url, { lazyConnect: false });
+    this.publisher.on('error', onError);
+    this.subscriber.on('error', onError);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      const callbacks = this.callbacks.get(channel);
+      if (!callbacks) return;
+      let payload: T;
+      try {
+        payload = JSON.parse(message) as T;
+      } catch (error) {
+        this.onError(error);
+        return;
+      }
+      for (const callback of callbacks) callback(payload);
+    });
+  }
+
+  publish(channelId: string, payload: T): void {
+    this.publisher.publish(channelId, JSON.stringify(payload)).catch(this.onError);
+  }
+
+  subscribe(channelId: string, callback: (payload: T) => void): void {
+    let callbacks = this.callbacks.get(channelId);
+    if (!callbacks) {
+      this.callbacks.set(channelId, (callbacks = new Set()));
+      this.subscriber.subscribe(channelId).catch(this.onError);
+    }
+    callbacks.add(callback);
+  }
+
+  unsubscribeAll(channelId: string): void {
+    if (!this.callbacks.delete(channelId)) return;
+    this.subscriber.unsubscribe(channelId).catch(this.onError);
+  }
+
+  /** Closes both connections. */
+  async close(): Promise<void> {
+    this.callbacks.clear();
+    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+  }
+}
