@@ -262,17 +262,17 @@ export function apiRoutes(deps: ApiDeps) {
     const caller = await authenticate(ctx);
     await readJson(ctx);
     const metadata = await metadataOf(matchID);
-    if (metadata.gameover !== undefined && metadata.gameover !== null) {
-      throw new HttpError(409, 'game_over', 'This game is over; host a new room.');
-    }
     const seats = await repository.seatsOf(matchID);
     const mine = seats.find((s) => s.userId === caller.userId && s.lockId === caller.lockId);
     if (mine) {
-      // Joining again (another device, a reload): same seat, fresh credentials.
+      // Joining again (another device, a reload, a finished game): same seat, fresh credentials.
       const { credentials, hash } = seatCredentials(matchID, mine.playerID);
       await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
       ctx.body = { playerID: mine.playerID, credentials };
       return;
+    }
+    if (metadata.gameover !== undefined && metadata.gameover !== null) {
+      throw new HttpError(409, 'game_over', 'This game is over; host a new room.');
     }
     const roles = seatRoles(metadata);
     for (let i = 0; i < roles.length; i++) {
@@ -306,6 +306,7 @@ export function apiRoutes(deps: ApiDeps) {
   }
 
   async function getRoom(ctx: Context, matchID: string) {
+    await authenticate(ctx);
     ctx.body = await roomView(matchID, await metadataOf(matchID));
   }
 

@@ -466,7 +466,7 @@ describe('POST /api/rooms', () => {
     });
     expect(res.text).not.toContain(lock.sessionId);
 
-    const room = await call(stack, 'GET', `/api/rooms/${res.json.matchID}`);
+    const room = await call(stack, 'GET', `/api/rooms/${res.json.matchID}`, { token: token });
     expect(room.status, room.text).toBe(200);
     expect(room.json).toEqual({
       matchID: res.json.matchID,
@@ -494,7 +494,7 @@ describe('POST /api/rooms', () => {
     });
     expect(plain.status, plain.text).toBe(201);
     expect(plain.json.playerID).toBe('0');
-    const room = await call(stack, 'GET', `/api/rooms/${plain.json.matchID}`);
+    const room = await call(stack, 'GET', `/api/rooms/${plain.json.matchID}`, { token: token });
     expect(room.json.seats.map((s: any) => s.role)).toEqual(['wearer', 'wearer']);
 
     const withKeyholder = await call(stack, 'POST', '/api/rooms', {
@@ -502,7 +502,9 @@ describe('POST /api/rooms', () => {
       json: { game: 'penalty', numPlayers: 2, keyholderSeat: true },
     });
     expect(withKeyholder.status, withKeyholder.text).toBe(201);
-    const room2 = await call(stack, 'GET', `/api/rooms/${withKeyholder.json.matchID}`);
+    const room2 = await call(stack, 'GET', `/api/rooms/${withKeyholder.json.matchID}`, {
+      token: token,
+    });
     expect(room2.json.seats).toEqual([
       { playerID: '0', role: 'wearer', name: 'alice', taken: true },
       { playerID: '1', role: 'keyholder', name: null, taken: false },
@@ -520,7 +522,7 @@ describe('POST /api/rooms', () => {
     ]) {
       const res = await call(stack, 'POST', '/api/rooms', { token, json: body });
       expect(res.status, res.text).toBe(201);
-      const room = await call(stack, 'GET', `/api/rooms/${res.json.matchID}`);
+      const room = await call(stack, 'GET', `/api/rooms/${res.json.matchID}`, { token: token });
       expect(room.json.rules).toEqual({
         ...body.rules,
         cooldownSeconds: 120,
@@ -611,7 +613,7 @@ describe('POST /api/rooms/:matchID/join', () => {
     expect(res.json).toEqual({ playerID: '1', credentials: expect.any(String) });
     expect(res.text).not.toContain(b.sessionId);
 
-    const room = await call(stack, 'GET', `/api/rooms/${matchID}`);
+    const room = await call(stack, 'GET', `/api/rooms/${matchID}`, { token: tokenB });
     expect(room.json.seats).toEqual([
       { playerID: '0', role: 'wearer', name: 'alice', taken: true },
       { playerID: '1', role: 'wearer', name: 'bob', taken: true },
@@ -638,7 +640,7 @@ describe('POST /api/rooms/:matchID/join', () => {
     const second = await join(stack, b.tokens.wearer, matchID); // a new login, same user
     expect(second.playerID).toBe('1');
     expect(second.credentials).not.toBe(first.credentials);
-    const room = await call(stack, 'GET', `/api/rooms/${matchID}`);
+    const room = await call(stack, 'GET', `/api/rooms/${matchID}`, { token: second.token });
     expect(room.json.seats.filter((s: any) => s.taken)).toHaveLength(2);
 
     const refusalsBefore = stack.logs.filter((l) => l.includes('bad credentials')).length;
@@ -669,7 +671,7 @@ describe('POST /api/rooms/:matchID/join', () => {
       409,
       'no_free_seat',
     );
-    const room = await call(stack, 'GET', `/api/rooms/${matchID}`);
+    const room = await call(stack, 'GET', `/api/rooms/${matchID}`, { token: tokenB });
     expect(room.json.seats[1]).toEqual({
       playerID: '1',
       role: 'keyholder',
@@ -689,7 +691,11 @@ describe('POST /api/rooms/:matchID/join', () => {
       404,
       'room_not_found',
     );
-    expectError(await call(stack, 'GET', '/api/rooms/doesNotExist1'), 404, 'room_not_found');
+    expectError(
+      await call(stack, 'GET', '/api/rooms/doesNotExist1', { token }),
+      404,
+      'room_not_found',
+    );
     expectError(
       await call(stack, 'GET', '/api/rooms/doesNotExist1/verifications', { token }),
       404,
@@ -746,7 +752,7 @@ describe('raw boardgame.io Lobby routes', () => {
       expectError(await call(stack, 'POST', path, { json }), 403, 'lobby_closed');
     }
     expect(await stack.server.store.listMatches()).toEqual(before);
-    const room = await call(stack, 'GET', `/api/rooms/${matchID}`);
+    const room = await call(stack, 'GET', `/api/rooms/${matchID}`, { token: seat.token });
     expect(room.json.seats[1].taken).toBe(false);
   });
 
@@ -1121,6 +1127,7 @@ describe('GET /api/rooms', () => {
     const first = await host(stack, a.tokens.wearer, { game: 'penalty', numPlayers: 2 });
     const second = await host(stack, b.tokens.wearer, { game: 'penalty', numPlayers: 3 });
     expect((await call(stack, 'GET', '/api/rooms')).status).toBe(401);
+    expect((await call(stack, 'GET', `/api/rooms/${first.matchID}`)).status).toBe(401);
     const res = await call(stack, 'GET', '/api/rooms', { token: first.seat.token });
     expect(res.status).toBe(200);
     expect(res.json.rooms.map((r: { matchID: string }) => r.matchID)).toEqual([

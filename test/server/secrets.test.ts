@@ -164,7 +164,10 @@ describe('secrets stay on the server', () => {
       playerID: joined.json.playerID as string,
       credentials: joined.json.credentials,
     };
-    expect((await call(http, stack, 'GET', `/api/rooms/${matchID}`)).status).toBe(200);
+    expect(
+      (await call(http, stack, 'GET', `/api/rooms/${matchID}`, { token: loginA.json.token }))
+        .status,
+    ).toBe(200);
     const stopFeed = await openFeed(stack, matchID, loginA.json.token, sse);
 
     // Both players and a spectator on raw sockets.
@@ -218,7 +221,7 @@ describe('secrets stay on the server', () => {
     await call(http, stack, 'GET', `/api/rooms/${matchID}/verifications`, {
       token: loginA.json.token,
     });
-    await call(http, stack, 'GET', `/api/rooms/${matchID}`);
+    await call(http, stack, 'GET', `/api/rooms/${matchID}`, { token: loginB.json.token });
     await until(() => (sse.text.match(/event: verification/g) ?? []).length >= 6, 'SSE events');
     await stopFeed();
 
