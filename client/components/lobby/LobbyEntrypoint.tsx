@@ -1,0 +1,111 @@
+/** The lobby's data side: lists open rooms, creates and joins rooms, then enters the room. */
+import { Suspense, use, useState } from 'react';
+import { ApiError } from '../../api.js';
+import type { CreateRoomInput, Role, SeatGrant } from '../../api.js';
+import { loadGameInfo } from '../../games.js';
+import type { GameInfo } from '../../games.js';
+import { usePoll } from '../../hooks.js';
+import { useSessionContext } from '../../session.js';
+import { isRoomCode } from '../../url.js';
+import { ErrorBoundary } from '../common/ErrorBoundary.js';
+import { ErrorBox, Loading } from '../common/Feedback.js';
+import { HostForm } from './HostForm.js';
+import { JoinByCode } from './JoinByCode.js';
+import { RoomList } from './RoomList.js';
+
+/** Lobby: host form, join by code, open rooms (refreshed every few seconds). */
+export function LobbyEntrypoint({
+  onEnter,
+}: {
+  onEnter: (matchID: string, grant: SeatGrant) => void;
+}) {
+  const { api, session } = useSessionContext();
+  const rooms = usePoll((signal) => api.listRooms(signal), 5000, [api]);
+  const [hosting, setHosting] = useState(false);
+  const [hostError, setHostError] = useState<unknown>(null);
+  const [joining, setJoining] = useState<string | null>(null);
+  const [joinError, setJoinError] = useState<unknown>(null);
+
+  async function host(input: CreateRoomInput) {
+    setHosting(true);
+    setHostError(null);
+    try {
+      const { matchID, ...grant } = await api.createRoom(input);
+      onEnter(matchID, grant);
+    } catch (error) {
+      setHostError(error);
+      setHosting(false);
+    }
+  }
+
+  async function join(matchID: string) {
+    setJoinError(null);
+    if (!isRoomCode(matchID)) {
+      setJoinError(
+        new ApiError(400, 'invalid_code', 'A room code is 1–64 letters, digits, “-” or “_”.'),
+      );
+      return;
+    }
+    setJoining(matchID);
+    try {
+      onEnter(matchID, await api.joinRoom(matchID));
+    } catch (error) {
+      setJoinError(error);
+      setJoining(null);
+      rooms.refresh();
+    }
+  }
+
+  return (
+    <div className="lobby">
+      <section className="panel" aria-labelledby="rooms-title">
+        <div className="section-head">
+          <h2 id="rooms-title">Open rooms</h2>
+          <button type="button" className="secondary small" onClick={rooms.refresh}>
+            Refresh
+          </button>
+        </div>
+        <JoinByCode busy={joining !== null} onJoin={(code) => void join(code)} />
+        {joinError !== null && <ErrorBox error={joinError} />}
+        {rooms.error !== null && <ErrorBox error={rooms.error} onRetry={rooms.refresh} />}
+        {rooms.data === undefined ? (
+          rooms.loading && <Loading>Loading rooms…</Loading>
+        ) : (
+          <RoomList
+            rooms={rooms.data}
+            role={session.role}
+            username={session.user.username}
+            joining={joining}
+            onJoin={(id) => void join(id)}
+          />
+        )}
+      </section>
+      <ErrorBoundary>
+        <Suspense fallback={<Loading>Loading the games…</Loading>}>
+          <HostFormEntrypoint
+            info={loadGameInfo()}
+            role={session.role}
+            busy={hosting}
+            error={hostError}
+            onSubmit={(input) => void host(input)}
+          />
+        </Suspense>
+      </ErrorBoundary>
+    </div>
+  );
+}
+
+/** The host form once the games' defaults are loaded (suspends until then). */
+function HostFormEntrypoint({
+  info,
+  ...props
+}: {
+  info: Promise<GameInfo>;
+  role: Role;
+  busy: boolean;
+  error: unknown;
+  onSubmit: (input: CreateRoomInput) => void;
+}) {
+  const { defaults, limits } = use(info);
+  return <HostForm {...props} defaults={defaults} limits={limits} />;
+}
