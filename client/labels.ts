@@ -8,7 +8,7 @@ import type { Actor, VerificationStatusName } from './api.js';
 export const STATUS_WORDS: Record<VerificationStatusName, string> = {
   queued: 'queued',
   sending: 'sending',
-  delivered: 'sent',
+  delivered: 'delivered',
   already_pending: 'already pending',
   suppressed: 'suppressed',
   failed: 'failed',
