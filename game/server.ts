@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   CHASTER_TOKEN: z.string().min(1).optional(),
   CHASTER_CLIENT_ID: z.string().min(1).optional(),
   DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   WEBHOOK_USER: z.string().min(1).optional(),
   WEBHOOK_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -42,12 +43,6 @@ const sandbox = env.CHASTER_TOKEN === undefined;
 
 if ((env.WEBHOOK_USER === undefined) !== (env.WEBHOOK_PASSWORD === undefined)) {
   process.stderr.write('bgio-chaster: set both WEBHOOK_USER and WEBHOOK_PASSWORD, or neither.\n');
-  process.exit(2);
-}
-if (env.DATABASE_URL?.startsWith('postgres')) {
-  process.stderr.write(
-    'bgio-chaster: DATABASE_URL=postgres://… is not supported yet; leave it unset for SQLite under ./data/.\n',
-  );
   process.exit(2);
 }
 
@@ -76,6 +71,7 @@ const server = await createGameServer({
     ? { baseUrl: emulatorUrl!, token: emulator.token }
     : { baseUrl: env.CHASTER_API_URL, token: env.CHASTER_TOKEN!, clientId: env.CHASTER_CLIENT_ID },
   database,
+  redisUrl: env.REDIS_URL,
   sessionSecret: env.SESSION_SECRET,
   webhook,
   logger,

@@ -48,7 +48,7 @@ function Connecting() {
 }
 
 function makeClient(game: GameViewProps['game'], matchID: string) {
-  // The server's socket guard reads the matchID from the handshake query.
+  // The matchID in the handshake query lets a load balancer keep a match on one instance.
   const multiplayer = SocketIO({
     server: window.location.origin,
     socketOpts: { query: { matchID } },
