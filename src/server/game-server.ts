@@ -23,7 +23,7 @@ import { migratePostgres } from './db/postgres-schema.js';
 import { OUTBOX_CHANNEL, PostgresStore } from './db/postgres.js';
 import { SqliteRepository } from './db/sqlite-repository.js';
 import { SqliteStore, openSqlite } from './db/sqlite.js';
-import type { Repository } from './db/types.js';
+import type { PruneResult, Repository, RetentionPolicy } from './db/types.js';
 import type { OutboxRow } from './outbox/types.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import type { SqliteSynchronous } from './db/sqlite.js';
@@ -52,6 +52,8 @@ export interface GameServerOptions {
   webhook?: { user: string; password: string };
   /** Retry, rate limit and lease settings of the dispatcher. */
   dispatcher?: DispatcherOptions;
+  /** How long finished matches, abandoned matches and final requests are kept. */
+  retention?: Partial<RetentionPolicy>;
   /** Origins allowed to open sockets (CORS). Default: none besides same-origin. */
   origins?: string[];
   /** pino logger. Default: JSON to stdout at LOG_LEVEL (info). */
@@ -69,6 +71,8 @@ export interface GameServer<
   readonly repository: Repository;
   readonly dispatcher: Dispatcher;
   readonly feed: VerificationFeed;
+  /** Deletes what the retention policy no longer needs (also runs hourly once listening). */
+  prune(now?: number): Promise<PruneResult>;
   /** Starts HTTP, sockets and the dispatcher; resolves to the base URL. Port 0 picks a free one. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops taking work, waits for in-flight Chaster calls, closes everything. */
@@ -76,6 +80,14 @@ export interface GameServer<
 }
 
 const SOCKET_MAX_BYTES = 64 * 1024;
+const DAY = 24 * 60 * 60 * 1000;
+/** Default retention: finished matches a week, abandoned ones and final requests a month. */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  finishedMatchesMs: 7 * DAY,
+  idleMatchesMs: 30 * DAY,
+  finalRequestsMs: 30 * DAY,
+};
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 type SocketIOOptions = NonNullable<ConstructorParameters<typeof SocketIO>[0]>;
 let processGuardInstalled = false;
 
@@ -162,6 +174,15 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   );
 
   let servers: { appServer: HttpServer; apiServer?: HttpServer } | undefined;
+  const retention = { ...DEFAULT_RETENTION, ...options.retention };
+  const prune = async (now = Date.now()) => {
+    const result = await repository.prune(now, retention);
+    if (result.matches + result.requests + result.logins + result.webhookEvents > 0) {
+      logger.info(result, 'pruned by the retention policy');
+    }
+    return result;
+  };
+  let pruner: NodeJS.Timeout | undefined;
 
   return {
     app: server.app as unknown as Koa,
@@ -180,10 +201,17 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
         await new Promise<void>((resolve) => appServer.listen(port, host, resolve));
       }
       dispatcher.start();
+      const safePrune = () =>
+        void prune().catch((error: unknown) => logger.error({ err: error }, 'prune failed'));
+      safePrune();
+      pruner = setInterval(safePrune, PRUNE_EVERY_MS);
+      pruner.unref();
       const { port: bound } = appServer.address() as AddressInfo;
       return `http://${host && host !== '::' && host !== '0.0.0.0' ? host : '127.0.0.1'}:${bound}`;
     },
+    prune,
     async stop() {
+      clearInterval(pruner);
       await dispatcher.stop();
       if (servers) {
         const { appServer } = servers;

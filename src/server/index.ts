@@ -2,7 +2,7 @@
  * `bgio-chaster/server`: the game server module — storage with the transactional outbox, the
  * dispatcher, seat bindings, the HTTP API and the socket guard.
  */
-export { createGameServer, stopOnSignals } from './game-server.js';
+export { DEFAULT_RETENTION, createGameServer, stopOnSignals } from './game-server.js';
 export type { GameServer, GameServerOptions } from './game-server.js';
 export { SqliteStore, openSqlite } from './db/sqlite.js';
 export type { OutboxListener, SqliteSynchronous } from './db/sqlite.js';
@@ -18,7 +18,9 @@ export type {
   ClaimResult,
   ClaimedRequest,
   OutcomeUpdate,
+  PruneResult,
   Repository,
+  RetentionPolicy,
   RoomPolicy,
   SeatBinding,
 } from './db/types.js';

@@ -15,7 +15,9 @@ import type {
   ClaimResult,
   ClaimedRequest,
   OutcomeUpdate,
+  PruneResult,
   Repository,
+  RetentionPolicy,
   RoomPolicy,
   SeatBinding,
 } from './types.js';
@@ -369,6 +371,43 @@ export class PgRepository implements Repository {
       const changed = rows.map(toRow);
       for (const row of changed) await this.notify(client, row);
       return changed;
+    });
+  }
+
+  async prune(now: number, policy: RetentionPolicy): Promise<PruneResult> {
+    return this.transaction(async (client) => {
+      const { rows: stale } = await client.query<{ match_id: string }>(
+        `SELECT match_id FROM matches m
+         WHERE ((gameover AND updated_at < $1) OR updated_at < $2)
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.match_id = m.match_id AND o.status IN ('queued', 'sending'))`,
+        [now - policy.finishedMatchesMs, now - policy.idleMatchesMs],
+      );
+      const ids = stale.map((r) => r.match_id);
+      let requests = 0;
+      if (ids.length > 0) {
+        for (const table of ['matches', 'match_log', 'seats', 'rooms']) {
+          await client.query(`DELETE FROM ${table} WHERE match_id = ANY($1)`, [ids]);
+        }
+        requests +=
+          (await client.query('DELETE FROM outbox WHERE match_id = ANY($1)', [ids])).rowCount ?? 0;
+      }
+      requests +=
+        (
+          await client.query(
+            `DELETE FROM outbox WHERE status NOT IN ('queued', 'sending') AND updated_at < $1`,
+            [now - policy.finalRequestsMs],
+          )
+        ).rowCount ?? 0;
+      const logins =
+        (await client.query('DELETE FROM auth_sessions WHERE expires_at < $1', [now])).rowCount ??
+        0;
+      const webhookEvents =
+        (
+          await client.query('DELETE FROM webhook_events WHERE received_at < $1', [
+            now - 24 * 60 * 60 * 1000,
+          ])
+        ).rowCount ?? 0;
+      return { matches: ids.length, requests, logins, webhookEvents };
     });
   }
 

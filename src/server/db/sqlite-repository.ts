@@ -11,7 +11,9 @@ import type {
   ClaimResult,
   ClaimedRequest,
   OutcomeUpdate,
+  PruneResult,
   Repository,
+  RetentionPolicy,
   RoomPolicy,
   SeatBinding,
 } from './types.js';
@@ -375,6 +377,41 @@ export class SqliteRepository implements Repository {
           updated_at: now,
         }),
       );
+    })();
+  }
+
+  async prune(now: number, policy: RetentionPolicy): Promise<PruneResult> {
+    return this.db.transaction(() => {
+      const stale = this.db
+        .prepare(
+          `SELECT match_id FROM matches m
+           WHERE ((gameover = 1 AND updated_at < @finished) OR updated_at < @idle)
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.match_id = m.match_id AND o.status IN ('queued', 'sending'))`,
+        )
+        .all({
+          finished: now - policy.finishedMatchesMs,
+          idle: now - policy.idleMatchesMs,
+        }) as Array<{
+        match_id: string;
+      }>;
+      let requests = 0;
+      for (const { match_id } of stale) {
+        for (const table of ['matches', 'match_log', 'seats', 'rooms']) {
+          this.db.prepare(`DELETE FROM ${table} WHERE match_id = ?`).run(match_id);
+        }
+        requests += this.db.prepare(`DELETE FROM outbox WHERE match_id = ?`).run(match_id).changes;
+      }
+      requests += this.db
+        .prepare(`DELETE FROM outbox WHERE status NOT IN ('queued', 'sending') AND updated_at < ?`)
+        .run(now - policy.finalRequestsMs).changes;
+      const logins = this.db
+        .prepare(`DELETE FROM auth_sessions WHERE expires_at < ?`)
+        .run(now).changes;
+      // Chaster retries a webhook for a few minutes; a day of ids is plenty to stay idempotent.
+      const webhookEvents = this.db
+        .prepare(`DELETE FROM webhook_events WHERE received_at < ?`)
+        .run(now - 24 * 60 * 60 * 1000).changes;
+      return { matches: stale.length, requests, logins, webhookEvents };
     })();
   }
 

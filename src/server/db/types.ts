@@ -70,6 +70,24 @@ export interface OutcomeUpdate {
   now: number;
 }
 
+/** How long finished things are kept (ms); see the README's "Data retention". */
+export interface RetentionPolicy {
+  /** Finished matches (and their log, seats, room and final requests) are deleted after this. */
+  finishedMatchesMs: number;
+  /** Matches nobody has moved in for this long are deleted as abandoned. */
+  idleMatchesMs: number;
+  /** Requests in a final status are deleted this long after their last change, even in live matches. */
+  finalRequestsMs: number;
+}
+
+/** What one prune deleted. */
+export interface PruneResult {
+  matches: number;
+  requests: number;
+  logins: number;
+  webhookEvents: number;
+}
+
 /** The server's own storage (not boardgame.io's). */
 export interface Repository {
   createAuthSession(session: AuthSession): Promise<void>;
@@ -97,6 +115,9 @@ export interface Repository {
     requestId: string,
     now: number,
   ): Promise<OutboxRow[] | undefined>;
+
+  /** Deletes what the retention policy says is no longer needed; never a match with open requests. */
+  prune(now: number, policy: RetentionPolicy): Promise<PruneResult>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSettingIfAbsent(key: string, value: string): Promise<string>;
