@@ -98,6 +98,13 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const { store, repository } = storage;
   const secret =
     options.sessionSecret ?? (await repository.setSettingIfAbsent('session_secret', randomId(32)));
+  const leaseMs = options.dispatcher?.leaseMs ?? 30_000;
+  if (!isClient(options.chaster) && leaseMs <= (options.chaster.timeoutMs ?? 10_000)) {
+    // A send still running when its lease ends would be claimed and sent again.
+    throw new RangeError(
+      `dispatcher.leaseMs (${leaseMs}) must be longer than chaster.timeoutMs (${options.chaster.timeoutMs ?? 10_000})`,
+    );
+  }
   const ownClient = !isClient(options.chaster);
   const chaster = isClient(options.chaster)
     ? options.chaster
