@@ -16,7 +16,7 @@ export interface DispatcherOptions {
   ratePerMinute?: number;
   /** Most sends in flight at once. Default 8. */
   concurrency?: number;
-  /** Most attempts per request before it is `dead`. Default 8. */
+  /** Most attempts per request before it is `dead`. Default 20: enough for a 2-minute outage in a 50% fault rate. */
   maxAttempts?: number;
   /** Oldest a request may get before it is `dead`. Default 24 h. */
   maxAgeMs?: number;
@@ -75,7 +75,7 @@ export function createDispatcher({
   const {
     ratePerMinute = 60,
     concurrency = 8,
-    maxAttempts = 8,
+    maxAttempts = 20,
     maxAgeMs = 24 * 60 * 60 * 1000,
     backoffBaseMs = 1000,
     backoffCapMs = 5 * 60 * 1000,
