@@ -63,11 +63,16 @@ export interface GuardContext {
   matchExists: (matchID: string) => Promise<boolean>;
   /** Events a client may send (the game's `flow.enabledEventNames`). */
   enabledEvents: ReadonlySet<string>;
+  /**
+   * The game's move names (`flow.moveNames`). boardgame.io 0.50.2 looks moves up with `in`, so a
+   * move called `toString` would reach Object.prototype and corrupt the match.
+   */
+  moveNames?: ReadonlySet<string>;
 }
 
 /** Why a socket packet is refused, or undefined when it may pass. */
 export async function judgePacket(
-  { game, repository, matchExists, enabledEvents }: GuardContext,
+  { game, repository, matchExists, enabledEvents, moveNames }: GuardContext,
   packet: unknown[],
 ): Promise<string | undefined> {
   const [event, ...args] = packet;
@@ -78,6 +83,9 @@ export async function judgePacket(
     if (action.payload.playerID !== playerID) return 'acting for another seat';
     const named = action.type === 'MAKE_MOVE' || action.type === 'GAME_EVENT';
     if (named !== (typeof action.payload.type === 'string')) return 'malformed update';
+    if (action.type === 'MAKE_MOVE' && moveNames && !moveNames.has(action.payload.type ?? '')) {
+      return 'unknown move';
+    }
     if (action.type === 'GAME_EVENT' && !enabledEvents.has(action.payload.type ?? '')) {
       return 'event not enabled';
     }
@@ -127,8 +135,10 @@ export function guardSockets({
   logger?: Logger;
 }): void {
   for (const game of games) {
-    const enabledEvents = new Set<string>(ProcessGameConfig(game).flow.enabledEventNames);
-    const context = { game, repository, matchExists, enabledEvents };
+    const { flow } = ProcessGameConfig(game);
+    const enabledEvents = new Set<string>(flow.enabledEventNames);
+    const moveNames = new Set<string>(flow.moveNames as string[]);
+    const context = { game, repository, matchExists, enabledEvents, moveNames };
     io.of(game.name!).use((socket, next) => {
       // A refused packet is reported as an 'error' on the socket; without a handler socket.io logs noise.
       socket.on('error', () => {});

@@ -24,14 +24,19 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
   const type = ctx.get('content-type');
   const length = Number(ctx.get('content-length') || 0);
-  if (length > limit)
+  if (length > limit) {
+    // The rest of the body is never read: close the connection rather than leave it stalled.
+    ctx.set('connection', 'close');
     throw new HttpError(413, 'body_too_large', `The body is larger than ${limit} bytes.`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit)
+    if (size > limit) {
+      ctx.set('connection', 'close');
       throw new HttpError(413, 'body_too_large', `The body is larger than ${limit} bytes.`);
+    }
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -96,6 +101,20 @@ export function jsonErrors(onUnexpected: (error: unknown) => void) {
       if (error instanceof HttpError) {
         ctx.status = error.status;
         ctx.body = { error: error.code, message: error.message };
+        return;
+      }
+      // Koa's own errors (`ctx.throw(404)` in boardgame.io's Lobby router) keep their 4xx.
+      const { status, expose, message } = (error ?? {}) as {
+        status?: unknown;
+        expose?: unknown;
+        message?: unknown;
+      };
+      if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
+        ctx.status = status;
+        ctx.body = {
+          error: status === 404 ? 'not_found' : 'bad_request',
+          message: typeof message === 'string' ? message.slice(0, 200) : 'Bad request.',
+        };
         return;
       }
       onUnexpected(error);

@@ -422,7 +422,7 @@ export function apiRoutes(deps: ApiDeps) {
       if (method === 'GET' && m[2] === '/verifications') return verifications(ctx, matchID);
       if (method === 'GET' && m[2] === undefined) return getRoom(ctx, matchID);
     }
-    throw new HttpError(404, 'not_found', `No route ${method} ${path}.`);
+    throw new HttpError(404, 'not_found', `No route ${method} ${path.slice(0, 100)}.`);
   };
 }
 
