@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CHROMIUM = '/usr/bin/chromium';
 const missing = !existsSync(CHROMIUM);
 if (missing) {
-  const how = 'install it with `apt-get install chromium` (as .ci/run does) to run the browser tests';
+  const how =
+    'install it with `apt-get install chromium` (as .ci/run does) to run the browser tests';
   if (process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM}: ${how}.`);
   console.warn(`Browser tests skipped: Chromium is missing at ${CHROMIUM}; ${how}.`);
 }
@@ -33,7 +34,13 @@ beforeAll(async () => {
   if (missing) return;
   server = spawn(process.execPath, ['--import', 'tsx', 'game/server.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', CHASTER_TOKEN: '', DATABASE_URL: join(dir, 'sandbox.sqlite'), LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      CHASTER_TOKEN: '',
+      DATABASE_URL: join(dir, 'sandbox.sqlite'),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = await new Promise<string>((resolveOut, reject) => {
@@ -122,7 +129,9 @@ describe.skipIf(missing)('sandbox in Chromium', () => {
 
     // Both wearers roll (roll-offs included) until someone has lost a round.
     const lost = async () =>
-      (await timeline(alice)).find((r) => r.reason?.startsWith('lost round') && r.status === 'delivered');
+      (await timeline(alice)).find(
+        (r) => r.reason?.startsWith('lost round') && r.status === 'delivered',
+      );
     for (let i = 0; i < 40 && !(await lost()); i++) {
       for (const page of [alice, bob]) {
         const roll = page.getByTestId('roll');
@@ -133,21 +142,31 @@ describe.skipIf(missing)('sandbox in Chromium', () => {
     await expect.poll(lost, { timeout: 10_000 }).toBeTruthy();
     const loss = (await lost())!;
     expect(loss.actor).toBe('extension');
-    expect((await emulatorRequests()).some((r) => r.actor === 'extension' && r.status === 201)).toBe(true);
+    expect(
+      (await emulatorRequests()).some((r) => r.actor === 'extension' && r.status === 201),
+    ).toBe(true);
     // The loser's own timeline shows it too.
     const loserPage = loss.playerID === '1' ? alice : bob;
     await expect
-      .poll(async () => (await timeline(loserPage)).some((r) => r.reason === loss.reason && r.status === 'delivered'))
+      .poll(async () =>
+        (await timeline(loserPage)).some(
+          (r) => r.reason === loss.reason && r.status === 'delivered',
+        ),
+      )
       .toBe(true);
 
     // The keyholder demands a picture of alice (seat 1).
     await kim.getByTestId('demand').and(kim.locator('[data-target="1"]')).click();
     await expect
-      .poll(async () => (await timeline(kim)).find((r) => r.actor === 'keyholder'), { timeout: 10_000 })
+      .poll(async () => (await timeline(kim)).find((r) => r.actor === 'keyholder'), {
+        timeout: 10_000,
+      })
       .toMatchObject({ playerID: '1', status: expect.stringMatching(/delivered|already_pending/) });
     expect((await emulatorRequests()).some((r) => r.actor === 'keyholder')).toBe(true);
 
-    const shot = process.env.UPDATE_SCREENSHOT ? join(root, 'docs', 'screenshot.png') : join(dir, 'screenshot.png');
+    const shot = process.env.UPDATE_SCREENSHOT
+      ? join(root, 'docs', 'screenshot.png')
+      : join(dir, 'screenshot.png');
     await alice.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
 
@@ -159,7 +178,11 @@ describe.skipIf(missing)('sandbox in Chromium', () => {
     await casey.getByTestId('board').waitFor();
     await casey.getByTestId('volunteer').click();
     await expect
-      .poll(async () => (await timeline(casey)).find((r) => r.status === 'failed'), { timeout: 10_000 })
-      .toMatchObject({ text: expect.stringContaining('Verification picture extension not found on this lock') });
+      .poll(async () => (await timeline(casey)).find((r) => r.status === 'failed'), {
+        timeout: 10_000,
+      })
+      .toMatchObject({
+        text: expect.stringContaining('Verification picture extension not found on this lock'),
+      });
   }, 120_000);
 });

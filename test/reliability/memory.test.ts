@@ -65,7 +65,9 @@ describe('memory over a long run', () => {
       // Every request went out: the loop really did the work being measured.
       await waitFor(() => emulator.requests().length === MATCHES, 'every request sent', 20_000);
       const [warm, , , end] = samples as [number, number, number, number];
-      console.log(`memory: RSS after each quarter of ${MATCHES} matches: ${samples.map((s) => s.toFixed(1)).join(', ')} MB`);
+      console.log(
+        `memory: RSS after each quarter of ${MATCHES} matches: ${samples.map((s) => s.toFixed(1)).join(', ')} MB`,
+      );
       // Flat: the last three quarters add less than 250 KB per match (a leak of the state of
       // every finished match would be several times that).
       expect(
