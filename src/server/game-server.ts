@@ -44,7 +44,7 @@ export interface GameServerOptions {
   database?: string;
   /** `redis://…`: fan boardgame.io's socket updates out between instances. */
   redisUrl?: string;
-  /** SQLite durability: NORMAL survives a process crash, FULL also power loss. Default FULL. */
+  /** SQLite durability: NORMAL (default) survives a process crash, FULL also an OS crash or power cut. */
   synchronous?: SqliteSynchronous;
   /** Key of our bearer tokens. Default: generated once and kept in the database. */
   sessionSecret?: string;

@@ -117,6 +117,8 @@ describe.skipIf(missing)('sandbox in Chromium', () => {
     await expect.poll(() => kim.getByTestId('whoami').textContent()).toContain('kim');
     await kim.getByTestId('host-game').selectOption('dice-duel');
     await kim.getByTestId('host-players').fill('3');
+    // No cooldown: the keyholder's demand may follow a lost round at once.
+    await kim.getByLabel(/Cooldown between two requests/).fill('0');
     await kim.getByTestId('host-submit').click();
     const matchID = (await kim.getByTestId('room-code').textContent())!.trim();
     expect(matchID).toMatch(/^[A-Za-z0-9_-]+$/);

@@ -68,12 +68,13 @@ describe('memory over a long run', () => {
       console.log(
         `memory: RSS after each quarter of ${MATCHES} matches: ${samples.map((s) => s.toFixed(1)).join(', ')} MB`,
       );
-      // Flat: the last three quarters add less than 250 KB per match (a leak of the state of
-      // every finished match would be several times that).
+      // Flat: the last three quarters add less than 250 KB per match, with 20 MB of slack for the
+      // allocator and GC timing in short runs (a leak of every finished match's state would grow
+      // without bound; the 200-match full run is the meaningful one).
       expect(
         end - warm,
         `RSS samples ${samples.map((s) => s.toFixed(1)).join(', ')} MB`,
-      ).toBeLessThan(((MATCHES * 3) / 4) * 0.25);
+      ).toBeLessThan(Math.max(20, ((MATCHES * 3) / 4) * 0.25));
     } finally {
       await emulator.close();
     }

@@ -21,7 +21,7 @@ import { migrate } from './schema.js';
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
 /** Opens (and creates, and migrates) a SQLite database file, or `:memory:`. */
-export function openSqlite(path: string, synchronous: SqliteSynchronous = 'FULL'): Database {
+export function openSqlite(path: string, synchronous: SqliteSynchronous = 'NORMAL'): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
