@@ -1,0 +1,263 @@
+/**
+ * `npm run bench [-- --quick] [--only <name>[,<name>…]] [--out <dir>] [--profile]`
+ *
+ * Runs the benchmarks of issue 6 (throughput, delivery, scale, storage, sync), prints a table,
+ * and writes `<out>/latest.json` (default bench/results) and BENCHMARKS.md (at the repo root for a
+ * full run; in `<out>` when `--out` is given; a quick run without `--out` leaves BENCHMARKS.md
+ * alone, since it holds a full run's figures). `--only` runs some sections and keeps the others
+ * from the previous latest.json. `--profile` writes CPU profiles of the server children to
+ * `<out>/profiles/` and prints where their time went. `--render` only rewrites BENCHMARKS.md from
+ * the existing latest.json (after editing bench/notes.md).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDelivery } from './delivery.js';
+import { summarizeProfile } from './profile.js';
+import { renderMarkdown, renderTable, topLevel } from './report.js';
+import type { Machine, Results, Sections } from './report.js';
+import { runScale } from './scale.js';
+import { serverNodeArgs, startEmulator } from './servers.js';
+import { runStorage } from './storage.js';
+import { runSync } from './sync.js';
+import { runThroughput } from './throughput.js';
+import type { ThroughputConfig } from './throughput.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SECTIONS = ['throughput', 'delivery', 'scale', 'storage', 'sync'] as const;
+type SectionName = (typeof SECTIONS)[number];
+
+/** Command-line options. */
+export interface RunOptions {
+  quick: boolean;
+  only?: SectionName[];
+  /** Where latest.json (and, when set, BENCHMARKS.md) go. */
+  out?: string;
+  profile?: boolean;
+  /** Only re-render BENCHMARKS.md from the existing latest.json (after editing bench/notes.md). */
+  render?: boolean;
+  log?: (line: string) => void;
+}
+
+function parseArgs(argv: string[]): RunOptions {
+  const options: RunOptions = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--render') options.render = true;
+    else if (arg === '--only' || arg === '--out') {
+      const value = argv[++i];
+      if (!value) throw new Error(`${arg} needs a value`);
+      if (arg === '--out') options.out = value;
+      else {
+        const names = value.split(',').map((s) => s.trim());
+        for (const name of names) {
+          if (!SECTIONS.includes(name as SectionName)) {
+            throw new Error(
+              `--only: unknown benchmark "${name}"; choose from ${SECTIONS.join(', ')}`,
+            );
+          }
+        }
+        options.only = names as SectionName[];
+      }
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(
+        'npm run bench [-- --quick] [--only throughput,delivery,scale,storage,sync] [--out DIR] [--profile] [--render]\n',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}`);
+  }
+  return options;
+}
+
+/** Sizes of every benchmark, full and quick. */
+function configs(quick: boolean) {
+  const throughput: ThroughputConfig = quick
+    ? { reps: 1, warmupMoves: 50, moves1: 150, matches: 20, movesPerMatch: 40 }
+    : { reps: 3, warmupMoves: 300, moves1: 1000, matches: 20, movesPerMatch: 500 };
+  return {
+    throughput,
+    delivery: quick
+      ? { requests: 300, connections: 8, reps: 1 }
+      : { requests: 2000, connections: 8, reps: 5 },
+    scale: quick
+      ? { matches: [20, 50], paceMs: 1000, durationMs: 4000, bareReference: false }
+      : {
+          matches: [100, 500, 1000],
+          paceMs: 2000,
+          durationMs: 20_000,
+          bareReference: true,
+          alsoSynchronous: ['NORMAL' as const],
+        },
+    storage: { moves: 10_000, window: 200, reps: quick ? 1 : 3 },
+    sync: quick
+      ? { storageMoves: 300, reps: 1 }
+      : {
+          storageMoves: 2000,
+          reps: 3,
+          endToEnd: { ...throughput, reps: 2, moves1: 100, movesPerMatch: 300 },
+        },
+  };
+}
+
+function machine(loadBefore: number[]): Machine {
+  let commit: string | undefined;
+  let dirty: boolean | undefined;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    dirty =
+      execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: ROOT })
+        .toString()
+        .trim() !== '';
+  } catch {
+    // Not a git checkout.
+  }
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+    loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    commit,
+    dirty,
+  };
+}
+
+function previousSections(path: string): Sections {
+  if (!existsSync(path)) return {};
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as Results).sections ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Writes BENCHMARKS.md for `results` (into `outDir` when `--out` was given, else the repo root). */
+async function writeMarkdown(
+  results: Results,
+  options: RunOptions,
+  outDir: string,
+): Promise<string> {
+  const notes = readFileSync(join(ROOT, 'bench', 'notes.md'), 'utf8');
+  const mdPath =
+    options.out !== undefined ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
+  let markdown = renderMarkdown(results, notes);
+  try {
+    // Formatted as `npm run lint` (prettier --check) expects; prettier is a dev dependency.
+    const prettier = await import('prettier');
+    const config = await prettier.resolveConfig(join(ROOT, 'BENCHMARKS.md'));
+    markdown = await prettier.format(markdown, { ...config, parser: 'markdown' });
+  } catch {
+    // Without prettier the file is still valid Markdown.
+  }
+  writeFileSync(mdPath, markdown);
+  return mdPath;
+}
+
+/** Runs the benchmarks and writes the results; resolves to what latest.json holds. */
+export async function run(options: RunOptions): Promise<Results> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const outDir = resolve(options.out ?? join(ROOT, 'bench', 'results'));
+  mkdirSync(outDir, { recursive: true });
+  const latestPath = join(outDir, 'latest.json');
+  if (options.render) {
+    const results = JSON.parse(readFileSync(latestPath, 'utf8')) as Results;
+    log(`wrote ${await writeMarkdown(results, options, outDir)} from ${latestPath}`);
+    return results;
+  }
+  const selected = options.only ?? [...SECTIONS];
+  const sizes = configs(options.quick);
+  const loadBefore = os.loadavg();
+  const profileDir = join(outDir, 'profiles');
+  if (options.profile) {
+    mkdirSync(profileDir, { recursive: true });
+    for (const file of readdirSync(profileDir)) {
+      if (file.endsWith('.cpuprofile')) rmSync(join(profileDir, file));
+    }
+    serverNodeArgs.push('--cpu-prof', '--cpu-prof-dir', profileDir);
+  }
+
+  log(`bgio-chaster benchmarks (${options.quick ? 'quick' : 'full'}): ${selected.join(', ')}`);
+  log(
+    `load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`,
+  );
+  const sections: Sections = options.only ? previousSections(latestPath) : {};
+  const stamp = () => ({ quick: options.quick, at: new Date().toISOString() });
+  const emulator = await startEmulator();
+  try {
+    for (const name of selected) {
+      const t0 = performance.now();
+      log(`\n${name}`);
+      switch (name) {
+        case 'throughput':
+          sections.throughput = {
+            ...stamp(),
+            ...(await runThroughput(sizes.throughput, emulator, log)),
+          };
+          break;
+        case 'delivery':
+          sections.delivery = { ...stamp(), ...(await runDelivery(sizes.delivery, emulator, log)) };
+          break;
+        case 'scale':
+          sections.scale = { ...stamp(), ...(await runScale(sizes.scale, emulator, log)) };
+          break;
+        case 'storage':
+          sections.storage = { ...stamp(), ...runStorage(sizes.storage, log) };
+          break;
+        case 'sync':
+          sections.sync = { ...stamp(), ...(await runSync(sizes.sync, emulator, log)) };
+          break;
+      }
+      log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    await emulator.stop();
+  }
+
+  const results: Results = {
+    ...topLevel(sections),
+    generatedAt: new Date().toISOString(),
+    machine: machine(loadBefore),
+    sections,
+  };
+  writeFileSync(latestPath, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\n${renderTable(results)}`);
+  log(`wrote ${latestPath}`);
+  const notes = readFileSync(join(ROOT, 'bench', 'notes.md'), 'utf8');
+  if (options.out !== undefined || !results.quick) {
+    const mdPath =
+      options.out !== undefined ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
+    writeFileSync(mdPath, renderMarkdown(results, notes));
+    log(`wrote ${mdPath}`);
+  } else {
+    log(
+      'quick run: BENCHMARKS.md left as it is (it shows a full run); pass --out DIR to render one',
+    );
+  }
+  if (options.profile) {
+    // Main threads only (thread 0); tsx's loader thread writes a profile too.
+    const mains = readdirSync(profileDir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    for (const file of mains) {
+      log(`\nprofile ${file}\n${summarizeProfile(join(profileDir, file), 25)}`);
+    }
+  }
+  return results;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run(parseArgs(process.argv.slice(2))).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
