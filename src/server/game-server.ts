@@ -147,9 +147,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     authenticateCredentials: async (credentials, playerMetadata) => {
       const owner = parseSeatCredentials(credentials);
       if (!owner || !playerMetadata || String(playerMetadata.id) !== owner.playerID) return false;
-      const seat = (await repository.seatsOf(owner.matchID)).find(
-        (s) => s.playerID === owner.playerID,
-      );
+      const seat = await repository.seatOf(owner.matchID, owner.playerID);
       return seat !== undefined && safeEqual(seat.credentialsHash, sha256(credentials));
     },
   });

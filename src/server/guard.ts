@@ -52,7 +52,7 @@ export async function seatCredentialsValid(
 ): Promise<boolean> {
   const owner = parseSeatCredentials(credentials);
   if (!owner || owner.matchID !== matchID || owner.playerID !== playerID) return false;
-  const seat = (await repository.seatsOf(matchID)).find((s) => s.playerID === playerID);
+  const seat = await repository.seatOf(matchID, playerID);
   return seat !== undefined && safeEqual(seat.credentialsHash, sha256(credentials as string));
 }
 

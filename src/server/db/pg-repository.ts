@@ -184,6 +184,14 @@ export class PgRepository implements Repository {
     return rows.map(toSeat);
   }
 
+  async seatOf(matchID: string, playerID: string): Promise<SeatBinding | undefined> {
+    const { rows } = await this.pool.query<SeatRecord>(
+      'SELECT * FROM seats WHERE match_id = $1 AND player_id = $2',
+      [matchID, playerID],
+    );
+    return rows[0] && toSeat(rows[0]);
+  }
+
   async replaceSeatCredentials(matchID: string, playerID: string, hash: string): Promise<void> {
     await this.pool.query(
       'UPDATE seats SET credentials_hash = $1 WHERE match_id = $2 AND player_id = $3',

@@ -94,6 +94,10 @@ const MIGRATIONS: string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  CREATE INDEX outbox_queued ON outbox (status, next_attempt_at, created_at);
+  CREATE INDEX outbox_leases ON outbox (status, lease_until);
+  `,
 ];
 
 /** Brings a Postgres database up to the newest schema; safe when several instances start at once. */

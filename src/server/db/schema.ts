@@ -96,6 +96,11 @@ const MIGRATIONS: string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  -- The claim walks queued rows by due time, and sending rows by lease.
+  CREATE INDEX outbox_queued ON outbox (status, next_attempt_at, created_at);
+  CREATE INDEX outbox_leases ON outbox (status, lease_until);
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe to call on every start. */

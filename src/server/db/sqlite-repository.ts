@@ -111,10 +111,12 @@ export class SqliteRepository implements Repository {
       seatCredentials: db.prepare(
         `UPDATE seats SET credentials_hash = ? WHERE match_id = ? AND player_id = ?`,
       ),
+      // Two halves that each walk an index, instead of an OR that sorts every due row per claim.
       candidates: db.prepare(
-        `SELECT * FROM outbox
-         WHERE (status = 'queued' AND next_attempt_at <= @now)
-            OR (status = 'sending' AND lease_until <= @now)
+        `SELECT * FROM (SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= @now
+                        ORDER BY next_attempt_at, created_at LIMIT @scan)
+         UNION ALL
+         SELECT * FROM (SELECT * FROM outbox WHERE status = 'sending' AND lease_until <= @now LIMIT @scan)
          ORDER BY next_attempt_at, created_at
          LIMIT @scan`,
       ),
@@ -211,6 +213,11 @@ export class SqliteRepository implements Repository {
 
   async seatsOf(matchID: string): Promise<SeatBinding[]> {
     return (this.sql.seatsOf!.all(matchID) as SeatRecord[]).map(toSeat);
+  }
+
+  async seatOf(matchID: string, playerID: string): Promise<SeatBinding | undefined> {
+    const r = this.sql.seat!.get(matchID, playerID) as SeatRecord | undefined;
+    return r && toSeat(r);
   }
 
   async replaceSeatCredentials(

@@ -99,6 +99,8 @@ export interface Repository {
   /** Binds a free seat; false when it is taken. */
   bindSeat(binding: SeatBinding, now: number): Promise<boolean>;
   seatsOf(matchID: string): Promise<SeatBinding[]>;
+  /** One seat's binding (the per-move credentials check). */
+  seatOf(matchID: string, playerID: string): Promise<SeatBinding | undefined>;
   /** Gives a seat new credentials (a player joining again from another device). */
   replaceSeatCredentials(matchID: string, playerID: string, credentialsHash: string): Promise<void>;
 
