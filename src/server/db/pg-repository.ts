@@ -8,6 +8,8 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import { CHARGED_STATUSES, policyRefusal, seatRefusal, toRow, toSeat } from './records.js';
+import type { OutboxRecord, Refusal, SeatRecord } from './records.js';
 import { OUTBOX_CHANNEL } from './postgres.js';
 import type {
   AuthSession,
@@ -34,72 +36,6 @@ export function createPostgresPool(connectionString: string, max = 10): Pool {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-}
-
-interface OutboxRecord {
-  id: string;
-  match_id: string;
-  state_id: number;
-  idx: number;
-  player_id: string;
-  reason: string;
-  requested_by: 'rules' | 'self';
-  requester_id: string | null;
-  actor: OutboxRow['actor'];
-  status: OutboxStatus;
-  message: string | null;
-  attempts: number;
-  next_attempt_at: number;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface SeatRecord {
-  match_id: string;
-  player_id: string;
-  auth_id: string;
-  session_id: string;
-  role: 'wearer' | 'keyholder';
-  user_id: string;
-  lock_id: string;
-  credentials_hash: string;
-}
-
-const CHARGED = `('queued', 'sending', 'delivered', 'already_pending', 'submitted')`;
-
-function toRow(r: OutboxRecord): OutboxRow {
-  return {
-    id: r.id,
-    matchID: r.match_id,
-    stateID: r.state_id,
-    index: r.idx,
-    playerID: r.player_id,
-    reason: r.reason,
-    requestedBy: r.requested_by,
-    requesterID: r.requester_id,
-    actor: r.actor,
-    status: r.status,
-    message: r.message,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    leaseUntil: r.lease_until,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function toSeat(r: SeatRecord): SeatBinding {
-  return {
-    matchID: r.match_id,
-    playerID: r.player_id,
-    authId: r.auth_id,
-    sessionId: r.session_id,
-    role: r.role,
-    userId: r.user_id,
-    lockId: r.lock_id,
-    credentialsHash: r.credentials_hash,
-  };
 }
 
 /** `Repository` on Postgres, safe to share between server instances. */
@@ -268,59 +204,27 @@ export class PgRepository implements Repository {
     r: OutboxRecord,
     target: SeatRecord,
     now: number,
-  ): Promise<{ status: OutboxStatus; message: string } | undefined> {
-    if (target.role !== 'wearer') {
-      return {
-        status: 'failed',
-        message: `Seat ${r.player_id} is a keyholder; only wearers can be asked for a picture.`,
-      };
-    }
-    if (r.requested_by === 'self') {
-      const requester =
-        r.requester_id === null ? undefined : await this.seat(client, r.match_id, r.requester_id);
-      if (!requester)
-        return { status: 'failed', message: 'The asking seat has no Chaster session.' };
-      if (requester.role === 'keyholder' && requester.lock_id !== target.lock_id) {
-        return {
-          status: 'failed',
-          message: 'A keyholder may only ask their own wearer for a picture.',
-        };
-      }
-      if (requester.role === 'wearer' && requester.session_id !== target.session_id) {
-        return { status: 'failed', message: 'A wearer may only ask for a picture of themselves.' };
-      }
-    }
+  ): Promise<Refusal | undefined> {
+    const requester =
+      r.requester_id === null ? undefined : await this.seat(client, r.match_id, r.requester_id);
+    const refused = seatRefusal(r, target, requester);
+    if (refused) return refused;
     const { rows: room } = await client.query<{ policy: RoomPolicy }>(
       'SELECT policy FROM rooms WHERE match_id = $1',
       [r.match_id],
     );
     if (!room[0]) return undefined;
-    const { cooldownMs, maxRequestsPerMatch } = room[0].policy;
     const { rows: charged } = await client.query<{ n: string }>(
-      `SELECT COUNT(*) AS n FROM outbox WHERE match_id = $1 AND admitted_at IS NOT NULL AND status IN ${CHARGED}`,
+      `SELECT COUNT(*) AS n FROM outbox WHERE match_id = $1 AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
       [r.match_id],
     );
-    if (Number(charged[0]!.n) >= maxRequestsPerMatch) {
-      return {
-        status: 'suppressed',
-        message: `This room allows ${maxRequestsPerMatch} request${maxRequestsPerMatch === 1 ? '' : 's'} per match; the limit is reached.`,
-      };
-    }
     const { rows: last } = await client.query<{ at: number | null }>(
       `SELECT MAX(o.admitted_at) AS at FROM outbox o
        JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-       WHERE s.session_id = $1 AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED}`,
+       WHERE s.session_id = $1 AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
       [target.session_id],
     );
-    const at = last[0]?.at ?? null;
-    if (at !== null && now - at < cooldownMs) {
-      const wait = Math.ceil((cooldownMs - (now - at)) / 1000);
-      return {
-        status: 'suppressed',
-        message: `Cooldown: this wearer was asked ${Math.round((now - at) / 1000)} s ago; the room waits ${Math.round(cooldownMs / 1000)} s between requests (${wait} s left).`,
-      };
-    }
-    return undefined;
+    return policyRefusal(room[0].policy, Number(charged[0]!.n), last[0]?.at ?? null, now);
   }
 
   async finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined> {

@@ -3,8 +3,9 @@
  * delivery state. It shares the database file (and so its transactions) with `SqliteStore`.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Actor } from '../../chaster/index.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import { CHARGED_STATUSES, policyRefusal, seatRefusal, toRow, toSeat } from './records.js';
+import type { OutboxRecord, Refusal, SeatRecord } from './records.js';
 import type {
   AuthSession,
   ClaimOptions,
@@ -17,73 +18,6 @@ import type {
   RoomPolicy,
   SeatBinding,
 } from './types.js';
-
-interface OutboxRecord {
-  id: string;
-  match_id: string;
-  state_id: number;
-  idx: number;
-  player_id: string;
-  reason: string;
-  requested_by: 'rules' | 'self';
-  requester_id: string | null;
-  actor: Actor | null;
-  status: OutboxStatus;
-  message: string | null;
-  attempts: number;
-  next_attempt_at: number;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface SeatRecord {
-  match_id: string;
-  player_id: string;
-  auth_id: string;
-  session_id: string;
-  role: 'wearer' | 'keyholder';
-  user_id: string;
-  lock_id: string;
-  credentials_hash: string;
-}
-
-// Rows the policy has let through and that may still become (or are) a delivered request.
-const CHARGED = `('queued', 'sending', 'delivered', 'already_pending', 'submitted')`;
-
-function toRow(r: OutboxRecord): OutboxRow {
-  return {
-    id: r.id,
-    matchID: r.match_id,
-    stateID: r.state_id,
-    index: r.idx,
-    playerID: r.player_id,
-    reason: r.reason,
-    requestedBy: r.requested_by,
-    requesterID: r.requester_id,
-    actor: r.actor,
-    status: r.status,
-    message: r.message,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    leaseUntil: r.lease_until,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function toSeat(r: SeatRecord): SeatBinding {
-  return {
-    matchID: r.match_id,
-    playerID: r.player_id,
-    authId: r.auth_id,
-    sessionId: r.session_id,
-    role: r.role,
-    userId: r.user_id,
-    lockId: r.lock_id,
-    credentialsHash: r.credentials_hash,
-  };
-}
 
 /** `Repository` on a better-sqlite3 database migrated by `openSqlite`. */
 export class SqliteRepository implements Repository {
@@ -125,12 +59,12 @@ export class SqliteRepository implements Repository {
          WHERE s.session_id = ? AND o.status = 'sending' AND o.lease_until > ? AND o.id <> ? LIMIT 1`,
       ),
       chargedInMatch: db.prepare(
-        `SELECT COUNT(*) AS n FROM outbox WHERE match_id = ? AND admitted_at IS NOT NULL AND status IN ${CHARGED}`,
+        `SELECT COUNT(*) AS n FROM outbox WHERE match_id = ? AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
       ),
       lastAdmittedForSession: db.prepare(
         `SELECT MAX(o.admitted_at) AS at FROM outbox o
          JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         WHERE s.session_id = ? AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED}`,
+         WHERE s.session_id = ? AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
       ),
       lease: db.prepare(
         `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?,
@@ -292,54 +226,19 @@ export class SqliteRepository implements Repository {
   }
 
   /** Why a row must not be sent at all, checked once, on its first claim. */
-  private refusal(
-    r: OutboxRecord,
-    target: SeatRecord,
-    now: number,
-  ): { status: OutboxStatus; message: string } | undefined {
-    if (target.role !== 'wearer') {
-      return {
-        status: 'failed',
-        message: `Seat ${r.player_id} is a keyholder; only wearers can be asked for a picture.`,
-      };
-    }
-    if (r.requested_by === 'self') {
-      const requester =
-        r.requester_id === null
-          ? undefined
-          : (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined);
-      if (!requester)
-        return { status: 'failed', message: 'The asking seat has no Chaster session.' };
-      if (requester.role === 'keyholder' && requester.lock_id !== target.lock_id) {
-        return {
-          status: 'failed',
-          message: 'A keyholder may only ask their own wearer for a picture.',
-        };
-      }
-      if (requester.role === 'wearer' && requester.session_id !== target.session_id) {
-        return { status: 'failed', message: 'A wearer may only ask for a picture of themselves.' };
-      }
-    }
-    const policy = this.sql.getRoom!.get(r.match_id) as { policy: string } | undefined;
-    if (!policy) return undefined;
-    const { cooldownMs, maxRequestsPerMatch } = JSON.parse(policy.policy) as RoomPolicy;
+  private refusal(r: OutboxRecord, target: SeatRecord, now: number): Refusal | undefined {
+    const requester =
+      r.requester_id === null
+        ? undefined
+        : (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined);
+    const refused = seatRefusal(r, target, requester);
+    if (refused) return refused;
+    const room = this.sql.getRoom!.get(r.match_id) as { policy: string } | undefined;
+    if (!room) return undefined;
     const charged = (this.sql.chargedInMatch!.get(r.match_id) as { n: number }).n;
-    if (charged >= maxRequestsPerMatch) {
-      return {
-        status: 'suppressed',
-        message: `This room allows ${maxRequestsPerMatch} request${maxRequestsPerMatch === 1 ? '' : 's'} per match; the limit is reached.`,
-      };
-    }
     const last = (this.sql.lastAdmittedForSession!.get(target.session_id) as { at: number | null })
       .at;
-    if (last !== null && now - last < cooldownMs) {
-      const wait = Math.ceil((cooldownMs - (now - last)) / 1000);
-      return {
-        status: 'suppressed',
-        message: `Cooldown: this wearer was asked ${Math.round((now - last) / 1000)} s ago; the room waits ${Math.round(cooldownMs / 1000)} s between requests (${wait} s left).`,
-      };
-    }
-    return undefined;
+    return policyRefusal(JSON.parse(room.policy) as RoomPolicy, charged, last, now);
   }
 
   async finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined> {

@@ -1,0 +1,133 @@
+/**
+ * What both repositories (SQLite and Postgres) share: the row shapes of the outbox and seats
+ * tables, their mapping to our types, and the rules that refuse a request before it is sent.
+ */
+import type { Actor } from '../../chaster/index.js';
+import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import type { RoomPolicy, SeatBinding } from './types.js';
+
+/** An `outbox` row as the database returns it. */
+export interface OutboxRecord {
+  id: string;
+  match_id: string;
+  state_id: number;
+  idx: number;
+  player_id: string;
+  reason: string;
+  requested_by: 'rules' | 'self';
+  requester_id: string | null;
+  actor: Actor | null;
+  status: OutboxStatus;
+  message: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A `seats` row as the database returns it. */
+export interface SeatRecord {
+  match_id: string;
+  player_id: string;
+  auth_id: string;
+  session_id: string;
+  role: 'wearer' | 'keyholder';
+  user_id: string;
+  lock_id: string;
+  credentials_hash: string;
+}
+
+/** Statuses of rows the policy has let through that may still become (or are) a delivered request. */
+export const CHARGED_STATUSES = `('queued', 'sending', 'delivered', 'already_pending', 'submitted')`;
+
+/** An outbox record as an `OutboxRow`. */
+export function toRow(r: OutboxRecord): OutboxRow {
+  return {
+    id: r.id,
+    matchID: r.match_id,
+    stateID: r.state_id,
+    index: r.idx,
+    playerID: r.player_id,
+    reason: r.reason,
+    requestedBy: r.requested_by,
+    requesterID: r.requester_id,
+    actor: r.actor,
+    status: r.status,
+    message: r.message,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** A seat record as a `SeatBinding`. */
+export function toSeat(r: SeatRecord): SeatBinding {
+  return {
+    matchID: r.match_id,
+    playerID: r.player_id,
+    authId: r.auth_id,
+    sessionId: r.session_id,
+    role: r.role,
+    userId: r.user_id,
+    lockId: r.lock_id,
+    credentialsHash: r.credentials_hash,
+  };
+}
+
+/** Why a request must not be sent. */
+export interface Refusal {
+  status: OutboxStatus;
+  message: string;
+}
+
+/** Who may ask whom: refused when the target is no wearer or the asking seat may not ask it. */
+export function seatRefusal(
+  r: OutboxRecord,
+  target: SeatRecord,
+  requester: SeatRecord | undefined,
+): Refusal | undefined {
+  if (target.role !== 'wearer') {
+    return {
+      status: 'failed',
+      message: `Seat ${r.player_id} is a keyholder; only wearers can be asked for a picture.`,
+    };
+  }
+  if (r.requested_by !== 'self') return undefined;
+  if (!requester) return { status: 'failed', message: 'The asking seat has no Chaster session.' };
+  if (requester.role === 'keyholder' && requester.lock_id !== target.lock_id) {
+    return {
+      status: 'failed',
+      message: 'A keyholder may only ask their own wearer for a picture.',
+    };
+  }
+  if (requester.role === 'wearer' && requester.session_id !== target.session_id) {
+    return { status: 'failed', message: 'A wearer may only ask for a picture of themselves.' };
+  }
+  return undefined;
+}
+
+/** The room's policy: the cap per match, then the cooldown per wearer. */
+export function policyRefusal(
+  { cooldownMs, maxRequestsPerMatch }: RoomPolicy,
+  charged: number,
+  lastAdmittedAt: number | null,
+  now: number,
+): Refusal | undefined {
+  if (charged >= maxRequestsPerMatch) {
+    return {
+      status: 'suppressed',
+      message: `This room allows ${maxRequestsPerMatch} request${maxRequestsPerMatch === 1 ? '' : 's'} per match; the limit is reached.`,
+    };
+  }
+  if (lastAdmittedAt !== null && now - lastAdmittedAt < cooldownMs) {
+    const ago = now - lastAdmittedAt;
+    return {
+      status: 'suppressed',
+      message: `Cooldown: this wearer was asked ${Math.round(ago / 1000)} s ago; the room waits ${Math.round(cooldownMs / 1000)} s between requests (${Math.ceil((cooldownMs - ago) / 1000)} s left).`,
+    };
+  }
+  return undefined;
+}
