@@ -70,12 +70,16 @@ export function connectClient(
   return client;
 }
 
-/** Polls until `check` is truthy, or rejects after `ms`. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, ms = 5000): Promise<T> {
+/** Polls until `check` is truthy (and returns that value), or rejects after `ms`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  ms = 5000,
+): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

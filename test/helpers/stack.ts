@@ -8,6 +8,7 @@ import { join as joinPath } from 'node:path';
 import type { AnyGame } from '../../src/server/bgio.js';
 import { Client } from 'boardgame.io/client';
 import { SocketIO } from 'boardgame.io/multiplayer';
+import { waitFor } from './http-core.js';
 import { pino } from 'pino';
 import { afterEach, expect } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
@@ -165,19 +166,7 @@ export async function connect(
 }
 
 /** Polls until `check` is truthy (or throws after `ms`). */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  ms = 5000,
-): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export const until = waitFor;
 
 /** The room's verification requests as the JSON feed shows them. */
 export async function requests(

@@ -8,8 +8,16 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
-import { CHARGED_STATUSES, policyRefusal, seatRefusal, toRow, toSeat } from './records.js';
-import type { OutboxRecord, Refusal, SeatRecord } from './records.js';
+import {
+  CHARGED_STATUSES,
+  policyRefusal,
+  seatRefusal,
+  toAuthSession,
+  toRow,
+  toSeat,
+} from './records.js';
+import type { AuthRecord, OutboxRecord, Refusal, SeatRecord } from './records.js';
+import { inTransaction } from './pg-transaction.js';
 import { OUTBOX_CHANNEL } from './postgres.js';
 import type {
   AuthSession,
@@ -61,20 +69,11 @@ export class PgRepository implements Repository {
   }
 
   async getAuthSession(id: string): Promise<AuthSession | undefined> {
-    const { rows } = await this.pool.query('SELECT * FROM auth_sessions WHERE id = $1', [id]);
-    const r = rows[0];
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      sessionId: r.session_id,
-      role: r.role,
-      userId: r.user_id,
-      username: r.username,
-      lockId: r.lock_id,
-      lockTitle: r.lock_title,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-    };
+    const { rows } = await this.pool.query<AuthRecord>(
+      'SELECT * FROM auth_sessions WHERE id = $1',
+      [id],
+    );
+    return rows[0] && toAuthSession(rows[0]);
   }
 
   async createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void> {
@@ -139,7 +138,7 @@ export class PgRepository implements Repository {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
     if (limit <= 0) return { claimed, settled };
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       const { rows: candidates } = await client.query<OutboxRecord>(
         `SELECT * FROM outbox
          WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
@@ -228,7 +227,7 @@ export class PgRepository implements Repository {
   }
 
   async finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<OutboxRecord>(
         `UPDATE outbox SET status = $1, message = $2, next_attempt_at = COALESCE($3, next_attempt_at),
                 lease_until = NULL, updated_at = $4
@@ -266,7 +265,7 @@ export class PgRepository implements Repository {
     requestId: string,
     now: number,
   ): Promise<OutboxRow[] | undefined> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const seen = await client.query(
         'INSERT INTO webhook_events (request_id, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
         [requestId, now],
@@ -287,7 +286,7 @@ export class PgRepository implements Repository {
   }
 
   async prune(now: number, policy: RetentionPolicy): Promise<PruneResult> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows: stale } = await client.query<{ match_id: string }>(
         `SELECT match_id FROM matches m
          WHERE ((gameover AND updated_at < $1) OR updated_at < $2)
@@ -382,20 +381,5 @@ export class PgRepository implements Repository {
 
   private async notify(client: PoolClient, row: OutboxRow): Promise<void> {
     await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(row)]);
-  }
-
-  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }

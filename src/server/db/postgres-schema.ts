@@ -4,6 +4,7 @@
  * migrate exactly once.
  */
 import type { Pool } from 'pg';
+import { inTransaction } from './pg-transaction.js';
 
 const MIGRATION_LOCK = 0x6267696f; // "bgio"
 
@@ -102,9 +103,7 @@ const MIGRATIONS: string[] = [
 
 /** Brings a Postgres database up to the newest schema; safe when several instances start at once. */
 export async function migratePostgres(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS bgio_chaster_schema (version INTEGER NOT NULL)');
     const { rows } = await client.query<{ version: number }>(
@@ -115,11 +114,5 @@ export async function migratePostgres(pool: Pool): Promise<void> {
       await client.query('INSERT INTO bgio_chaster_schema (version) VALUES (0)');
     for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
     await client.query('UPDATE bgio_chaster_schema SET version = $1', [version]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
 import { redactInitialState } from './initial-state.js';
+import { inTransaction } from './pg-transaction.js';
 import { isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
 import type { OutboxRow } from '../outbox/types.js';
 import type { OutboxListener } from './sqlite.js';
@@ -59,7 +60,7 @@ export class PostgresStore extends Async {
 
   async setState(matchID: string, state: State, deltalog: LogEntry[] = []): Promise<void> {
     const rows = await this.guard('setState', matchID, () =>
-      this.transaction((client) => this.commit(client, matchID, state, deltalog)),
+      inTransaction(this.pool, (client) => this.commit(client, matchID, state, deltalog)),
     );
     if (rows && rows.length > 0) {
       for (const listener of this.listeners) {
@@ -198,7 +199,7 @@ export class PostgresStore extends Async {
 
   async wipe(matchID: string): Promise<void> {
     await this.guard('wipe', matchID, () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         await client.query('DELETE FROM matches WHERE match_id = $1', [matchID]);
         await client.query('DELETE FROM match_log WHERE match_id = $1', [matchID]);
       }),
@@ -221,21 +222,6 @@ export class PostgresStore extends Async {
       (await this.pool.query<{ match_id: string }>(sql, params)).rows.map((r) => r.match_id),
     );
     return ids ?? [];
-  }
-
-  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   /** Runs a storage call; an error is logged and swallowed, never thrown into boardgame.io. */

@@ -4,7 +4,7 @@
  */
 import type { Actor } from '../../chaster/index.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
-import type { RoomPolicy, SeatBinding } from './types.js';
+import type { AuthSession, RoomPolicy, SeatBinding } from './types.js';
 
 /** An `outbox` row as the database returns it. */
 export interface OutboxRecord {
@@ -36,6 +36,34 @@ export interface SeatRecord {
   user_id: string;
   lock_id: string;
   credentials_hash: string;
+}
+
+/** An `auth_sessions` row as the database returns it. */
+export interface AuthRecord {
+  id: string;
+  session_id: string;
+  role: 'wearer' | 'keyholder';
+  user_id: string;
+  username: string;
+  lock_id: string;
+  lock_title: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A login record as an `AuthSession`. */
+export function toAuthSession(r: AuthRecord): AuthSession {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    role: r.role,
+    userId: r.user_id,
+    username: r.username,
+    lockId: r.lock_id,
+    lockTitle: r.lock_title,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+  };
 }
 
 /** Statuses of rows the policy has let through that may still become (or are) a delivered request. */

@@ -4,8 +4,15 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
-import { CHARGED_STATUSES, policyRefusal, seatRefusal, toRow, toSeat } from './records.js';
-import type { OutboxRecord, Refusal, SeatRecord } from './records.js';
+import {
+  CHARGED_STATUSES,
+  policyRefusal,
+  seatRefusal,
+  toAuthSession,
+  toRow,
+  toSeat,
+} from './records.js';
+import type { AuthRecord, OutboxRecord, Refusal, SeatRecord } from './records.js';
 import type {
   AuthSession,
   ClaimOptions,
@@ -105,31 +112,8 @@ export class SqliteRepository implements Repository {
   }
 
   async getAuthSession(id: string): Promise<AuthSession | undefined> {
-    const r = this.sql.getAuth!.get(id) as
-      | {
-          id: string;
-          session_id: string;
-          role: 'wearer' | 'keyholder';
-          user_id: string;
-          username: string;
-          lock_id: string;
-          lock_title: string;
-          created_at: number;
-          expires_at: number;
-        }
-      | undefined;
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      sessionId: r.session_id,
-      role: r.role,
-      userId: r.user_id,
-      username: r.username,
-      lockId: r.lock_id,
-      lockTitle: r.lock_title,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-    };
+    const r = this.sql.getAuth!.get(id) as AuthRecord | undefined;
+    return r && toAuthSession(r);
   }
 
   async createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void> {
