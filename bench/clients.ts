@@ -88,24 +88,29 @@ export async function bareMatches(url: string, n: number, concurrency = 16): Pro
 /**
  * Creates `n` two-seat matches on our server: two emulated locks per match, a login for each
  * wearer (`POST /api/sessions`), a room (`POST /api/rooms`, cooldown 0, cap 100) and a join.
+ * With several instances (`url` a list) match i is made on instance i and joined on instance
+ * i + 1 (modulo their number), as a load balancer spreading HTTP requests would do.
  */
 export async function pluginMatches(
-  url: string,
+  url: string | readonly string[],
   emulator: EmulatorChild,
   n: number,
   concurrency = 16,
 ): Promise<BenchMatch[]> {
+  const urls = typeof url === 'string' ? [url] : url;
   const locks = await emulator.call<CreatedLock[]>('locks', { n: 2 * n });
   return mapLimit(Array.from({ length: n }), concurrency, async (_, i) => {
     const [a, b] = [locks[2 * i]!, locks[2 * i + 1]!];
-    const hostLogin = await post(`${url}/api/sessions`, { mainToken: a.tokens.wearer });
+    const host = urls[i % urls.length]!;
+    const guest = urls[(i + 1) % urls.length]!;
+    const hostLogin = await post(`${host}/api/sessions`, { mainToken: a.tokens.wearer });
     const room = await post(
-      `${url}/api/rooms`,
+      `${host}/api/rooms`,
       { game: BENCH_GAME, numPlayers: 2, rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 } },
       hostLogin.token,
     );
-    const guestLogin = await post(`${url}/api/sessions`, { mainToken: b.tokens.wearer });
-    const joined = await post(`${url}/api/rooms/${room.matchID}/join`, {}, guestLogin.token);
+    const guestLogin = await post(`${guest}/api/sessions`, { mainToken: b.tokens.wearer });
+    const joined = await post(`${guest}/api/rooms/${room.matchID}/join`, {}, guestLogin.token);
     return {
       matchID: room.matchID,
       seats: [
@@ -125,6 +130,8 @@ interface RawSocket {
 export class Player {
   private serverStateID = -1;
   private waiters: Array<{ stateID: number; resolve(): void }> = [];
+  /** When set, each new stateID's arrival time (performance.now()) is noted here. */
+  times?: Map<number, number>;
 
   private constructor(private readonly client: ReturnType<typeof Client>) {}
 
@@ -162,6 +169,7 @@ export class Player {
   private seen(stateID: number): void {
     if (stateID <= this.serverStateID) return;
     this.serverStateID = stateID;
+    this.times?.set(stateID, performance.now());
     const ready = this.waiters.filter((w) => w.stateID <= stateID);
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => w.stateID > stateID);

@@ -2,7 +2,9 @@
  * The Chaster emulator in its own process, for the benchmarks. It records when each verification
  * request arrives (the monotonic clock every process of the box shares) and, like a wearer who
  * always answers, clears the pending request once answered so the next one is accepted again.
- * Its calls: `locks {n}` → created locks, `arrivals` → arrivals since the last call, `stats`.
+ * Its calls: `locks {n}` → created locks, `arrivals` → arrivals since the last call, `stats`,
+ * `requests {from}` → the emulator's own request list (with the status it answered) from index
+ * `from` on, and its length.
  */
 import { createChasterEmulator } from '../src/emulator/index.js';
 import type { CreatedLock } from '../src/emulator/index.js';
@@ -52,6 +54,11 @@ serveParent(
       return out;
     },
     stats: () => ({ received: count, cpuMs: cpuMs(), rss: process.memoryUsage().rss }),
+    requests: (payload) => {
+      const all = emulator.requests();
+      const from = (payload as { from?: number } | undefined)?.from ?? 0;
+      return { length: all.length, items: all.slice(from) };
+    },
   },
   { url, token: emulator.token },
 );

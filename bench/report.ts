@@ -3,6 +3,7 @@
  * runs mechanically), the console table, and BENCHMARKS.md.
  */
 import type { DeliveryResult } from './delivery.js';
+import type { PostgresResult } from './postgres.js';
 import type { ScaleConfig, ScalePoint } from './scale.js';
 import type { Summary } from './stats.js';
 import { round, spread } from './stats.js';
@@ -23,6 +24,7 @@ export interface Sections {
   scale?: Stamp & { config: ScaleConfig; points: ScalePoint[] };
   storage?: Stamp & StorageResult;
   sync?: Stamp & SyncResult;
+  postgres?: Stamp & PostgresResult;
 }
 
 /** The box the figures come from. */
@@ -56,6 +58,25 @@ export interface TopLevel {
   kb_per_idle_match: number;
   ms_per_move_at_10: number;
   ms_per_move_at_10000: number;
+  /** Postgres, one instance / SQLite, moves/s (paired), at 1 and 20 concurrent matches. */
+  postgres_ratio_1: number;
+  postgres_ratio_20: number;
+  /** Postgres, one instance, 20 matches: moves/s, and CPU ms per move (server + Postgres backends). */
+  postgres_moves_per_second: number;
+  postgres_cpu_ms_per_move: number;
+  /** Postgres, one instance, 20 matches: commit → Chaster. */
+  postgres_latency_p50_ms: number;
+  postgres_latency_p99_ms: number;
+  /** Three instances on one Postgres + Redis, 20 matches: total moves/s, and / one instance. */
+  postgres3_moves_per_second: number;
+  postgres3_ratio: number;
+  /** Three instances: CPU ms per move summed over the servers, plus the Postgres backends. */
+  postgres3_cpu_ms_per_move: number;
+  postgres3_latency_p50_ms: number;
+  postgres3_latency_p99_ms: number;
+  /** Over every window of the postgres section: expected requests never received, and extras. */
+  postgres_missing_requests: number;
+  postgres_duplicate_requests: number;
   /** True when any section in this file was measured in quick mode. */
   quick: boolean;
   targets: Record<string, Target>;
@@ -84,6 +105,7 @@ export function topLevel(s: Sections): TopLevel {
     kb_per_idle_match: largest?.kbPerIdleMatch ?? Number.NaN,
     ms_per_move_at_10: s.storage?.sqlite.msAtStart.median ?? Number.NaN,
     ms_per_move_at_10000: s.storage?.sqlite.msAtEnd.median ?? Number.NaN,
+    ...postgresNumbers(s.postgres),
   };
   const rounded = Object.fromEntries(
     Object.entries(numbers).map(([k, v]) => [k, round(v, 4)]),
@@ -110,7 +132,42 @@ export function topLevel(s: Sections): TopLevel {
         numbers.ms_per_move_at_10000 / numbers.ms_per_move_at_10,
         numbers.ms_per_move_at_10000 / numbers.ms_per_move_at_10 <= 1.5,
       ),
+      // Only when measured: a run without Postgres has nothing to miss.
+      ...(s.postgres
+        ? {
+            postgres_exactly_once: target(
+              '0 missing, 0 duplicates',
+              numbers.postgres_missing_requests + numbers.postgres_duplicate_requests,
+              numbers.postgres_missing_requests + numbers.postgres_duplicate_requests === 0,
+            ),
+          }
+        : {}),
     },
+  };
+}
+
+/** The postgres section's top-level numbers (NaN when it was not run). */
+function postgresNumbers(p: PostgresResult | undefined) {
+  const n = p?.config.matches;
+  const one = p?.summary[`postgres_${n}`];
+  const three = p?.summary[`postgres3_${n}`];
+  const all = p ? Object.values(p.delivery) : [];
+  const sum = (pick: (d: PostgresResult['delivery']['sqlite']) => number) =>
+    p ? all.reduce((a, d) => a + pick(d), 0) : Number.NaN;
+  return {
+    postgres_ratio_1: p?.ratio1.median ?? Number.NaN,
+    postgres_ratio_20: p?.ratioN.median ?? Number.NaN,
+    postgres_moves_per_second: one?.movesPerSecond.median ?? Number.NaN,
+    postgres_cpu_ms_per_move: one?.totalCpuMsPerMove.median ?? Number.NaN,
+    postgres_latency_p50_ms: p?.latency.postgres.p50 ?? Number.NaN,
+    postgres_latency_p99_ms: p?.latency.postgres.p99 ?? Number.NaN,
+    postgres3_moves_per_second: three?.movesPerSecond.median ?? Number.NaN,
+    postgres3_ratio: p?.scaleRatio.median ?? Number.NaN,
+    postgres3_cpu_ms_per_move: three?.totalCpuMsPerMove.median ?? Number.NaN,
+    postgres3_latency_p50_ms: p?.latency.postgres3.p50 ?? Number.NaN,
+    postgres3_latency_p99_ms: p?.latency.postgres3.p99 ?? Number.NaN,
+    postgres_missing_requests: sum((d) => d.missing),
+    postgres_duplicate_requests: sum((d) => d.duplicates),
   };
 }
 
@@ -137,6 +194,28 @@ export function renderTable(r: Results): string {
     ['kb_per_idle_match', f(r.kb_per_idle_match, 1), mark(r.targets.kb_per_idle_match)],
     ['ms_per_move_at_10', f(r.ms_per_move_at_10, 3), ''],
     ['ms_per_move_at_10000', f(r.ms_per_move_at_10000, 3), mark(r.targets.storage_growth)],
+    ['postgres_ratio_1 (Postgres/SQLite moves/s, 1 match)', f(r.postgres_ratio_1, 3), ''],
+    ['postgres_ratio_20 (Postgres/SQLite moves/s, 20 matches)', f(r.postgres_ratio_20, 3), ''],
+    ['postgres_moves_per_second (1 instance, 20 matches)', f(r.postgres_moves_per_second, 0), ''],
+    ['postgres_cpu_ms_per_move (server + backends)', f(r.postgres_cpu_ms_per_move, 3), ''],
+    [
+      'postgres_latency_p50_ms / p99 (commit → emulator)',
+      `${f(r.postgres_latency_p50_ms)} / ${f(r.postgres_latency_p99_ms)}`,
+      '',
+    ],
+    ['postgres3_moves_per_second (3 instances, total)', f(r.postgres3_moves_per_second, 0), ''],
+    ['postgres3_ratio (3 instances / 1)', f(r.postgres3_ratio, 3), ''],
+    ['postgres3_cpu_ms_per_move (3 servers + backends)', f(r.postgres3_cpu_ms_per_move, 3), ''],
+    [
+      'postgres3_latency_p50_ms / p99',
+      `${f(r.postgres3_latency_p50_ms)} / ${f(r.postgres3_latency_p99_ms)}`,
+      '',
+    ],
+    [
+      'postgres_missing / duplicate requests',
+      `${f(r.postgres_missing_requests, 0)} / ${f(r.postgres_duplicate_requests, 0)}`,
+      mark(r.targets.postgres_exactly_once),
+    ],
     ['quick', String(r.quick), ''],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -200,6 +279,11 @@ export function renderMarkdown(r: Results, notes: string): string {
   out.push(
     `| storage: ms/move at move 10 → 10,000 | flat (≤ 1.5×) | ${f(r.ms_per_move_at_10, 3)} → ${f(r.ms_per_move_at_10000, 3)} | ${yes(t.storage_growth)} |`,
   );
+  if (s.postgres) {
+    out.push(
+      `| Postgres: every request exactly once (all setups, ${s.postgres.config.instances} dispatchers on one outbox) | 0 missing, 0 duplicates | ${f(r.postgres_missing_requests, 0)} missing, ${f(r.postgres_duplicate_requests, 0)} duplicates | ${yes(t.postgres_exactly_once)} |`,
+    );
+  }
   out.push('');
   out.push(
     'Figures are medians over repetitions, with the spread as (min–max). "a" is plain boardgame.io (InMemory, no plugin); "b" is this project (VerificationPlugin, SQLite store, outbox, dispatcher, emulator).',
@@ -399,6 +483,8 @@ export function renderMarkdown(r: Results, notes: string): string {
     }
   }
 
+  if (s.postgres) out.push(...postgresMarkdown(s.postgres));
+
   out.push('');
   out.push(notes.trim());
   out.push('');
@@ -425,9 +511,70 @@ export function renderMarkdown(r: Results, notes: string): string {
   out.push('```');
   out.push('');
   out.push(
-    'Compare runs with the top-level keys of `bench/results/latest.json` (`plugin_ratio_1`, `plugin_ratio_20`, `delivery_ratio`, `latency_p50_ms`, `latency_p99_ms`, `kb_per_idle_match`, `ms_per_move_at_10`, `ms_per_move_at_10000`, `quick`, and `targets`). ' +
+    'Compare runs with the top-level keys of `bench/results/latest.json` (`plugin_ratio_1`, `plugin_ratio_20`, `delivery_ratio`, `latency_p50_ms`, `latency_p99_ms`, `kb_per_idle_match`, `ms_per_move_at_10`, `ms_per_move_at_10000`, the `postgres_*` and `postgres3_*` keys, `quick`, and `targets`). ' +
+      'The postgres section needs Postgres on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (or `BENCH_POSTGRES_URL` / `BENCH_REDIS_URL`); without them it is skipped with a message, and under `CI` it fails. ' +
       'All traffic stays on 127.0.0.1; every loop is bounded in count and time. Run on an otherwise idle machine for figures worth quoting: the ratios are paired per repetition, but the clients, the server and the emulator share the same cores.',
   );
   out.push('');
   return out.join('\n');
+}
+
+/** The BENCHMARKS.md section of the postgres benchmark. */
+function postgresMarkdown(p: Stamp & PostgresResult): string[] {
+  const c = p.config;
+  const n = c.matches;
+  const out: string[] = [];
+  out.push('');
+  out.push('## Postgres, and several instances on one Postgres and Redis');
+  out.push('');
+  out.push(
+    `Side b (this project) three ways, each on fresh storage and fresh server children: **SQLite** (one instance, the default store, \`synchronous\` ${p.synchronous.sqlite ?? '?'}), ` +
+      `**Postgres** (one instance, a fresh database on the machine's ${p.postgresVersion?.split(' ').slice(0, 2).join(' ') ?? 'Postgres'}, ${p.synchronous.postgres ?? 'server default'}, no Redis) and ` +
+      `**Postgres ×${c.instances}** (${c.instances} instances on one fresh database and one Redis; all ${c.instances} dispatchers drain the same outbox). ` +
+      `Every match has both seats connected: seat 0 makes moves one after another, each waiting for its own update (the closed loop of the throughput section; every 10th move a \`lose\`, one request), seat 1 watches. ` +
+      `Match i is created on instance i and joined on instance i + 1; seat 0's socket goes to instance i, seat 1's to instance i + 1 (modulo ${c.instances}), so with ${c.instances} instances the matches are spread round-robin and every watcher gets the moves through Redis from another instance. ` +
+      `Per repetition each setup warms up (${c.warmupMoves} moves on one match per instance), then 1 match × ${c.moves1} moves (one-instance setups) and ${n} concurrent matches × ${c.movesPerMatch} moves; the setups' order rotates (${c.reps} repetition${c.reps === 1 ? '' : 's'}). ` +
+      `Server CPU is summed over the instances; "Postgres CPU" is the CPU time of the backends serving the benchmark's database (from /proc: WAL writer, checkpointer and Redis not included), because on SQLite the same storage work is inside the server's own CPU time. ` +
+      `A window ends once no outbox row is left to send; then the emulator's requests are counted per wearer session against what the moves asked for.`,
+  );
+  out.push('');
+  out.push(
+    '| setup | matches | moves/s | server CPU ms/move | Postgres CPU ms/move | total CPU ms/move | round trip p50 ms | watcher lag p50 ms |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|');
+  const label: Record<string, string> = {
+    sqlite: 'SQLite',
+    postgres: 'Postgres',
+    postgres3: `Postgres ×${c.instances}`,
+  };
+  for (const setup of ['sqlite', 'postgres', 'postgres3'] as const) {
+    for (const matches of [1, n]) {
+      const x = p.summary[`${setup}_${matches}`];
+      if (!x) continue;
+      out.push(
+        `| ${label[setup]} | ${matches} | ${s2(x.movesPerSecond, 0)} | ${s2(x.serverCpuMsPerMove, 3)} | ${x.dbCpuMsPerMove.n ? s2(x.dbCpuMsPerMove, 3) : '—'} | ${s2(x.totalCpuMsPerMove, 3)} | ${s2(x.roundTripP50Ms)} | ${s2(x.watcherLagP50Ms)} |`,
+      );
+    }
+  }
+  out.push('');
+  out.push(
+    `Ratios (paired per repetition): Postgres / SQLite moves/s ${s2(p.ratio1, 3)} at 1 match, ${s2(p.ratioN, 3)} at ${n}; ` +
+      `total CPU per move Postgres / SQLite ${s2(p.cpuRatioN, 2)}× at ${n}; ` +
+      `${c.instances} instances / 1 instance on Postgres ${s2(p.scaleRatio, 3)}, ${c.instances} instances on Postgres / SQLite ${s2(p.scaleVsSqlite, 3)} (moves/s at ${n}).`,
+  );
+  out.push('');
+  out.push(`Delivery and commit → Chaster latency at ${n} matches (requests over all windows):`);
+  out.push('');
+  out.push(
+    '| setup | commit → Chaster p50 / p99 / max ms | requests expected | arrived | missing | duplicates | answers other than 201 |',
+  );
+  out.push('|---|---|---|---|---|---|---|');
+  for (const setup of ['sqlite', 'postgres', 'postgres3'] as const) {
+    const l = p.latency[setup];
+    const d = p.delivery[setup];
+    out.push(
+      `| ${label[setup]} | ${f(l.p50)} / ${f(l.p99)} / ${f(l.max)} | ${d.expected} | ${d.arrived} | ${d.missing} | ${d.duplicates} | ${d.non201} |`,
+    );
+  }
+  return out;
 }

@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- --quick] [--only <name>[,<name>…]] [--out <dir>] [--profile]`
  *
- * Runs the benchmarks of issue 6 (throughput, delivery, scale, storage, sync), prints a table,
+ * Runs the benchmarks of issue 6 (throughput, delivery, scale, storage, sync) and the Postgres
+ * section (postgres: one instance on Postgres beside SQLite, and three instances on one Postgres
+ * and Redis; skipped with a message when they do not answer, an error under `CI`), prints a table,
  * and writes `<out>/latest.json` (default bench/results) and BENCHMARKS.md (at the repo root for a
  * full run; in `<out>` when `--out` is given; a quick run without `--out` leaves BENCHMARKS.md
  * alone, since it holds a full run's figures). `--only` runs some sections and keeps the others
@@ -15,18 +17,20 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDelivery } from './delivery.js';
+import { runPostgres } from './postgres.js';
 import { summarizeProfile } from './profile.js';
 import { renderMarkdown, renderTable, topLevel } from './report.js';
 import type { Machine, Results, Sections } from './report.js';
 import { runScale } from './scale.js';
 import { serverNodeArgs, startEmulator } from './servers.js';
+import { HOW_TO_START, servicesMissing } from './services.js';
 import { runStorage } from './storage.js';
 import { runSync } from './sync.js';
 import { runThroughput } from './throughput.js';
 import type { ThroughputConfig } from './throughput.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SECTIONS = ['throughput', 'delivery', 'scale', 'storage', 'sync'] as const;
+const SECTIONS = ['throughput', 'delivery', 'scale', 'storage', 'sync', 'postgres'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 /** Command-line options. */
@@ -65,7 +69,7 @@ function parseArgs(argv: string[]): RunOptions {
       }
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--only throughput,delivery,scale,storage,sync] [--out DIR] [--profile] [--render]\n',
+        'npm run bench [-- --quick] [--only throughput,delivery,scale,storage,sync,postgres] [--out DIR] [--profile] [--render]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -75,6 +79,8 @@ function parseArgs(argv: string[]): RunOptions {
 
 /** Sizes of every benchmark, full and quick. */
 function configs(quick: boolean) {
+  // BENCH_PG_SYNCHRONOUS_COMMIT=off (experiments): Postgres without an fsync per commit.
+  const pgSync = process.env.BENCH_PG_SYNCHRONOUS_COMMIT as 'on' | 'off' | undefined;
   const throughput: ThroughputConfig = quick
     ? { reps: 1, warmupMoves: 50, moves1: 150, matches: 20, movesPerMatch: 40 }
     : { reps: 3, warmupMoves: 300, moves1: 1000, matches: 20, movesPerMatch: 500 };
@@ -93,6 +99,27 @@ function configs(quick: boolean) {
           alsoSynchronous: ['NORMAL' as const],
         },
     storage: { moves: 10_000, window: 200, reps: quick ? 1 : 3 },
+    // The quick run must stay a few seconds: five server children and two databases at least.
+    postgres: quick
+      ? {
+          reps: 1,
+          warmupMoves: 20,
+          moves1: 30,
+          matches: 20,
+          movesPerMatch: 10,
+          instances: 3,
+          startTogether: true,
+          synchronousCommit: pgSync,
+        }
+      : {
+          reps: 3,
+          warmupMoves: 200,
+          moves1: 500,
+          matches: 20,
+          movesPerMatch: 250,
+          instances: 3,
+          synchronousCommit: pgSync,
+        },
     sync: quick
       ? { storageMoves: 300, reps: 1 }
       : {
@@ -213,6 +240,16 @@ export async function run(options: RunOptions): Promise<Results> {
         case 'sync':
           sections.sync = { ...stamp(), ...(await runSync(sizes.sync, emulator, log)) };
           break;
+        case 'postgres': {
+          const missing = await servicesMissing();
+          if (missing && process.env.CI) throw new Error(`postgres: ${missing}. ${HOW_TO_START}.`);
+          if (missing) {
+            log(`  postgres: skipped — ${missing}. ${HOW_TO_START}.`);
+            break;
+          }
+          sections.postgres = { ...stamp(), ...(await runPostgres(sizes.postgres, emulator, log)) };
+          break;
+        }
       }
       log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }

@@ -4,7 +4,10 @@
  * - `BENCH_SIDE=bare`: plain boardgame.io `Server` with InMemory storage and `BareGame` (no
  *   plugin); matches are made through the open Lobby routes.
  * - `BENCH_SIDE=plugin`: `createGameServer` with `PluginGame`, SQLite at `BENCH_DB`
- *   (`BENCH_SYNC` = NORMAL | FULL, default the library's), the outbox and dispatcher delivering to
+ *   (`BENCH_SYNC` = NORMAL | FULL, default the library's) or Postgres when `BENCH_DB` is a
+ *   `postgres://` URL (a non-empty `REDIS_URL` adds the Redis pub/sub between instances), the
+ *   outbox and
+ *   dispatcher delivering to
  *   `CHASTER_API_URL` with the rate limit lifted (`BENCH_CONNECTIONS`, for experiments, sets the
  *   client's connections and the dispatcher's concurrency; `BENCH_LOG_LEVEL` its pino level).
  * Calls: `usage` (CPU ms and memory), `gc` (collects, then `usage`), `commits` (outbox rows
@@ -23,7 +26,12 @@ import { Server } from '../src/server/bgio.js';
 import { createChasterClient } from '../src/chaster/index.js';
 import type { ChasterClient } from '../src/chaster/index.js';
 import { createGameServer } from '../src/server/index.js';
-import type { OutboxRow, SqliteStore, SqliteSynchronous } from '../src/server/index.js';
+import type {
+  OutboxRow,
+  PostgresStore,
+  SqliteStore,
+  SqliteSynchronous,
+} from '../src/server/index.js';
 import { BareGame, PluginGame } from './games.js';
 import { cpuMs, monotonicMs, serveParent } from './procs.js';
 
@@ -99,9 +107,10 @@ const calls = {
     return out;
   },
 };
-let outboxCounts: () => Record<string, number> = () => ({});
+let outboxCounts: () => Promise<Record<string, number>> | Record<string, number> = () => ({});
 let url: string;
 let synchronous: string | undefined;
+let storage: 'memory' | 'sqlite' | 'postgres' = 'memory';
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 
@@ -144,6 +153,7 @@ if (side === 'bare') {
     games: [PluginGame],
     chaster: timed,
     database: env.BENCH_DB!,
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     synchronous: (env.BENCH_SYNC as SqliteSynchronous | undefined) || undefined,
     logger: pino({ level: env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
     dispatcher: {
@@ -151,35 +161,52 @@ if (side === 'bare') {
       ...(env.BENCH_CONNECTIONS ? { concurrency: Number(env.BENCH_CONNECTIONS) } : {}),
     },
   });
-  // Time each commit right after its transaction, before any outbox listener runs (the
-  // dispatcher's claim runs inside the first listener). Falls back to the listener if the
-  // store's internals change.
-  const sqlite = server.store as SqliteStore;
-  const store = sqlite as unknown as {
-    commitState?: (matchID: string, state: unknown, deltalog: unknown) => OutboxRow[];
-  };
   const record = (rows: OutboxRow[]) => {
     const t = monotonicMs();
     for (const row of rows)
       commits.push({ id: row.id, matchID: row.matchID, playerID: row.playerID, t });
   };
-  const inner = store.commitState;
-  if (typeof inner === 'function') {
-    store.commitState = (matchID, state, deltalog) => {
-      const rows = inner(matchID, state, deltalog);
-      if (rows.length > 0) record(rows);
-      return rows;
-    };
-  } else {
+  if ('pool' in server.store) {
+    // Postgres: the store calls its outbox listeners synchronously once COMMIT has answered, so
+    // a listener is a few microtasks late at most (the dispatcher's claim is asynchronous anyway).
+    storage = 'postgres';
+    const pool = (server.store as PostgresStore).pool;
     server.store.onOutbox(record);
+    outboxCounts = async () => {
+      const { rows } = await pool.query<{ status: string; n: number }>(
+        'SELECT status, COUNT(*)::int AS n FROM outbox GROUP BY status',
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    };
+    const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    synchronous = `synchronous_commit=${rows[0]?.synchronous_commit ?? '?'}`;
+  } else {
+    // SQLite: time each commit right after its transaction, before any outbox listener runs (the
+    // dispatcher's claim runs inside the first listener). Falls back to the listener if the
+    // store's internals change.
+    storage = 'sqlite';
+    const sqlite = server.store as SqliteStore;
+    const store = sqlite as unknown as {
+      commitState?: (matchID: string, state: unknown, deltalog: unknown) => OutboxRow[];
+    };
+    const inner = store.commitState;
+    if (typeof inner === 'function') {
+      store.commitState = (matchID, state, deltalog) => {
+        const rows = inner(matchID, state, deltalog);
+        if (rows.length > 0) record(rows);
+        return rows;
+      };
+    } else {
+      server.store.onOutbox(record);
+    }
+    const byStatus = sqlite.db.prepare(`SELECT status, COUNT(*) AS n FROM outbox GROUP BY status`);
+    outboxCounts = () =>
+      Object.fromEntries(
+        (byStatus.all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]),
+      );
+    const level = sqlite.db.pragma('synchronous', { simple: true }) as number;
+    synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
   }
-  const byStatus = sqlite.db.prepare(`SELECT status, COUNT(*) AS n FROM outbox GROUP BY status`);
-  outboxCounts = () =>
-    Object.fromEntries(
-      (byStatus.all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]),
-    );
-  const level = sqlite.db.pragma('synchronous', { simple: true }) as number;
-  synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
   url = await server.listen(0, '127.0.0.1');
 }
 
@@ -228,5 +255,5 @@ serveParent(
       return out;
     },
   },
-  { url, side, synchronous },
+  { url, side, synchronous, storage },
 );

@@ -1,6 +1,7 @@
 /**
  * Starting the processes under test: the emulator child, and a game server child on either side
- * (bare boardgame.io, or ours on a fresh SQLite file in a temporary folder).
+ * (bare boardgame.io, or ours on a fresh SQLite file in a temporary folder, or on a Postgres
+ * database the caller made, optionally with Redis between instances).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,10 @@ export type Side = 'bare' | 'plugin';
 export interface ServerReady {
   url: string;
   side: Side;
-  /** The SQLite `synchronous` level in effect (plugin side). */
+  /** The SQLite `synchronous` level, or Postgres's `synchronous_commit`, in effect (plugin side). */
   synchronous?: string;
+  /** Where the server keeps its state. */
+  storage?: 'memory' | 'sqlite' | 'postgres';
 }
 
 /** Event-loop delay percentiles of a server child, ms. */
@@ -49,19 +52,34 @@ export async function startEmulator(): Promise<EmulatorChild> {
   return startChild('./emulator-child.ts', {});
 }
 
+/** How to start a game server child. */
+export interface ServerOptions {
+  /** Needed by the plugin side. */
+  emulator?: EmulatorChild;
+  /** SQLite `synchronous` (plugin side on SQLite). */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** A `postgres://` URL instead of a fresh SQLite file (plugin side); the caller owns it. */
+  database?: string;
+  /** `redis://` URL: boardgame.io's pub/sub between instances (plugin side). */
+  redisUrl?: string;
+}
+
 /** Starts a game server child; the plugin side needs the emulator. */
 export async function startServer(
   side: Side,
-  { emulator, synchronous }: { emulator?: EmulatorChild; synchronous?: 'NORMAL' | 'FULL' } = {},
+  { emulator, synchronous, database, redisUrl }: ServerOptions = {},
 ): Promise<ServerChild> {
   const dir = mkdtempSync(join(tmpdir(), 'bgio-chaster-bench-'));
-  const env: Record<string, string> = { BENCH_SIDE: side, LOG_LEVEL: 'warn' };
+  // REDIS_URL is always set, empty unless asked for, so a value in the caller's environment
+  // never leaks into a SQLite side.
+  const env: Record<string, string> = { BENCH_SIDE: side, LOG_LEVEL: 'warn', REDIS_URL: '' };
   if (side === 'plugin') {
     if (!emulator) throw new Error('the plugin side needs the emulator');
     env.CHASTER_API_URL = emulator.ready.url;
     env.CHASTER_TOKEN = emulator.ready.token;
-    env.BENCH_DB = join(dir, 'bench.sqlite');
+    env.BENCH_DB = database ?? join(dir, 'bench.sqlite');
     if (synchronous) env.BENCH_SYNC = synchronous;
+    if (redisUrl) env.REDIS_URL = redisUrl;
   }
   let child: Child<ServerReady>;
   try {

@@ -92,7 +92,7 @@ export interface ThroughputResult {
 const WAIT_MS = 30_000;
 
 /** Makes `moves` moves in `match` with one client, one after another. */
-async function play(player: Player, moves: number, offset = 0): Promise<number[]> {
+export async function play(player: Player, moves: number, offset = 0): Promise<number[]> {
   const rtts: number[] = [];
   for (let i = 0; i < moves; i++) {
     const { move, args } = moveAt(offset + i);
@@ -101,7 +101,8 @@ async function play(player: Player, moves: number, offset = 0): Promise<number[]
   return rtts;
 }
 
-function lossesIn(moves: number, offset = 0): number {
+/** How many of moves `offset` … `offset + moves - 1` are a `lose`. */
+export function lossesIn(moves: number, offset = 0): number {
   let n = 0;
   for (let i = 0; i < moves; i++) if (moveAt(offset + i).move === 'lose') n++;
   return n;

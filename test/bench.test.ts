@@ -3,6 +3,8 @@
  * writes latest.json with the stable top-level numbers. Only their presence is checked, never
  * their values: CI machines are too noisy for timing assertions. Output goes to a temporary folder
  * so the committed bench/results/latest.json and BENCHMARKS.md stay as the last full run left them.
+ * The postgres section needs the machine's Postgres and Redis: without them (and without `CI`) it
+ * is skipped with a message and its keys are null; under `CI` the run fails instead.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +25,21 @@ const REQUIRED = [
   'kb_per_idle_match',
   'ms_per_move_at_10',
   'ms_per_move_at_10000',
+] as const;
+
+/** Keys of the postgres section: positive rates, ratios and CPU costs. */
+const POSTGRES_POSITIVE = [
+  'postgres_ratio_1',
+  'postgres_ratio_20',
+  'postgres_moves_per_second',
+  'postgres_cpu_ms_per_move',
+  'postgres_latency_p50_ms',
+  'postgres_latency_p99_ms',
+  'postgres3_moves_per_second',
+  'postgres3_ratio',
+  'postgres3_cpu_ms_per_move',
+  'postgres3_latency_p50_ms',
+  'postgres3_latency_p99_ms',
 ] as const;
 
 function runQuick(): Promise<{ code: number | null; output: string }> {
@@ -55,5 +72,27 @@ describe('npm run bench -- --quick', () => {
     }
     expect(latest.quick).toBe(true);
     expect(existsSync(join(out, 'BENCHMARKS.md'))).toBe(true);
+
+    for (const key of [...POSTGRES_POSITIVE, 'postgres_missing_requests']) {
+      expect(key in latest, `${key} in latest.json`).toBe(true);
+    }
+    if (latest.sections.postgres === undefined) {
+      // Skipped: only allowed outside CI, and it must say how to start the services.
+      expect(process.env.CI, 'the postgres section was skipped under CI').toBeFalsy();
+      expect(output).toMatch(/postgres: skipped — .*pg_ctlcluster/);
+      expect(latest.postgres_ratio_20).toBeNull();
+      return;
+    }
+    for (const key of POSTGRES_POSITIVE) {
+      expect(Number.isFinite(latest[key]) && latest[key] > 0, `${key} = ${latest[key]}`).toBe(true);
+    }
+    // Not timing: every request the moves asked for arrived, none twice, with 1 and 3 dispatchers.
+    expect(latest.postgres_missing_requests).toBe(0);
+    expect(latest.postgres_duplicate_requests).toBe(0);
+    const delivery = latest.sections.postgres.delivery;
+    for (const setup of ['sqlite', 'postgres', 'postgres3']) {
+      expect(delivery[setup].expected, setup).toBeGreaterThan(0);
+      expect(delivery[setup].arrived, setup).toBe(delivery[setup].expected);
+    }
   }, 120_000);
 });
