@@ -626,6 +626,77 @@ describe('SqliteStore outbox', () => {
   });
 });
 
+describe('SqliteStore keeps recent matches in memory', () => {
+  const column = (store: SqliteStore, matchID: string) =>
+    store.db
+      .prepare('SELECT state_id, metadata, updated_at FROM matches WHERE match_id = ?')
+      .get(matchID) as { state_id: number; metadata: string; updated_at: number };
+
+  it("writes a move's updatedAt with the move, skipping the Master's metadata bump only", () => {
+    const { store } = sqlite();
+    const match = newMatch(store, 'm1', { updatedAt: 1000 });
+    const before = column(store, 'm1').metadata;
+    const t0 = Date.now();
+    // Like the Master: fetch, commit the move, then write the fetched metadata with a new updatedAt.
+    const { metadata } = store.fetch('m1', { metadata: true });
+    match.play(move('pass', '0'));
+    store.setMetadata('m1', { ...metadata, updatedAt: Date.now() });
+    const after = column(store, 'm1');
+    expect(after.metadata).toBe(before);
+    expect(after.updated_at).toBeGreaterThanOrEqual(t0);
+    expect(store.fetch('m1', { metadata: true }).metadata.updatedAt).toBe(after.updated_at);
+    expect(store.listMatches({ where: { updatedAfter: t0 - 1 } })).toEqual(['m1']);
+
+    // A real change right after a move is written, and so is a lone updatedAt change.
+    match.play(move('pass', '1'));
+    const renamed = store.fetch('m1', { metadata: true }).metadata;
+    renamed.players[0]!.name = 'alice';
+    store.setMetadata('m1', renamed);
+    expect(JSON.parse(column(store, 'm1').metadata).players[0].name).toBe('alice');
+    store.setMetadata('m1', { ...renamed, updatedAt: 5 });
+    expect(column(store, 'm1').updated_at).toBe(5);
+  });
+
+  it('hands out copies of the metadata: editing one without setMetadata changes nothing', () => {
+    const { store } = sqlite();
+    newMatch(store, 'm1');
+    store.fetch('m1', { metadata: true }).metadata.players[0]!.name = 'mallory';
+    expect(store.fetch('m1', { metadata: true }).metadata.players[0]!.name).toBeUndefined();
+  });
+
+  it('refuses a move when the row changed behind its back, then reads the row again', () => {
+    const { store, logger } = sqlite();
+    const match = newMatch(store, 'm1');
+    match.play(move('pass', '0'));
+    // Another writer on the same file commits the next state first.
+    const theirs = match.next(move('double', '0'));
+    expect(theirs.state._stateID).toBe(2);
+    store.db
+      .prepare('UPDATE matches SET state = ?, state_id = ? WHERE match_id = ?')
+      .run(JSON.stringify(theirs.state), theirs.state._stateID, 'm1');
+    const ours = match.next(move('lose', '0'));
+    store.setState('m1', ours.state, ours.deltalog);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ matchID: 'm1' }),
+      expect.stringContaining('setState refused'),
+    );
+    expect(column(store, 'm1').state_id).toBe(theirs.state._stateID);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    expect(store.fetch('m1', { state: true }).state).toEqual(theirs.state);
+  });
+
+  it('forgets matches deleted by someone else once told to (the retention pruner does)', () => {
+    const { store } = sqlite();
+    newMatch(store, 'm1');
+    expect(store.fetch('m1', { state: true }).state).toBeDefined();
+    store.db.prepare('DELETE FROM matches WHERE match_id = ?').run('m1');
+    store.dropCache();
+    expect(store.fetch('m1', { state: true, metadata: true })).toEqual({
+      state: undefined,
+    });
+  });
+});
+
 describe('SqliteStore on a file', () => {
   const dirs: string[] = [];
   afterEach(() => {

@@ -4,6 +4,10 @@
  * `_stateID`, append the deltalog, insert the outbox rows, and NOTIFY them (delivered on commit).
  * Several server instances may share one database: the row lock and the compare-and-set make a
  * second writer of the same `_stateID` fail instead of merging.
+ *
+ * boardgame.io rewrites the metadata it fetched after every move only to bump `updatedAt`, in
+ * parallel with `setState`. That write is skipped: `setState` sets `updated_at` itself, and the
+ * skipped write could only have put back metadata another instance had just changed.
  */
 import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Pool, PoolClient } from 'pg';
@@ -13,7 +17,11 @@ import { redactInitialState } from './initial-state.js';
 import { inTransaction } from './pg-transaction.js';
 import { isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
 import type { OutboxRow } from '../outbox/types.js';
+import { metadataKey } from './sqlite.js';
 import type { OutboxListener } from './sqlite.js';
+
+/** Matches whose last fetched metadata is remembered to recognise the Master's bump. */
+const REMEMBERED_MATCHES = 1000;
 
 /** Channel on which every instance hears outbox changes (inserted and updated rows). */
 export const OUTBOX_CHANNEL = 'bgio_chaster_outbox';
@@ -21,6 +29,8 @@ export const OUTBOX_CHANNEL = 'bgio_chaster_outbox';
 /** boardgame.io storage on Postgres, with the verification outbox in the same transaction. */
 export class PostgresStore extends Async {
   private readonly listeners = new Set<OutboxListener>();
+  /** `metadataKey` of the metadata this instance last fetched, per match. */
+  private readonly fetchedMetadata = new Map<string, string>();
 
   constructor(
     readonly pool: Pool,
@@ -97,8 +107,15 @@ export class PostgresStore extends Async {
       return [];
     }
     await client.query(
-      'UPDATE matches SET state = $1, state_id = $2, log_length = $3 WHERE match_id = $4',
-      [JSON.stringify(state), state._stateID, current.log_length + deltalog.length, matchID],
+      `UPDATE matches SET state = $1, state_id = $2, log_length = $3, updated_at = GREATEST(updated_at, $4)
+       WHERE match_id = $5`,
+      [
+        JSON.stringify(state),
+        state._stateID,
+        current.log_length + deltalog.length,
+        Date.now(),
+        matchID,
+      ],
     );
     if (deltalog.length > 0) {
       // One multi-row insert: the log is appended, never rewritten.
@@ -151,6 +168,9 @@ export class PostgresStore extends Async {
   }
 
   async setMetadata(matchID: string, metadata: ServerTypes.MatchData): Promise<void> {
+    const key = metadataKey(metadata);
+    if (this.fetchedMetadata.get(matchID) === key) return;
+    this.fetchedMetadata.delete(matchID);
     await this.guard('setMetadata', matchID, () =>
       this.pool.query(
         'UPDATE matches SET metadata = $1, gameover = $2, updated_at = $3 WHERE match_id = $4',
@@ -172,7 +192,7 @@ export class PostgresStore extends Async {
     await this.guard('fetch', matchID, async () => {
       const columns = [
         opts.state && 'state',
-        opts.metadata && 'metadata',
+        opts.metadata && 'metadata, updated_at',
         opts.initialState && 'initial_state',
       ].filter(Boolean);
       if (columns.length > 0) {
@@ -182,7 +202,13 @@ export class PostgresStore extends Async {
         );
         const row = rows[0] as Record<string, unknown> | undefined;
         if (opts.state) result.state = row?.state;
-        if (opts.metadata) result.metadata = row?.metadata;
+        if (opts.metadata && row) {
+          const metadata = { ...(row.metadata as ServerTypes.MatchData) };
+          // The column, not the JSON: moves set it without rewriting the metadata.
+          metadata.updatedAt = Math.max(metadata.updatedAt ?? 0, Number(row.updated_at));
+          this.remember(matchID, metadataKey(metadata));
+          result.metadata = metadata;
+        }
         if (opts.initialState)
           result.initialState = redactInitialState(row?.initial_state as State | undefined);
       }
@@ -195,6 +221,13 @@ export class PostgresStore extends Async {
       }
     });
     return result as StorageAPI.FetchResult<O>;
+  }
+
+  private remember(matchID: string, key: string): void {
+    this.fetchedMetadata.delete(matchID);
+    if (this.fetchedMetadata.size >= REMEMBERED_MATCHES)
+      this.fetchedMetadata.delete(this.fetchedMetadata.keys().next().value!);
+    this.fetchedMetadata.set(matchID, key);
   }
 
   async wipe(matchID: string): Promise<void> {

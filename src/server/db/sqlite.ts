@@ -4,6 +4,12 @@
  * the deltalog, and insert one outbox row per intent the action recorded — only when the deltalog
  * holds a MAKE_MOVE or GAME_EVENT (never for undo, redo, invalid moves or forged no-ops).
  * Nothing here throws into boardgame.io: in 0.50.2 a throw from storage kills the process.
+ *
+ * The store is the only writer of its matches, so it keeps the last committed state of recently
+ * used matches in memory (as boardgame.io's InMemory store does): a move reads no row and parses
+ * no JSON. The compare-and-set still runs in SQL, so a write behind its back is refused, not
+ * merged. boardgame.io also rewrites the metadata right after every move only to bump its
+ * `updatedAt`: the move's own commit already set `updated_at`, so that second write is skipped.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,12 +40,43 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'NORMA
 /** Called after a commit that inserted outbox rows, with those rows. */
 export type OutboxListener = (rows: OutboxRow[]) => void;
 
+/** Matches whose last committed state stays in memory. */
+const CACHED_MATCHES = 1000;
+
+/** What the store remembers of a match it wrote or read: the row as committed. */
+interface CachedMatch {
+  state: State;
+  stateID: number;
+  logLength: number;
+  /** The metadata as stored, and as compared when boardgame.io writes it again. */
+  metadataJson: string;
+  metadataKey: string;
+  /** The `updated_at` column: `metadata.updatedAt` as fetched. */
+  updatedAt: number;
+  /** True between a commit and the next call: boardgame.io's metadata bump follows. */
+  justCommitted: boolean;
+}
+
+interface MatchRow {
+  state: string;
+  state_id: number;
+  log_length: number;
+  metadata: string;
+  updated_at: number;
+}
+
+/** The metadata without `updatedAt`: what decides whether a `setMetadata` changes anything. */
+export function metadataKey(metadata: ServerTypes.MatchData): string {
+  return JSON.stringify({ ...metadata, updatedAt: 0 });
+}
+
 /** boardgame.io storage on SQLite, with the verification outbox in the same transaction. */
 export class SqliteStore extends Sync {
   readonly db: Database;
   private readonly logger: Logger | undefined;
   private readonly listeners = new Set<OutboxListener>();
   private readonly sql: Record<string, Statement>;
+  private readonly cache = new Map<string, CachedMatch>();
   private readonly commitState: (
     matchID: string,
     state: State,
@@ -55,9 +92,12 @@ export class SqliteStore extends Sync {
         `INSERT INTO matches (match_id, game_name, state_id, state, initial_state, metadata, gameover, updated_at)
          VALUES (@matchID, @gameName, @stateID, @state, @state, @metadata, @gameover, @updatedAt)`,
       ),
-      stateID: db.prepare(`SELECT state_id, log_length FROM matches WHERE match_id = ?`),
+      loadMatch: db.prepare(
+        `SELECT state, state_id, log_length, metadata, updated_at FROM matches WHERE match_id = ?`,
+      ),
       updateState: db.prepare(
-        `UPDATE matches SET state = ?, state_id = ?, log_length = ? WHERE match_id = ? AND state_id = ?`,
+        `UPDATE matches SET state = ?, state_id = ?, log_length = ?, updated_at = max(updated_at, ?)
+         WHERE match_id = ? AND state_id = ?`,
       ),
       appendLog: db.prepare(`INSERT INTO match_log (match_id, seq, entry) VALUES (?, ?, ?)`),
       seatRoles: db.prepare(`SELECT player_id, role FROM seats WHERE match_id = ?`),
@@ -71,9 +111,7 @@ export class SqliteStore extends Sync {
       setMetadata: db.prepare(
         `UPDATE matches SET metadata = ?, gameover = ?, updated_at = ? WHERE match_id = ?`,
       ),
-      fetchState: db.prepare(`SELECT state FROM matches WHERE match_id = ?`),
       fetchInitial: db.prepare(`SELECT initial_state FROM matches WHERE match_id = ?`),
-      fetchMetadata: db.prepare(`SELECT metadata FROM matches WHERE match_id = ?`),
       fetchLog: db.prepare(`SELECT entry FROM match_log WHERE match_id = ? ORDER BY seq`),
       wipeMatch: db.prepare(`DELETE FROM matches WHERE match_id = ?`),
       wipeLog: db.prepare(`DELETE FROM match_log WHERE match_id = ?`),
@@ -91,6 +129,35 @@ export class SqliteStore extends Sync {
 
   override connect(): void {}
 
+  /** Forgets every cached match (after something other than this store deleted or wrote matches). */
+  dropCache(): void {
+    this.cache.clear();
+  }
+
+  /** The cached match, read from its row on a miss; undefined when there is no such match. */
+  private cached(matchID: string): CachedMatch | undefined {
+    let entry = this.cache.get(matchID);
+    if (entry) {
+      // Most recently used last, so the first key is the one to evict.
+      this.cache.delete(matchID);
+    } else {
+      const row = this.sql.loadMatch!.get(matchID) as MatchRow | undefined;
+      if (!row) return undefined;
+      entry = {
+        state: JSON.parse(row.state) as State,
+        stateID: row.state_id,
+        logLength: row.log_length,
+        metadataJson: row.metadata,
+        metadataKey: metadataKey(JSON.parse(row.metadata) as ServerTypes.MatchData),
+        updatedAt: row.updated_at,
+        justCommitted: false,
+      };
+      if (this.cache.size >= CACHED_MATCHES) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(matchID, entry);
+    return entry;
+  }
+
   override createMatch(
     matchID: string,
     { initialState, metadata }: StorageAPI.CreateMatchOpts,
@@ -106,10 +173,13 @@ export class SqliteStore extends Sync {
         updatedAt: metadata.updatedAt,
       });
     });
+    this.cache.delete(matchID);
   }
 
   setState(matchID: string, state: State, deltalog: LogEntry[] = []): void {
     const rows = this.guard('setState', matchID, () => this.commitState(matchID, state, deltalog));
+    // A failed transaction may leave the cache ahead of the row; read it again next time.
+    if (rows === undefined) this.cache.delete(matchID);
     if (rows && rows.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -121,36 +191,53 @@ export class SqliteStore extends Sync {
     }
   }
 
-  /** The body of the setState transaction; returns the outbox rows it inserted. */
+  /**
+   * The body of the setState transaction; returns the outbox rows it inserted. The cache is
+   * updated last, once every statement has run (a throw rolls back and drops the entry).
+   */
   private commit(matchID: string, state: State, deltalog: LogEntry[]): OutboxRow[] {
-    const current = this.sql.stateID!.get(matchID) as
-      { state_id: number; log_length: number } | undefined;
+    const current = this.cached(matchID);
+    if (current) current.justCommitted = false;
     if (!current) {
       this.logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
       return [];
     }
     // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
-    if (state._stateID === current.state_id && deltalog.length === 0) return [];
+    if (state._stateID === current.stateID && deltalog.length === 0) return [];
     // Compare-and-set: a committed action moves _stateID forward by exactly one.
-    if (state._stateID !== current.state_id + 1) {
-      this.logger?.warn(
-        { matchID, stored: current.state_id, offered: state._stateID },
-        'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
-      );
-      return [];
-    }
-    this.sql.updateState!.run(
+    if (state._stateID !== current.stateID + 1) return this.refuse(matchID, current.stateID, state);
+    const now = Date.now();
+    const { changes } = this.sql.updateState!.run(
       JSON.stringify(state),
       state._stateID,
-      current.log_length + deltalog.length,
+      current.logLength + deltalog.length,
+      now,
       matchID,
-      current.state_id,
+      current.stateID,
     );
+    // The row moved on without this store (another process on the same file): refuse, re-read.
+    if (changes !== 1) {
+      this.cache.delete(matchID);
+      return this.refuse(matchID, current.stateID, state);
+    }
     deltalog.forEach((entry, i) => {
-      this.sql.appendLog!.run(matchID, current.log_length + i, JSON.stringify(entry));
+      this.sql.appendLog!.run(matchID, current.logLength + i, JSON.stringify(entry));
     });
-    if (!isCommittedAction(deltalog)) return [];
-    return this.insertIntents(matchID, state);
+    const rows = isCommittedAction(deltalog) ? this.insertIntents(matchID, state) : [];
+    current.state = state;
+    current.stateID = state._stateID;
+    current.logLength += deltalog.length;
+    current.updatedAt = Math.max(current.updatedAt, now);
+    current.justCommitted = true;
+    return rows;
+  }
+
+  private refuse(matchID: string, stored: number, state: State): OutboxRow[] {
+    this.logger?.warn(
+      { matchID, stored, offered: state._stateID },
+      'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
+    );
+    return [];
   }
 
   private insertIntents(matchID: string, state: State): OutboxRow[] {
@@ -173,21 +260,43 @@ export class SqliteStore extends Sync {
 
   setMetadata(matchID: string, metadata: ServerTypes.MatchData): void {
     this.guard('setMetadata', matchID, () => {
+      const entry = this.cached(matchID);
+      const key = metadataKey(metadata);
+      const bumpOnly = entry?.justCommitted === true && entry.metadataKey === key;
+      if (entry) entry.justCommitted = false;
+      // The Master's bump of updatedAt after a move: the move's commit already set updated_at.
+      if (bumpOnly) return;
+      const json = JSON.stringify(metadata);
       this.sql.setMetadata!.run(
-        JSON.stringify(metadata),
+        json,
         metadata.gameover === undefined || metadata.gameover === null ? 0 : 1,
         metadata.updatedAt,
         matchID,
       );
+      if (entry) {
+        entry.metadataJson = json;
+        entry.metadataKey = key;
+        entry.updatedAt = metadata.updatedAt;
+      }
     });
   }
 
+  /**
+   * The state is the cached object itself, as InMemory hands it out (boardgame.io never mutates
+   * it); the metadata is a fresh copy, since the Lobby and our routes edit it in place.
+   */
   fetch<O extends StorageAPI.FetchOpts>(matchID: string, opts: O): StorageAPI.FetchResult<O> {
     const result = {} as Record<string, unknown>;
     this.guard('fetch', matchID, () => {
-      if (opts.state) result.state = parseColumn(this.sql.fetchState!.get(matchID), 'state');
-      if (opts.metadata)
-        result.metadata = parseColumn(this.sql.fetchMetadata!.get(matchID), 'metadata');
+      const entry = opts.state || opts.metadata ? this.cached(matchID) : undefined;
+      if (entry) entry.justCommitted = false;
+      if (opts.state) result.state = entry?.state;
+      if (opts.metadata && entry) {
+        result.metadata = {
+          ...(JSON.parse(entry.metadataJson) as ServerTypes.MatchData),
+          updatedAt: entry.updatedAt,
+        };
+      }
       if (opts.initialState) {
         result.initialState = redactInitialState(
           parseColumn(this.sql.fetchInitial!.get(matchID), 'initial_state') as State | undefined,
@@ -202,6 +311,7 @@ export class SqliteStore extends Sync {
   }
 
   wipe(matchID: string): void {
+    this.cache.delete(matchID);
     this.guard('wipe', matchID, () =>
       this.db.transaction(() => {
         this.sql.wipeMatch!.run(matchID);

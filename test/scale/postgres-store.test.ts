@@ -1,0 +1,96 @@
+/**
+ * `PostgresStore`'s metadata writes: boardgame.io's per-move bump of `updatedAt` is not written
+ * (the move's own transaction sets `updated_at`), real changes are, and a stale bump from one
+ * instance cannot put back metadata another instance just changed. Needs Postgres (skips with a
+ * message without it, fails under CI).
+ */
+import type { LogEntry, State } from 'boardgame.io';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore, createPostgresPool, migratePostgres } from '../../src/server/index.js';
+import { CreateGameReducer, createMatch } from '../../src/server/bgio.js';
+import type { AnyGame } from '../../src/server/bgio.js';
+import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { freshDatabase, servicesMissing } from '../helpers/services.js';
+
+let missing: string | undefined;
+beforeAll(async () => {
+  missing = await servicesMissing();
+  if (missing && process.env.CI) throw new Error(`${missing}; .ci/run starts Postgres and Redis.`);
+  if (missing)
+    console.warn(`Postgres store tests skipped: ${missing}. Start Postgres (see .ci/run).`);
+});
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+async function twoInstances() {
+  const db = await freshDatabase();
+  cleanups.push(db.drop);
+  const pools = [createPostgresPool(db.url, 2), createPostgresPool(db.url, 2)];
+  cleanups.push(async () => void (await Promise.all(pools.map((p) => p.end()))));
+  await migratePostgres(pools[0]!);
+  const [a, b] = pools.map((pool) => new PostgresStore(pool));
+  const game = PenaltyGame as AnyGame;
+  const match = createMatch({ game, numPlayers: 2, setupData: undefined, unlisted: false });
+  if ('setupDataError' in match) throw new Error(String(match.setupDataError));
+  match.metadata.updatedAt = 1000;
+  await a!.createMatch('m1', match);
+  const reducer = CreateGameReducer({ game });
+  let current = match.initialState;
+  /** One move through `store` the way the Master does it: fetch, then setState and setMetadata. */
+  const play = async (store: PostgresStore, meanwhile?: () => Promise<void>) => {
+    const { metadata } = await store.fetch('m1', { metadata: true });
+    await meanwhile?.();
+    const next = reducer(current, {
+      type: 'MAKE_MOVE',
+      payload: { type: 'pass', args: [], playerID: current.ctx.currentPlayer },
+    } as never) as State & { deltalog: LogEntry[] };
+    const { deltalog, ...state } = next;
+    await Promise.all([
+      store.setState('m1', state as State, deltalog),
+      store.setMetadata('m1', { ...metadata, updatedAt: Date.now() }),
+    ]);
+    current = state as State;
+  };
+  const row = async () =>
+    (
+      await pools[0]!.query<{ metadata: { updatedAt: number }; updated_at: string }>(
+        'SELECT metadata, updated_at FROM matches WHERE match_id = $1',
+        ['m1'],
+      )
+    ).rows[0]!;
+  return { a: a!, b: b!, play, row };
+}
+
+describe('PostgresStore metadata', () => {
+  it("skips the Master's updatedAt bump; the move itself sets updated_at", async (ctx) => {
+    if (missing) return ctx.skip();
+    const { a, play, row } = await twoInstances();
+    const t0 = Date.now();
+    await play(a);
+    const after = await row();
+    expect(after.metadata.updatedAt).toBe(1000);
+    expect(Number(after.updated_at)).toBeGreaterThanOrEqual(t0);
+    const { metadata } = await a.fetch('m1', { metadata: true });
+    expect(metadata.updatedAt).toBe(Number(after.updated_at));
+    expect(await a.listMatches({ where: { updatedAfter: t0 - 1 } })).toEqual(['m1']);
+  });
+
+  it('writes real changes, and a stale bump does not undo another instance’s change', async (ctx) => {
+    if (missing) return ctx.skip();
+    const { a, b, play, row } = await twoInstances();
+    await play(a);
+    // Instance b renames seat 0 (a join) after a fetched the metadata for its next move.
+    await play(a, async () => {
+      const { metadata } = await b.fetch('m1', { metadata: true });
+      metadata.players[0]!.name = 'alice';
+      await b.setMetadata('m1', metadata);
+      expect((await row()).metadata).toMatchObject({ players: { 0: { name: 'alice' } } });
+    });
+    expect((await row()).metadata).toMatchObject({ players: { 0: { name: 'alice' } } });
+    const { state } = await b.fetch('m1', { state: true });
+    expect(state._stateID).toBe(2);
+  });
+});
