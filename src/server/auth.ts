@@ -5,6 +5,7 @@
  * whose sha256 lives in the seats table, tied to one match and one seat.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Repository } from './db/types.js';
 
 /** Longest life of a bearer token: a Chaster mainToken lives 12 h. */
 export const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
@@ -71,6 +72,48 @@ export function parseSeatCredentials(
   if (typeof credentials !== 'string' || credentials.length > 256) return undefined;
   const m = credentials.match(/^([A-Za-z0-9_-]{1,64})\.(\d{1,3})\.[A-Za-z0-9_-]{16,64}$/);
   return m ? { matchID: m[1]!, playerID: m[2]! } : undefined;
+}
+
+/** Checks seat credentials against the seats table; see `createSeatCheck`. */
+export interface SeatCheck {
+  /** True when `credentials` are the current credentials of seat `playerID` of `matchID`. */
+  valid(matchID: string, playerID: string, credentials: unknown): Promise<boolean>;
+  /** Forgets what was verified for a seat (its credentials were just replaced). */
+  forget(matchID: string, playerID: string): void;
+}
+
+/** How long a verified seat is believed without asking the seats table again (ms). */
+const SEAT_VERDICT_TTL_MS = 10_000;
+const SEAT_VERDICTS = 10_000;
+
+/**
+ * A seat check that remembers recent successes. Every move is checked twice (the socket guard,
+ * then boardgame.io's `authenticateCredentials`), each time with the same credentials; a verdict
+ * is reused for a few seconds instead of reading the seat and hashing again. Replacing a seat's
+ * credentials on this instance forgets them at once; another instance sharing the database may
+ * accept the replaced ones until the verdict expires.
+ */
+export function createSeatCheck(repository: Repository): SeatCheck {
+  const verdicts = new Map<string, number>();
+  return {
+    async valid(matchID, playerID, credentials) {
+      const owner = parseSeatCredentials(credentials);
+      if (!owner || owner.matchID !== matchID || owner.playerID !== playerID) return false;
+      const key = credentials as string;
+      const until = verdicts.get(key);
+      if (until !== undefined && until > Date.now()) return true;
+      verdicts.delete(key);
+      const seat = await repository.seatOf(matchID, playerID);
+      if (seat === undefined || !safeEqual(seat.credentialsHash, sha256(key))) return false;
+      if (verdicts.size >= SEAT_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+      verdicts.set(key, Date.now() + SEAT_VERDICT_TTL_MS);
+      return true;
+    },
+    forget(matchID, playerID) {
+      const prefix = `${matchID}.${playerID}.`;
+      for (const key of verdicts.keys()) if (key.startsWith(prefix)) verdicts.delete(key);
+    },
+  };
 }
 
 /** sha256 as hex. */

@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createChasterClient } from '../chaster/index.js';
 import type { ChasterClient, ChasterClientOptions } from '../chaster/index.js';
-import { parseSeatCredentials, randomId, safeEqual, sha256 } from './auth.js';
+import { createSeatCheck, parseSeatCredentials, randomId } from './auth.js';
 import { Server, SocketIO } from './bgio.js';
 import type { AnyGame } from './bgio.js';
 import { PgRepository, createPostgresPool } from './db/pg-repository.js';
@@ -134,6 +134,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     ? new RedisPubSub(options.redisUrl, (error) => logger.error({ err: error }, 'redis error'))
     : undefined;
 
+  const seats = createSeatCheck(repository);
   const server = Server({
     games: options.games,
     db: store,
@@ -147,8 +148,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     authenticateCredentials: async (credentials, playerMetadata) => {
       const owner = parseSeatCredentials(credentials);
       if (!owner || !playerMetadata || String(playerMetadata.id) !== owner.playerID) return false;
-      const seat = await repository.seatOf(owner.matchID, owner.playerID);
-      return seat !== undefined && safeEqual(seat.credentialsHash, sha256(credentials));
+      return seats.valid(owner.matchID, owner.playerID, credentials);
     },
   });
   const matchExists = async (matchID: string) =>
@@ -156,7 +156,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   guardSockets({
     io: (server.app as unknown as { _io: Parameters<typeof guardSockets>[0]['io'] })._io,
     games: options.games,
-    repository,
+    seats,
     matchExists,
     logger,
   });
@@ -169,6 +169,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       games: options.games,
       db: store,
       repository,
+      seats,
       chaster,
       secret,
       feed,
@@ -182,6 +183,8 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
   const prune = async (now = Date.now()) => {
     const result = await repository.prune(now, retention);
+    // The SQLite store keeps recent matches in memory; the pruner deleted rows behind its back.
+    if (result.matches > 0 && store instanceof SqliteStore) store.dropCache();
     if (result.matches + result.requests + result.logins + result.webhookEvents > 0) {
       logger.info(result, 'pruned by the retention policy');
     }

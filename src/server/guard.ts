@@ -11,10 +11,9 @@
 import type { Game } from 'boardgame.io';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { parseSeatCredentials, safeEqual, sha256 } from './auth.js';
+import type { SeatCheck } from './auth.js';
 import { ProcessGameConfig } from './bgio.js';
 import type { AnyGame } from './bgio.js';
-import type { Repository } from './db/types.js';
 
 const MatchID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const PlayerID = z.string().regex(/^\d{1,3}$/);
@@ -43,23 +42,10 @@ const SyncPacket = z.tuple([
   z.number().int().min(1).max(16).optional(),
 ]);
 
-/** Checks one seat's credentials against the seats table. */
-export async function seatCredentialsValid(
-  repository: Repository,
-  matchID: string,
-  playerID: string,
-  credentials: unknown,
-): Promise<boolean> {
-  const owner = parseSeatCredentials(credentials);
-  if (!owner || owner.matchID !== matchID || owner.playerID !== playerID) return false;
-  const seat = await repository.seatOf(matchID, playerID);
-  return seat !== undefined && safeEqual(seat.credentialsHash, sha256(credentials as string));
-}
-
 /** What the guard needs to judge a packet. */
 export interface GuardContext {
   game: Game;
-  repository: Repository;
+  seats: SeatCheck;
   matchExists: (matchID: string) => Promise<boolean>;
   /** Events a client may send (the game's `flow.enabledEventNames`). */
   enabledEvents: ReadonlySet<string>;
@@ -72,7 +58,7 @@ export interface GuardContext {
 
 /** Why a socket packet is refused, or undefined when it may pass. */
 export async function judgePacket(
-  { game, repository, matchExists, enabledEvents, moveNames }: GuardContext,
+  { game, seats, matchExists, enabledEvents, moveNames }: GuardContext,
   packet: unknown[],
 ): Promise<string | undefined> {
   const [event, ...args] = packet;
@@ -91,7 +77,7 @@ export async function judgePacket(
     }
     if ((action.type === 'UNDO' || action.type === 'REDO') && game.disableUndo)
       return 'undo disabled';
-    if (!(await seatCredentialsValid(repository, matchID, playerID, action.payload.credentials))) {
+    if (!(await seats.valid(matchID, playerID, action.payload.credentials))) {
       return 'bad credentials';
     }
     return undefined;
@@ -102,8 +88,7 @@ export async function judgePacket(
     const [matchID, playerID, credentials] = parsed.data;
     if (!(await matchExists(matchID))) return 'unknown match';
     if (playerID !== null && playerID !== undefined) {
-      if (!(await seatCredentialsValid(repository, matchID, playerID, credentials)))
-        return 'bad credentials';
+      if (!(await seats.valid(matchID, playerID, credentials))) return 'bad credentials';
     }
     return undefined;
   }
@@ -124,13 +109,13 @@ interface Namespace {
 export function guardSockets({
   io,
   games,
-  repository,
+  seats,
   matchExists,
   logger,
 }: {
   io: { of(name: string): Namespace };
   games: AnyGame[];
-  repository: Repository;
+  seats: SeatCheck;
   matchExists: (matchID: string) => Promise<boolean>;
   logger?: Logger;
 }): void {
@@ -138,7 +123,7 @@ export function guardSockets({
     const { flow } = ProcessGameConfig(game);
     const enabledEvents = new Set<string>(flow.enabledEventNames);
     const moveNames = new Set<string>(flow.moveNames as string[]);
-    const context = { game, repository, matchExists, enabledEvents, moveNames };
+    const context = { game, seats, matchExists, enabledEvents, moveNames };
     io.of(game.name!).use((socket, next) => {
       // A refused packet is reported as an 'error' on the socket; without a handler socket.io logs noise.
       socket.on('error', () => {});

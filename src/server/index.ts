@@ -31,4 +31,7 @@ export type { OutboxRow, OutboxStatus, VerificationStatus } from './outbox/types
 export { VerificationFeed } from './feed.js';
 export { serveStatic } from './static.js';
 export { guardSockets, judgePacket } from './guard.js';
+export type { GuardContext } from './guard.js';
+export { createSeatCheck } from './auth.js';
+export type { SeatCheck } from './auth.js';
 export type { RoomPolicyRules, RoomSetupData, SeatRole } from './routes.js';

@@ -19,6 +19,7 @@ import {
   signToken,
   verifyToken,
 } from './auth.js';
+import type { SeatCheck } from './auth.js';
 import { createMatch } from './bgio.js';
 import type { AnyGame } from './bgio.js';
 import type { AuthSession, Repository, RoomPolicy } from './db/types.js';
@@ -81,6 +82,8 @@ export interface ApiDeps {
   games: AnyGame[];
   db: StorageAPI.Sync | StorageAPI.Async;
   repository: Repository;
+  /** Told when a seat's credentials are replaced, so the old ones stop passing at once. */
+  seats?: Pick<SeatCheck, 'forget'>;
   chaster: Pick<ChasterClient, 'getSessionAuth'>;
   secret: string;
   feed: VerificationFeed;
@@ -268,6 +271,7 @@ export function apiRoutes(deps: ApiDeps) {
       // Joining again (another device, a reload, a finished game): same seat, fresh credentials.
       const { credentials, hash } = seatCredentials(matchID, mine.playerID);
       await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
+      deps.seats?.forget(matchID, mine.playerID);
       ctx.body = { playerID: mine.playerID, credentials };
       return;
     }
