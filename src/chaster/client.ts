@@ -17,6 +17,7 @@ import {
   MainTokenSchema,
   SessionAuthSchema,
   SessionIdSchema,
+  isSessionId,
 } from './schemas.js';
 import type { Actor, ChasterSession, CustomLog, SessionAuth } from './schemas.js';
 
@@ -85,6 +86,8 @@ const CallOptionsSchema = z
   })
   .optional();
 
+const ACTORS: ReadonlySet<unknown> = new Set(ActorSchema.options);
+
 const USER_AGENT = 'bgio-chaster (+https://github.com/bgio-chaster/bgio-chaster)';
 
 /** Creates a Chaster client; throws `ChasterArgumentError` on bad options. */
@@ -105,18 +108,20 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
     new Pool(url.origin, {
       connections,
       keepAliveTimeout: 30_000,
-      // The per-call AbortSignal is the real deadline; undici's own timers tick once a second.
+      // The per-call timer is the real deadline; undici's own timers tick once a second.
       headersTimeout: timeoutMs + 5_000,
       bodyTimeout: timeoutMs + 5_000,
       connect: { timeout: Math.min(timeoutMs, 10_000) },
     });
 
+  // Built once: undici only reads them.
   const baseHeaders: Record<string, string> = {
     authorization: `Bearer ${token}`,
     accept: 'application/json',
     'user-agent': USER_AGENT,
   };
   if (clientId !== undefined) baseHeaders['x-chaster-client-id'] = clientId;
+  const jsonHeaders = { ...baseHeaders, 'content-type': 'application/json' };
 
   interface Call {
     operation: ChasterOperation;
@@ -128,50 +133,116 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
     options: CallOptions | undefined;
   }
 
-  async function send(call: Call): Promise<{ status: number; text: string }> {
-    const { signal: callerSignal, timeoutMs: callTimeout } =
-      check(CallOptionsSchema, call.options, 'options') ?? {};
-    const deadline = AbortSignal.timeout(callTimeout ?? timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([deadline, callerSignal]) : deadline;
-    const headers = { ...baseHeaders };
-    let body: string | undefined;
-    if (call.body !== undefined) {
-      body = JSON.stringify(call.body);
-      headers['content-type'] = 'application/json';
-    }
+  // One exchange through undici's `dispatch`: no AbortSignal, promise-wrapped stream or async
+  // iterator per call, only a handler object and one Node timer, which is the whole deadline.
+  function send(call: Call): Promise<{ status: number; text: string }> {
+    const callOptions =
+      call.options === undefined ? undefined : check(CallOptionsSchema, call.options, 'options');
+    const callerSignal = callOptions?.signal;
+    const limitMs = callOptions?.timeoutMs ?? timeoutMs;
     const route = `${call.method} ${call.route}`;
-    try {
-      const res = await dispatcher.request({
-        origin: url.origin,
-        method: call.method,
-        path: prefix + call.path,
-        headers,
-        body,
-        signal,
-      });
-      const text = await readText(res.body, maxResponseBytes);
-      if (text === undefined) {
-        throw new ChasterError({
-          code: 'bad_response',
-          message: `Chaster answered ${res.statusCode} to ${route} with a body over ${maxResponseBytes} bytes`,
-          status: res.statusCode,
-          operation: route,
-        });
+    return new Promise((resolve, reject) => {
+      if (callerSignal?.aborted) {
+        reject(callerSignal.reason);
+        return;
       }
-      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, text };
-      throw classifyAnswer({
-        operation: call.operation,
-        route,
-        status: res.statusCode,
-        headers: res.headers,
-        body: text,
-        secrets: call.secrets,
-      });
-    } catch (error) {
-      if (error instanceof ChasterError) throw error;
-      if (callerSignal?.aborted && !deadline.aborted) throw callerSignal.reason;
-      throw transportError(error, route, deadline.aborted, callTimeout ?? timeoutMs);
-    }
+      let controller: Dispatcher.DispatchController | undefined;
+      let done = false;
+      let reason: Error | undefined;
+      let status = 0;
+      let headers: Record<string, string | string[] | undefined> = {};
+      let size = 0;
+      const chunks: Buffer[] = [];
+
+      const settle = (error: unknown, text?: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        callerSignal?.removeEventListener('abort', onCallerAbort);
+        if (text === undefined) reject(error);
+        else if (status >= 200 && status < 300) resolve({ status, text });
+        else {
+          reject(
+            classifyAnswer({
+              operation: call.operation,
+              route,
+              status,
+              headers,
+              body: text,
+              secrets: call.secrets,
+            }),
+          );
+        }
+      };
+      // Stops the exchange for a reason of ours; a request still queued for a socket is
+      // aborted as soon as undici starts it.
+      const stop = (error: unknown) => {
+        // Settle first: undici reports the abort back through onResponseError at once.
+        settle(error);
+        reason = error instanceof Error ? error : new Error(String(error));
+        controller?.abort(reason);
+      };
+      const onCallerAbort = () => stop(callerSignal!.reason);
+      const timer = setTimeout(
+        () =>
+          stop(
+            new ChasterError({
+              code: 'timeout',
+              message: `${route} got no complete answer within ${limitMs} ms`,
+              operation: route,
+            }),
+          ),
+        limitMs,
+      );
+      timer.unref();
+      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+
+      try {
+        dispatcher.dispatch(
+          {
+            origin: url.origin,
+            method: call.method,
+            path: prefix + call.path,
+            headers: call.body === undefined ? baseHeaders : jsonHeaders,
+            body: call.body === undefined ? null : JSON.stringify(call.body),
+          },
+          {
+            onRequestStart(c) {
+              controller = c;
+              if (reason) c.abort(reason);
+            },
+            onResponseStart(_c, statusCode, responseHeaders) {
+              status = statusCode;
+              headers = responseHeaders;
+            },
+            onResponseData(_c, chunk) {
+              if (done) return;
+              size += chunk.length;
+              if (size <= maxResponseBytes) chunks.push(chunk);
+              else {
+                // Drop the socket rather than read an answer we will not keep.
+                stop(
+                  new ChasterError({
+                    code: 'bad_response',
+                    message: `Chaster answered ${status} to ${route} with a body over ${maxResponseBytes} bytes`,
+                    status,
+                    operation: route,
+                  }),
+                );
+              }
+            },
+            onResponseEnd() {
+              settle(undefined, chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8'));
+            },
+            onResponseError(_c, error) {
+              settle(transportError(error, route, limitMs));
+            },
+          },
+        );
+      } catch (error) {
+        settle(transportError(error, route, limitMs));
+      }
+    });
   }
 
   async function sendForJson<T>(call: Call, schema: z.ZodType<T>): Promise<T> {
@@ -200,8 +271,11 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
 
   return {
     async requestVerificationPicture(sessionId, actor, callOptions) {
-      const id = check(SessionIdSchema, sessionId, 'sessionId');
-      const validActor = check(ActorSchema, actor, 'actor');
+      // The hot path: plain checks first, zod only to word a refusal.
+      const id = isSessionId(sessionId)
+        ? sessionId
+        : check(SessionIdSchema, sessionId, 'sessionId');
+      const validActor = ACTORS.has(actor) ? actor : check(ActorSchema, actor, 'actor');
       await send({
         operation: 'requestVerificationPicture',
         method: 'POST',
@@ -279,38 +353,15 @@ function check<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   throw new ChasterArgumentError(where, problem);
 }
 
-/** Reads a body up to `limit` bytes; `undefined` when it is larger (the socket is then dropped). */
-async function readText(
-  body: Dispatcher.ResponseData['body'],
-  limit: number,
-): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const TIMEOUT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-function transportError(
-  error: unknown,
-  route: string,
-  deadlinePassed: boolean,
-  timeoutMs: number,
-): ChasterError {
+function transportError(error: unknown, route: string, timeoutMs: number): ChasterError {
   const code = (error as { code?: unknown } | null)?.code;
-  if (deadlinePassed || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
     return new ChasterError({
       code: 'timeout',
       message: `${route} got no complete answer within ${timeoutMs} ms`,

@@ -20,6 +20,13 @@ export const SessionIdSchema = z
   .max(128, 'must be at most 128 characters')
   .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "-" and "_"');
 
+const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** `SessionIdSchema` as a plain test, for hot paths; zod then only words a refusal. */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && SESSION_ID.test(value);
+}
+
 /** The mainToken from the extension page's hash; printable ASCII without spaces. */
 export const MainTokenSchema = z
   .string()
