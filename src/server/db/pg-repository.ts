@@ -46,6 +46,9 @@ export function createPostgresPool(connectionString: string, max = 10): Pool {
   });
 }
 
+/** How soon a claim that lost a try-lock to another instance's claim looks again. */
+const CONTENDED_RETRY_MS = 20;
+
 /** `Repository` on Postgres, safe to share between server instances. */
 export class PgRepository implements Repository {
   constructor(private readonly pool: Pool) {}
@@ -137,8 +140,9 @@ export class PgRepository implements Repository {
   async claim({ now, limit, leaseMs, maxAgeMs }: ClaimOptions): Promise<ClaimResult> {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
-    if (limit <= 0) return { claimed, settled };
-    await inTransaction(this.pool, async (client) => {
+    if (limit <= 0) return { claimed, settled, nextDueAt: now };
+    let contended = false;
+    const nextDueAt = await inTransaction(this.pool, async (client) => {
       const { rows: candidates } = await client.query<OutboxRecord>(
         `SELECT * FROM outbox
          WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
@@ -169,7 +173,10 @@ export class PgRepository implements Repository {
         if (r.attempts === 0 && r.status === 'queued') {
           // Policy checks of one match run one at a time across instances; a busy match waits
           // for the next pass (a try-lock never deadlocks against another instance's claim).
-          if (!(await this.tryLock(client, `match:${r.match_id}`))) continue;
+          if (!(await this.tryLock(client, `match:${r.match_id}`))) {
+            contended = true;
+            continue;
+          }
           const refusal = await this.refusal(client, r, target, now);
           if (refusal) {
             await settle(r, refusal.status, refusal.message);
@@ -177,7 +184,10 @@ export class PgRepository implements Repository {
           }
         }
         // One request per wearer at a time, across instances.
-        if (!(await this.tryLock(client, `session:${target.session_id}`))) continue;
+        if (!(await this.tryLock(client, `session:${target.session_id}`))) {
+          contended = true;
+          continue;
+        }
         const busy = await client.query(
           `SELECT 1 FROM outbox o JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
            WHERE s.session_id = $1 AND o.status = 'sending' AND o.lease_until > $2 AND o.id <> $3 LIMIT 1`,
@@ -194,8 +204,18 @@ export class PgRepository implements Repository {
         await this.notify(client, row);
         claimed.push({ row, sessionId: target.session_id, actor: r.actor ?? 'extension' });
       }
+      if (claimed.length >= limit) return now;
+      // Another instance was checking the same match or wearer: look again soon, not at the poll.
+      if (contended) return now + CONTENDED_RETRY_MS;
+      const { rows } = await client.query<{ at: number | null }>(
+        `SELECT LEAST(
+           (SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' AND next_attempt_at > $1),
+           (SELECT MIN(lease_until) FROM outbox WHERE status = 'sending' AND lease_until > $1)) AS at`,
+        [now],
+      );
+      return rows[0]?.at ?? undefined;
     });
-    return { claimed, settled };
+    return { claimed, settled, nextDueAt };
   }
 
   private async refusal(
@@ -205,7 +225,9 @@ export class PgRepository implements Repository {
     now: number,
   ): Promise<Refusal | undefined> {
     const requester =
-      r.requester_id === null ? undefined : await this.seat(client, r.match_id, r.requester_id);
+      r.requested_by === 'self' && r.requester_id !== null
+        ? await this.seat(client, r.match_id, r.requester_id)
+        : undefined;
     const refused = seatRefusal(r, target, requester);
     if (refused) return refused;
     const { rows: room } = await client.query<{ policy: RoomPolicy }>(
@@ -226,30 +248,29 @@ export class PgRepository implements Repository {
     return policyRefusal(room[0].policy, Number(charged[0]!.n), last[0]?.at ?? null, now);
   }
 
-  async finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined> {
+  async finishMany(outcomes: readonly OutcomeUpdate[]): Promise<Array<OutboxRow | undefined>> {
+    if (outcomes.length === 0) return [];
     return inTransaction(this.pool, async (client) => {
+      // One statement for the batch: the outcomes as parallel arrays, joined back by id.
       const { rows } = await client.query<OutboxRecord>(
-        `UPDATE outbox SET status = $1, message = $2, next_attempt_at = COALESCE($3, next_attempt_at),
-                lease_until = NULL, updated_at = $4
-         WHERE id = $5 AND status = 'sending' RETURNING *`,
-        [update.status, update.message, update.nextAttemptAt ?? null, update.now, id],
+        `UPDATE outbox o SET status = u.status, message = u.message,
+                next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
+                lease_until = NULL, updated_at = u.now
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+              AS u (id, status, message, next_attempt_at, now)
+         WHERE o.id = u.id AND o.status = 'sending' RETURNING o.*`,
+        [
+          outcomes.map((o) => o.id),
+          outcomes.map((o) => o.status),
+          outcomes.map((o) => o.message),
+          outcomes.map((o) => o.nextAttemptAt ?? null),
+          outcomes.map((o) => o.now),
+        ],
       );
-      if (!rows[0]) return undefined;
-      const row = toRow(rows[0]);
-      await this.notify(client, row);
-      return row;
+      const changed = new Map(rows.map((r) => [r.id, toRow(r)]));
+      await this.notifyMany(client, [...changed.values()]);
+      return outcomes.map((o) => changed.get(o.id));
     });
-  }
-
-  async nextDueAt(): Promise<number | undefined> {
-    const { rows } = await this.pool.query<{ due: number | null; lease: number | null }>(
-      `SELECT (SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued') AS due,
-              (SELECT MIN(lease_until) FROM outbox WHERE status = 'sending') AS lease`,
-    );
-    const times = [rows[0]?.due ?? null, rows[0]?.lease ?? null].filter(
-      (t): t is number => t !== null,
-    );
-    return times.length ? Math.min(...times) : undefined;
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {
@@ -381,5 +402,13 @@ export class PgRepository implements Repository {
 
   private async notify(client: PoolClient, row: OutboxRow): Promise<void> {
     await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(row)]);
+  }
+
+  private async notifyMany(client: PoolClient, rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
+      OUTBOX_CHANNEL,
+      rows.map((row) => JSON.stringify(row)),
+    ]);
   }
 }

@@ -113,9 +113,9 @@ export interface Refusal {
 
 /** Who may ask whom: refused when the target is no wearer or the asking seat may not ask it. */
 export function seatRefusal(
-  r: OutboxRecord,
-  target: SeatRecord,
-  requester: SeatRecord | undefined,
+  r: Pick<OutboxRecord, 'player_id' | 'requested_by'>,
+  target: Pick<SeatRecord, 'role' | 'lock_id' | 'session_id'>,
+  requester: Pick<SeatRecord, 'role' | 'lock_id' | 'session_id'> | undefined,
 ): Refusal | undefined {
   if (target.role !== 'wearer') {
     return {

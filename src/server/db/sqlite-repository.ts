@@ -3,7 +3,7 @@
  * delivery state. It shares the database file (and so its transactions) with `SqliteStore`.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import type { OutboxRow } from '../outbox/types.js';
 import {
   CHARGED_STATUSES,
   policyRefusal,
@@ -26,10 +26,29 @@ import type {
   SeatBinding,
 } from './types.js';
 
+/** A due row with what the claim checks: its seat (null when unbound) and its room's policy. */
+interface Candidate extends OutboxRecord {
+  seat_session: string | null;
+  seat_role: SeatRecord['role'] | null;
+  seat_lock: string | null;
+  policy: string | null;
+}
+
+const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock, r.policy
+  FROM outbox o
+  LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+  LEFT JOIN rooms r ON r.match_id = o.match_id`;
+
+/** No other row of the candidate's wearer is out with a live lease. */
+const NOT_BUSY = `NOT EXISTS (
+  SELECT 1 FROM seats b JOIN outbox ob ON ob.match_id = b.match_id AND ob.player_id = b.player_id
+  WHERE b.session_id = s.session_id AND ob.status = 'sending' AND ob.lease_until > @now AND ob.id <> o.id)`;
+
 /** `Repository` on a better-sqlite3 database migrated by `openSqlite`. */
 export class SqliteRepository implements Repository {
   private readonly sql: Record<string, Statement>;
   private readonly claimTx: (options: ClaimOptions) => ClaimResult;
+  private readonly finishTx: (outcomes: readonly OutcomeUpdate[]) => Array<OutboxRow | undefined>;
 
   constructor(private readonly db: Database) {
     this.sql = {
@@ -52,18 +71,17 @@ export class SqliteRepository implements Repository {
       seatCredentials: db.prepare(
         `UPDATE seats SET credentials_hash = ? WHERE match_id = ? AND player_id = ?`,
       ),
-      // Two halves that each walk an index, instead of an OR that sorts every due row per claim.
-      candidates: db.prepare(
-        `SELECT * FROM (SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= @now
-                        ORDER BY next_attempt_at, created_at LIMIT @scan)
-         UNION ALL
-         SELECT * FROM (SELECT * FROM outbox WHERE status = 'sending' AND lease_until <= @now LIMIT @scan)
-         ORDER BY next_attempt_at, created_at
-         LIMIT @scan`,
+      // Due rows in index order with their seat and room, leaving out rows whose wearer already
+      // has a request in flight (one at a time per wearer: Chaster keeps one pending per lock).
+      // Filtering in SQL keeps a wearer's long queue from filling every page of the claim.
+      queued: db.prepare(
+        `${CANDIDATE} WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY}
+         ORDER BY o.next_attempt_at, o.created_at LIMIT @limit`,
       ),
-      sessionBusy: db.prepare(
-        `SELECT 1 FROM outbox o JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         WHERE s.session_id = ? AND o.status = 'sending' AND o.lease_until > ? AND o.id <> ? LIMIT 1`,
+      // Rows whose sender died: their lease ran out. Rare, so one small query per claim.
+      expired: db.prepare(
+        `${CANDIDATE} WHERE o.status = 'sending' AND o.lease_until <= @now AND ${NOT_BUSY}
+         ORDER BY o.lease_until LIMIT @limit`,
       ),
       chargedInMatch: db.prepare(
         `SELECT COUNT(*) AS n FROM outbox WHERE match_id = ? AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
@@ -76,19 +94,25 @@ export class SqliteRepository implements Repository {
       lease: db.prepare(
         `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?,
                 admitted_at = COALESCE(admitted_at, ?)
-         WHERE id = ?`,
+         WHERE id = ? RETURNING *`,
       ),
       settle: db.prepare(
         `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
       ),
+      refuse: db.prepare(
+        `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`,
+      ),
       finish: db.prepare(
         `UPDATE outbox SET status = @status, message = @message, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
                 lease_until = NULL, updated_at = @now
-         WHERE id = @id AND status = 'sending'`,
+         WHERE id = @id AND status = 'sending' RETURNING *`,
       ),
-      row: db.prepare(`SELECT * FROM outbox WHERE id = ?`),
-      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'queued'`),
-      nextLease: db.prepare(`SELECT MIN(lease_until) AS at FROM outbox WHERE status = 'sending'`),
+      // Rows due later, and leases that run out later (a crashed sender's rows come back then).
+      nextDue: db.prepare(
+        `SELECT MIN(at) AS at FROM (
+           SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'queued' AND next_attempt_at > @now
+           UNION ALL SELECT MIN(lease_until) FROM outbox WHERE status = 'sending' AND lease_until > @now)`,
+      ),
       requestsOf: db.prepare(
         `SELECT * FROM outbox WHERE match_id = ? ORDER BY created_at, state_id, idx`,
       ),
@@ -105,6 +129,13 @@ export class SqliteRepository implements Repository {
       ),
     };
     this.claimTx = db.transaction((options: ClaimOptions) => this.claimSync(options));
+    this.finishTx = db.transaction((outcomes: readonly OutcomeUpdate[]) =>
+      outcomes.map((o) => {
+        const r = this.sql.finish!.get({ ...o, nextAttemptAt: o.nextAttemptAt ?? null }) as
+          OutboxRecord | undefined;
+        return r && toRow(r);
+      }),
+    );
   }
 
   async createAuthSession(session: AuthSession): Promise<void> {
@@ -150,99 +181,73 @@ export class SqliteRepository implements Repository {
     return this.claimTx(options);
   }
 
-  /** One transaction: pick due rows, settle those that must not be sent, lease the rest. */
+  /**
+   * One transaction: pick due rows, settle those that must not be sent, lease the rest. Pages are
+   * asked for again from the top: every row a page returned was leased, settled, or belongs to a
+   * wearer leased meanwhile, so none of them is returned twice.
+   */
   private claimSync({ now, limit, leaseMs, maxAgeMs }: ClaimOptions): ClaimResult {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
-    if (limit <= 0) return { claimed, settled };
-    const busySessions = new Set<string>();
-    const candidates = this.sql.candidates!.all({ now, scan: limit * 4 + 16 }) as OutboxRecord[];
-    const settle = (r: OutboxRecord, status: OutboxStatus, message: string) => {
-      this.sql.settle!.run(status, message, now, r.id);
-      settled.push(toRow({ ...r, status, message, lease_until: null, updated_at: now }));
+    const sessions = new Set<string>();
+    const take = (r: Candidate): void => {
+      const refusal = this.refusal(r, now, maxAgeMs);
+      if (refusal) {
+        const row = this.sql.refuse!.get(refusal.status, refusal.message, now, r.id);
+        if (row) settled.push(toRow(row as OutboxRecord));
+        return;
+      }
+      // Two rows of one wearer in the same page: the second waits for the first's outcome.
+      if (sessions.has(r.seat_session!)) return;
+      sessions.add(r.seat_session!);
+      const row = this.sql.lease!.get(now + leaseMs, now, now, r.id) as OutboxRecord;
+      claimed.push({ row: toRow(row), sessionId: r.seat_session!, actor: r.actor ?? 'extension' });
     };
-    for (const r of candidates) {
-      if (claimed.length >= limit) break;
-      if (now - r.created_at > maxAgeMs) {
-        settle(
-          r,
-          'dead',
-          `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
-        );
-        continue;
+    let pages = 0;
+    for (const query of [this.sql.expired!, this.sql.queued!]) {
+      let full = true;
+      // Bounded like a scan: a page can only come back full of rows that are all skipped when
+      // several rows of one wearer fill it, and each page leases one of them.
+      while (full && claimed.length < limit && pages++ < limit + 8) {
+        const want = limit - claimed.length;
+        const page = query.all({ now, limit: want }) as Candidate[];
+        full = page.length === want;
+        for (const r of page) take(r);
       }
-      const target = this.sql.seat!.get(r.match_id, r.player_id) as SeatRecord | undefined;
-      if (!target) {
-        settle(r, 'failed', `Seat ${r.player_id} has no Chaster session.`);
-        continue;
-      }
-      const first = r.attempts === 0 && r.status === 'queued';
-      if (first) {
-        const refusal = this.refusal(r, target, now);
-        if (refusal) {
-          settle(r, refusal.status, refusal.message);
-          continue;
-        }
-      }
-      // One request per wearer at a time: Chaster keeps one pending request per lock.
-      if (
-        busySessions.has(target.session_id) ||
-        this.sql.sessionBusy!.get(target.session_id, now, r.id)
-      ) {
-        continue;
-      }
-      busySessions.add(target.session_id);
-      const leaseUntil = now + leaseMs;
-      this.sql.lease!.run(leaseUntil, now, now, r.id);
-      claimed.push({
-        row: toRow({
-          ...r,
-          status: 'sending',
-          attempts: r.attempts + 1,
-          lease_until: leaseUntil,
-          updated_at: now,
-        }),
-        sessionId: target.session_id,
-        actor: r.actor ?? 'extension',
-      });
     }
-    return { claimed, settled };
+    const nextDueAt =
+      claimed.length >= limit
+        ? now
+        : ((this.sql.nextDue!.get({ now }) as { at: number | null }).at ?? undefined);
+    return { claimed, settled, nextDueAt };
   }
 
-  /** Why a row must not be sent at all, checked once, on its first claim. */
-  private refusal(r: OutboxRecord, target: SeatRecord, now: number): Refusal | undefined {
+  /** Why a candidate must not be sent: too old, no seat, or (first attempt only) the seats' roles and the room's policy. */
+  private refusal(r: Candidate, now: number, maxAgeMs: number): Refusal | undefined {
+    if (now - r.created_at > maxAgeMs) {
+      return {
+        status: 'dead',
+        message: `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
+      };
+    }
+    if (r.seat_session === null) {
+      return { status: 'failed', message: `Seat ${r.player_id} has no Chaster session.` };
+    }
+    if (r.attempts !== 0 || r.status !== 'queued') return undefined;
+    const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session };
     const requester =
-      r.requester_id === null
-        ? undefined
-        : (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined);
+      r.requested_by === 'self' && r.requester_id !== null
+        ? (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined)
+        : undefined;
     const refused = seatRefusal(r, target, requester);
-    if (refused) return refused;
-    const room = this.sql.getRoom!.get(r.match_id) as { policy: string } | undefined;
-    if (!room) return undefined;
+    if (refused || r.policy === null) return refused;
     const charged = (this.sql.chargedInMatch!.get(r.match_id) as { n: number }).n;
-    const last = (this.sql.lastAdmittedForSession!.get(target.session_id) as { at: number | null })
-      .at;
-    return policyRefusal(JSON.parse(room.policy) as RoomPolicy, charged, last, now);
+    const last = (this.sql.lastAdmittedForSession!.get(r.seat_session) as { at: number | null }).at;
+    return policyRefusal(JSON.parse(r.policy) as RoomPolicy, charged, last, now);
   }
 
-  async finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined> {
-    const changed = this.sql.finish!.run({
-      id,
-      status: update.status,
-      message: update.message,
-      nextAttemptAt: update.nextAttemptAt ?? null,
-      now: update.now,
-    }).changes;
-    if (changed === 0) return undefined;
-    const r = this.sql.row!.get(id) as OutboxRecord | undefined;
-    return r && toRow(r);
-  }
-
-  async nextDueAt(): Promise<number | undefined> {
-    const due = (this.sql.nextDue!.get() as { at: number | null }).at;
-    const lease = (this.sql.nextLease!.get() as { at: number | null }).at;
-    const times = [due, lease].filter((t): t is number => t !== null);
-    return times.length ? Math.min(...times) : undefined;
+  async finishMany(outcomes: readonly OutcomeUpdate[]): Promise<Array<OutboxRow | undefined>> {
+    return this.finishTx(outcomes);
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {

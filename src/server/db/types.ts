@@ -60,10 +60,17 @@ export interface ClaimOptions {
 export interface ClaimResult {
   claimed: ClaimedRequest[];
   settled: OutboxRow[];
+  /**
+   * When a later claim may find a row this one did not take: `now` when the limit left due rows
+   * behind, else the next `next_attempt_at` or lease end (undefined: none). Due rows skipped
+   * because their wearer has a request in flight are not counted: that request's outcome frees them.
+   */
+  nextDueAt: number | undefined;
 }
 
 /** How a send ended, as recorded on the row. */
 export interface OutcomeUpdate {
+  id: string;
   status: OutboxStatus;
   message: string | null;
   nextAttemptAt?: number;
@@ -106,10 +113,11 @@ export interface Repository {
 
   /** Claims due rows with a lease, applying each room's policy and seat checks on first claim. */
   claim(options: ClaimOptions): Promise<ClaimResult>;
-  /** Records the outcome of a send. */
-  finish(id: string, update: OutcomeUpdate): Promise<OutboxRow | undefined>;
-  /** When the next queued row is due, if any. */
-  nextDueAt(): Promise<number | undefined>;
+  /**
+   * Records the outcomes of sends in one transaction; per outcome the row as changed, or
+   * undefined when it was no longer `sending` (its lease ran out and someone else took it).
+   */
+  finishMany(outcomes: readonly OutcomeUpdate[]): Promise<Array<OutboxRow | undefined>>;
   requestsOf(matchID: string): Promise<OutboxRow[]>;
   /** Marks delivered requests of a session `submitted`; undefined when `requestId` was seen before. */
   markSubmitted(

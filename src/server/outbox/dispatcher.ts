@@ -3,11 +3,14 @@
  * and records the outcome. Retries use exponential backoff with full jitter and never come
  * sooner than Chaster's Retry-After / X-RateLimit-Reset. A global token bucket keeps us under
  * Chaster's rate limit. On SIGTERM (`stop()`) it stops claiming and waits for in-flight sends.
+ *
+ * Storage work is batched per turn of the event loop: the outcomes of the sends that finished
+ * are written in one transaction, then one claim takes as many rows as there are free slots.
  */
 import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
 import type { ChasterClient } from '../../chaster/index.js';
-import type { ClaimedRequest, Repository } from '../db/types.js';
+import type { ClaimedRequest, OutcomeUpdate, Repository } from '../db/types.js';
 import type { OutboxRow } from './types.js';
 
 /** Retry and pacing settings of the dispatcher. */
@@ -95,11 +98,18 @@ export function createDispatcher({
     refilledAt = t;
   };
 
+  /** Sends whose outcome is not written yet: each holds a slot until then. */
   const inFlight = new Set<Promise<void>>();
+  /** Outcomes waiting for the next tick, which writes them in one transaction. */
+  let outcomes: Array<{ update: OutcomeUpdate; recorded: () => void }> = [];
   let running = false;
-  let passing = false;
+  let queued = false;
   let again = false;
-  let lastPassFailed = false;
+  let current: Promise<void> | undefined;
+  let claimFailed = false;
+  let recordFailed = false;
+  /** When the outbox may next hold a row this instance can claim (undefined: only at the poll). */
+  let dueAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const notify = (row: OutboxRow | undefined) => {
@@ -112,87 +122,145 @@ export function createDispatcher({
     }
   };
 
-  async function pass(): Promise<void> {
-    if (!running) return;
-    if (passing) {
+  // One tick per turn of the event loop: the outcomes and commits of one turn share a write and
+  // a claim, and the claim fills every free slot at once.
+  function wake(): void {
+    if (queued) return;
+    queued = true;
+    setImmediate(tick);
+  }
+
+  function tick(): void {
+    queued = false;
+    if (current) {
       again = true;
       return;
     }
-    passing = true;
     clearTimeout(timer);
-    try {
+    current = (async () => {
       do {
         again = false;
-        refill();
-        const limit = Math.min(concurrency - inFlight.size, Math.floor(tokens));
-        const { claimed, settled } = await repository.claim({
-          now: now(),
-          limit,
-          leaseMs,
-          maxAgeMs,
-        });
-        settled.forEach(notify);
-        for (const request of claimed) {
-          tokens -= 1;
-          notify(request.row);
-          const sending = send(request).finally(() => {
-            inFlight.delete(sending);
-            void pass();
-          });
-          inFlight.add(sending);
+        // Outcomes first: a finished send frees its wearer for this tick's claim.
+        if (outcomes.length > 0) {
+          const batch = outcomes;
+          outcomes = [];
+          await record(batch);
         }
-      } while (again && running);
-      lastPassFailed = false;
+        if (running) await claim();
+      } while (again);
+    })().finally(() => {
+      current = undefined;
+      arm();
+    });
+  }
+
+  async function record(batch: Array<{ update: OutcomeUpdate; recorded: () => void }>) {
+    try {
+      const rows = await repository.finishMany(batch.map((o) => o.update));
+      rows.forEach((row) => {
+        notify(row);
+        if (row?.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, row.nextAttemptAt);
+      });
+      recordFailed = false;
     } catch (error) {
-      lastPassFailed = true;
-      logger?.error({ err: error }, 'dispatcher pass failed; retrying');
+      recordFailed = true;
+      logger?.error(
+        { err: error, ids: batch.map((o) => o.update.id) },
+        'outcomes not recorded; these requests are sent again when their lease ends',
+      );
     } finally {
-      passing = false;
-      await schedule();
+      for (const o of batch) o.recorded();
     }
   }
 
-  async function schedule(): Promise<void> {
+  async function claim() {
+    refill();
+    const limit = Math.min(concurrency - inFlight.size, Math.floor(tokens));
+    if (limit <= 0) return;
+    try {
+      const { claimed, settled, nextDueAt } = await repository.claim({
+        now: now(),
+        limit,
+        leaseMs,
+        maxAgeMs,
+      });
+      dueAt = nextDueAt;
+      settled.forEach(notify);
+      for (const request of claimed) {
+        tokens -= 1;
+        notify(request.row);
+        start(request);
+      }
+      claimFailed = false;
+    } catch (error) {
+      claimFailed = true;
+      dueAt = undefined;
+      logger?.error({ err: error }, 'dispatcher pass failed; retrying');
+    }
+  }
+
+  // The timer is for due times, backoff, the token bucket and the poll (rows other instances
+  // made due); with every slot taken the next outcome wakes the loop instead.
+  function arm(): void {
     if (!running) return;
     let wait = pollMs;
-    try {
-      const due = await repository.nextDueAt();
-      if (due !== undefined) wait = Math.min(wait, Math.max(0, due - now()));
-    } catch {
-      // The next pass reports storage errors.
-    }
+    if (dueAt !== undefined && inFlight.size < concurrency) wait = Math.min(wait, dueAt - now());
     if (tokens < 1) wait = Math.max(wait, ((1 - tokens) * 60_000) / ratePerMinute);
     clearTimeout(timer);
-    timer = setTimeout(() => void pass(), Math.max(1, Math.ceil(wait)));
+    timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
     timer.unref?.();
   }
 
-  async function send({ row, sessionId, actor }: ClaimedRequest): Promise<void> {
-    const t = now();
+  function start(request: ClaimedRequest): void {
+    let recorded!: () => void;
+    const sending = new Promise<void>((resolve) => (recorded = resolve));
+    inFlight.add(sending);
+    const done = (update: OutcomeUpdate) => {
+      outcomes.push({
+        update,
+        recorded: () => {
+          inFlight.delete(sending);
+          recorded();
+        },
+      });
+      wake();
+    };
+    send(request).then(done, (error: unknown) => {
+      logger?.error({ err: error, id: request.row.id }, 'verification request could not be sent');
+      done({
+        id: request.row.id,
+        status: 'failed',
+        message: 'Internal error while sending.',
+        now: now(),
+      });
+    });
+  }
+
+  async function send({ row, sessionId, actor }: ClaimedRequest): Promise<OutcomeUpdate> {
     if (row.attempts > maxAttempts) {
-      notify(
-        await repository.finish(row.id, {
-          status: 'dead',
-          message: `Gave up after ${maxAttempts} attempts.`,
-          now: t,
-        }),
-      );
-      return;
+      return {
+        id: row.id,
+        status: 'dead',
+        message: `Gave up after ${maxAttempts} attempts.`,
+        now: now(),
+      };
     }
     try {
       await client.requestVerificationPicture(sessionId, actor);
-      notify(await repository.finish(row.id, { status: 'delivered', message: null, now: now() }));
+      return { id: row.id, status: 'delivered', message: null, now: now() };
     } catch (error) {
-      notify(await repository.finish(row.id, outcome(row, error)));
+      return outcome(row, error);
     }
   }
 
-  function outcome(row: OutboxRow, error: unknown) {
+  function outcome(row: OutboxRow, error: unknown): OutcomeUpdate {
     const t = now();
+    const id = row.id;
     if (error instanceof ChasterError) {
       if (error.code === 'already_pending') {
         return {
-          status: 'already_pending' as const,
+          id,
+          status: 'already_pending',
           message: 'Chaster already had a picture request pending for this wearer.',
           now: t,
         };
@@ -202,7 +270,7 @@ export function createDispatcher({
           { id: row.id, code: error.code, status: error.status },
           'verification request refused by Chaster',
         );
-        return { status: 'failed' as const, message: error.displayMessage, now: t };
+        return { id, status: 'failed', message: error.displayMessage, now: t };
       }
       const reason = `${error.code}${error.status ? ` ${error.status}` : ''}: ${error.displayMessage}`;
       if (row.attempts >= maxAttempts || t - row.createdAt >= maxAgeMs) {
@@ -211,7 +279,8 @@ export function createDispatcher({
           'verification request dead',
         );
         return {
-          status: 'dead' as const,
+          id,
+          status: 'dead',
           message: `Gave up after ${row.attempts} attempts; last error ${reason}`,
           now: t,
         };
@@ -225,7 +294,8 @@ export function createDispatcher({
         'verification request will be retried',
       );
       return {
-        status: 'queued' as const,
+        id,
+        status: 'queued',
         message: `Retrying after ${reason}`,
         nextAttemptAt: t + delay,
         now: t,
@@ -234,25 +304,29 @@ export function createDispatcher({
     const message =
       error instanceof ChasterArgumentError ? error.message : 'Internal error while sending.';
     logger?.error({ err: error, id: row.id }, 'verification request could not be sent');
-    return { status: 'failed' as const, message, now: t };
+    return { id, status: 'failed', message, now: t };
   }
 
   return {
     start() {
       if (running) return;
       running = true;
-      void pass();
+      wake();
     },
     kick() {
-      void pass();
+      if (running) wake();
     },
     async stop() {
       running = false;
       clearTimeout(timer);
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      // A send resolves once its outcome is written; a claim under way may still start sends.
+      while (current || inFlight.size > 0) {
+        await current;
+        await Promise.allSettled([...inFlight]);
+      }
     },
     healthy() {
-      return running && !lastPassFailed;
+      return running && !claimFailed && !recordFailed;
     },
   };
 }
