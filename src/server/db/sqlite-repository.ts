@@ -44,6 +44,21 @@ const NOT_BUSY = `NOT EXISTS (
   SELECT 1 FROM seats b JOIN outbox ob ON ob.match_id = b.match_id AND ob.player_id = b.player_id
   WHERE b.session_id = s.session_id AND ob.status = 'sending' AND ob.lease_until > @now AND ob.id <> o.id)`;
 
+/**
+ * The first `n` rows of a query: stepping stops there, so the query needs no bound LIMIT. With
+ * one, this SQLite (built with STAT4) plans the statement again on every run, which here cost
+ * more than the query itself (~0.1 ms for the claim's).
+ */
+function firstRows<T>(statement: Statement, params: object, n: number): T[] {
+  const rows: T[] = [];
+  if (n <= 0) return rows;
+  for (const row of statement.iterate(params)) {
+    rows.push(row as T);
+    if (rows.length >= n) break;
+  }
+  return rows;
+}
+
 /** `Repository` on a better-sqlite3 database migrated by `openSqlite`. */
 export class SqliteRepository implements Repository {
   private readonly sql: Record<string, Statement>;
@@ -76,12 +91,12 @@ export class SqliteRepository implements Repository {
       // Filtering in SQL keeps a wearer's long queue from filling every page of the claim.
       queued: db.prepare(
         `${CANDIDATE} WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY}
-         ORDER BY o.next_attempt_at, o.created_at LIMIT @limit`,
+         ORDER BY o.next_attempt_at, o.created_at`,
       ),
       // Rows whose sender died: their lease ran out. Rare, so one small query per claim.
       expired: db.prepare(
         `${CANDIDATE} WHERE o.status = 'sending' AND o.lease_until <= @now AND ${NOT_BUSY}
-         ORDER BY o.lease_until LIMIT @limit`,
+         ORDER BY o.lease_until`,
       ),
       chargedInMatch: db.prepare(
         `SELECT COUNT(*) AS n FROM outbox WHERE match_id = ? AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
@@ -210,7 +225,7 @@ export class SqliteRepository implements Repository {
       // several rows of one wearer fill it, and each page leases one of them.
       while (full && claimed.length < limit && pages++ < limit + 8) {
         const want = limit - claimed.length;
-        const page = query.all({ now, limit: want }) as Candidate[];
+        const page = firstRows<Candidate>(query, { now }, want);
         full = page.length === want;
         for (const r of page) take(r);
       }
