@@ -30,7 +30,7 @@ import { startServer } from './servers.js';
 import type { ServerChild } from './servers.js';
 import { REDIS_URL, backendCpuDelta, createDatabase } from './services.js';
 import type { BenchDatabase } from './services.js';
-import { percentiles, summarize } from './stats.js';
+import { median, percentiles, summarize } from './stats.js';
 import type { Summary } from './stats.js';
 import { lossesIn, play } from './throughput.js';
 
@@ -89,6 +89,8 @@ export interface PostgresWindow extends DeliveryCount {
   watchersBehind: number;
   /** Commit → Chaster latency of the window's requests (ms). */
   latencyMs: { n: number; p50: number; p99: number; max: number };
+  /** Its first part: commit → the dispatcher calling the Chaster client (claim and queueing). */
+  commitToCallMs: { p50: number; p99: number };
   /** Outbox rows (whole database, warm-up included) not `delivered` once the window ended. */
   notDelivered: number;
   /** Internal: the latencies, removed from the result. */
@@ -123,6 +125,8 @@ export interface PostgresResult {
   scaleVsSqlite: Summary;
   /** Commit → Chaster at N matches, pooled over the repetitions, per setup. */
   latency: Record<Setup, { n: number; p50: number; p99: number; max: number }>;
+  /** Its part commit → the dispatcher's client call, per setup (medians over the repetitions). */
+  commitToCall: Record<Setup, { p50: number; p99: number }>;
   /** Requests over every window and warm-up, per setup. */
   delivery: Record<Setup, DeliveryCount>;
   /** SQLite `synchronous` and Postgres `synchronous_commit` in effect. */
@@ -273,6 +277,7 @@ async function measure(
   const serverCpu = cpuAfter.reduce((sum, u, i) => sum + u.cpuMs - cpuBefore[i]!.cpuMs, 0);
   const rt = percentiles(rtts);
   const lag = percentiles(lags);
+  const toCall = percentiles(latency.toSend);
   const delivered = outbox.delivered ?? 0;
   const rows = Object.values(outbox).reduce((a, b) => a + b, 0);
   return {
@@ -291,6 +296,7 @@ async function measure(
     watcherLagMs: { p50: lag.p50, p99: lag.p99 },
     watchersBehind,
     latencyMs: percentiles(latency.total),
+    commitToCallMs: { p50: toCall.p50, p99: toCall.p99 },
     latencies: latency.total,
     notDelivered: rows - delivered,
     ...countDelivery(expected, arrivals, non201),
@@ -420,7 +426,8 @@ function describeWindow(rep: number, w: PostgresWindow): string {
     (w.dbCpuMsPerMove !== undefined ? ` + postgres ${w.dbCpuMsPerMove.toFixed(3)}` : '') +
     `, round trip p50 ${w.roundTripMs.p50.toFixed(2)} ms, watcher lag p50 ${w.watcherLagMs.p50.toFixed(2)} ms` +
     (w.watchersBehind ? ` (${w.watchersBehind} watchers behind!)` : '') +
-    `, commit→Chaster p50 ${w.latencyMs.p50.toFixed(1)} / p99 ${w.latencyMs.p99.toFixed(1)} ms; ` +
+    `, commit→Chaster p50 ${w.latencyMs.p50.toFixed(1)} / p99 ${w.latencyMs.p99.toFixed(1)} ms` +
+    ` (commit→call p50 ${w.commitToCallMs.p50.toFixed(1)}); ` +
     `requests ${w.arrived}/${w.expected}, missing ${w.missing}, duplicates ${w.duplicates}` +
     (w.non201 ? `, ${w.non201} not 201` : '')
   );
@@ -527,12 +534,18 @@ export async function runPostgres(
     }
   }
   const latency = {} as PostgresResult['latency'];
+  const commitToCall = {} as PostgresResult['commitToCall'];
   const delivery = {} as PostgresResult['delivery'];
   for (const setup of SETUPS) {
     const ws = windows.filter((w) => w.setup === setup);
     latency[setup] = percentiles(
       ws.filter((w) => w.matches === config.matches).flatMap((w) => w.latencies ?? []),
     );
+    const atN = ws.filter((w) => w.matches === config.matches);
+    commitToCall[setup] = {
+      p50: median(atN.map((w) => w.commitToCallMs.p50)),
+      p99: median(atN.map((w) => w.commitToCallMs.p99)),
+    };
     const counts: DeliveryCount[] = [...ws, ...warmups.filter((w) => w.setup === setup)];
     const sum = (pick: (d: DeliveryCount) => number) => counts.reduce((n, d) => n + pick(d), 0);
     delivery[setup] = {
@@ -553,6 +566,7 @@ export async function runPostgres(
     scaleRatio: summarize(paired.scale),
     scaleVsSqlite: summarize(paired.scaleSqlite),
     latency,
+    commitToCall,
     delivery,
     synchronous,
     postgresVersion,

@@ -535,7 +535,8 @@ function postgresMarkdown(p: Stamp & PostgresResult): string[] {
       `Match i is created on instance i and joined on instance i + 1; seat 0's socket goes to instance i, seat 1's to instance i + 1 (modulo ${c.instances}), so with ${c.instances} instances the matches are spread round-robin and every watcher gets the moves through Redis from another instance. ` +
       `Per repetition each setup warms up (${c.warmupMoves} moves on one match per instance), then 1 match × ${c.moves1} moves (one-instance setups) and ${n} concurrent matches × ${c.movesPerMatch} moves; the setups' order rotates (${c.reps} repetition${c.reps === 1 ? '' : 's'}). ` +
       `Server CPU is summed over the instances; "Postgres CPU" is the CPU time of the backends serving the benchmark's database (from /proc: WAL writer, checkpointer and Redis not included), because on SQLite the same storage work is inside the server's own CPU time. ` +
-      `A window ends once no outbox row is left to send; then the emulator's requests are counted per wearer session against what the moves asked for.`,
+      `"Watcher lag" is the time from seat 0's update to seat 1's update of the same state (negative when the watcher got it first). ` +
+      `A window ends once no outbox row is left to send; then the emulator's requests are counted per wearer session against what the moves asked for (warm-ups included).`,
   );
   out.push('');
   out.push(
@@ -566,14 +567,15 @@ function postgresMarkdown(p: Stamp & PostgresResult): string[] {
   out.push(`Delivery and commit → Chaster latency at ${n} matches (requests over all windows):`);
   out.push('');
   out.push(
-    '| setup | commit → Chaster p50 / p99 / max ms | requests expected | arrived | missing | duplicates | answers other than 201 |',
+    '| setup | commit → Chaster p50 / p99 / max ms | of which commit → client call p50 / p99 ms | requests expected | arrived | missing | duplicates | answers other than 201 |',
   );
-  out.push('|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|');
   for (const setup of ['sqlite', 'postgres', 'postgres3'] as const) {
     const l = p.latency[setup];
+    const c2 = p.commitToCall?.[setup];
     const d = p.delivery[setup];
     out.push(
-      `| ${label[setup]} | ${f(l.p50)} / ${f(l.p99)} / ${f(l.max)} | ${d.expected} | ${d.arrived} | ${d.missing} | ${d.duplicates} | ${d.non201} |`,
+      `| ${label[setup]} | ${f(l.p50)} / ${f(l.p99)} / ${f(l.max)} | ${c2 ? `${f(c2.p50)} / ${f(c2.p99)}` : 'n/a'} | ${d.expected} | ${d.arrived} | ${d.missing} | ${d.duplicates} | ${d.non201} |`,
     );
   }
   return out;

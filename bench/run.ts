@@ -113,10 +113,10 @@ function configs(quick: boolean) {
         }
       : {
           reps: 3,
-          warmupMoves: 200,
-          moves1: 500,
+          warmupMoves: 100,
+          moves1: 300,
           matches: 20,
-          movesPerMatch: 250,
+          movesPerMatch: 150,
           instances: 3,
           synchronousCommit: pgSync,
         },
