@@ -101,6 +101,16 @@ const MIGRATIONS: string[] = [
   CREATE INDEX outbox_queued ON outbox (status, next_attempt_at, created_at);
   CREATE INDEX outbox_leases ON outbox (status, lease_until);
   `,
+  `
+  -- Only open rows in the claim's indexes: a row leaving 'queued' or 'sending' leaves them, so a
+  -- status change rewrites one or two small index pages instead of three indexes over every row
+  -- (outbox_due was outbox_queued's prefix).
+  DROP INDEX outbox_due;
+  DROP INDEX outbox_queued;
+  DROP INDEX outbox_leases;
+  CREATE INDEX outbox_queued ON outbox (next_attempt_at, created_at) WHERE status = 'queued';
+  CREATE INDEX outbox_leases ON outbox (lease_until) WHERE status = 'sending';
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe to call on every start. */

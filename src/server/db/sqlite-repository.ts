@@ -39,10 +39,14 @@ const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role
   LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
   LEFT JOIN rooms r ON r.match_id = o.match_id`;
 
-/** No other row of the candidate's wearer is out with a live lease. */
+/**
+ * No other row of the candidate's wearer is out with a live lease. Walked from the leases index,
+ * which holds only the rows out now (a handful), not from the wearer's rows in a long match.
+ */
 const NOT_BUSY = `NOT EXISTS (
-  SELECT 1 FROM seats b JOIN outbox ob ON ob.match_id = b.match_id AND ob.player_id = b.player_id
-  WHERE b.session_id = s.session_id AND ob.status = 'sending' AND ob.lease_until > @now AND ob.id <> o.id)`;
+  SELECT 1 FROM outbox ob INDEXED BY outbox_leases
+  JOIN seats b ON b.match_id = ob.match_id AND b.player_id = ob.player_id
+  WHERE ob.status = 'sending' AND ob.lease_until > @now AND b.session_id = s.session_id AND ob.id <> o.id)`;
 
 /**
  * The first `n` rows of a query: stepping stops there, so the query needs no bound LIMIT. With
