@@ -29,7 +29,7 @@ import type { Commit, Send } from './server-child.js';
 import { startServer } from './servers.js';
 import type { ServerChild } from './servers.js';
 import { REDIS_URL, backendCpuDelta, createDatabase } from './services.js';
-import type { BenchDatabase } from './services.js';
+import type { BackendCpu, BenchDatabase } from './services.js';
 import { median, percentiles, summarize } from './stats.js';
 import type { Summary } from './stats.js';
 import { lossesIn, play } from './throughput.js';
@@ -53,6 +53,8 @@ export interface PostgresConfig {
    * smoke test; the waiting servers only poll). Off for figures: each setup runs alone.
    */
   startTogether?: boolean;
+  /** Experiments: run only these setups (the ratios need all three). Default all. */
+  setups?: Setup[];
 }
 
 /** Which server setup a window measured. */
@@ -93,6 +95,9 @@ export interface PostgresWindow extends DeliveryCount {
   commitToCallMs: { p50: number; p99: number };
   /** Outbox rows (whole database, warm-up included) not `delivered` once the window ended. */
   notDelivered: number;
+  /** When a request is missing or a row is not delivered: outbox rows by status, and those rows. */
+  outbox?: Record<string, number>;
+  undelivered?: unknown[];
   /** Internal: the latencies, removed from the result. */
   latencies?: number[];
 }
@@ -220,6 +225,15 @@ async function measure(
   }
   const cpuBefore = await Promise.all(servers.map((s) => s.usage()));
   const dbBefore = await db?.backendCpu();
+  // Backends come and go (the pool closes idle clients after 10 s): sample them through the
+  // window, so one that exits before the end still counts up to its last sample.
+  const dbSeen: BackendCpu = new Map(dbBefore);
+  const merge = (snapshot: BackendCpu) => {
+    for (const [pid, ms] of snapshot) dbSeen.set(pid, Math.max(ms, dbSeen.get(pid) ?? 0));
+  };
+  const sampler = db
+    ? setInterval(() => void db.backendCpu().then(merge, () => {}), 500)
+    : undefined;
   const start = performance.now();
   const rtts = (await Promise.all(pairs.map((p) => play(p.mover, moves)))).flat();
   const seconds = (performance.now() - start) / 1000;
@@ -251,7 +265,8 @@ async function measure(
   await new Promise((resolve) => setTimeout(resolve, 100));
   arrivals.push(...(await emulator.call<Arrival[]>('arrivals')));
   const cpuAfter = await Promise.all(servers.map((s) => s.usage()));
-  const dbAfter = await db?.backendCpu();
+  clearInterval(sampler);
+  if (db) merge(await db.backendCpu());
 
   const answers = await emulator.call<{ items: Array<{ status: number }> }>('requests', {
     from: mark,
@@ -280,6 +295,8 @@ async function measure(
   const toCall = percentiles(latency.toSend);
   const delivered = outbox.delivered ?? 0;
   const rows = Object.values(outbox).reduce((a, b) => a + b, 0);
+  const counted = countDelivery(expected, arrivals, non201);
+  const anomaly = counted.missing > 0 || rows > delivered;
   return {
     setup,
     instances: servers.length,
@@ -289,9 +306,7 @@ async function measure(
     movesPerSecond: movesMade / seconds,
     serverCpuMsPerMove: serverCpu / movesMade,
     dbCpuMsPerMove:
-      dbBefore && dbAfter && dbAfter.size > 0
-        ? backendCpuDelta(dbBefore, dbAfter) / movesMade
-        : undefined,
+      dbBefore && dbSeen.size > 0 ? backendCpuDelta(dbBefore, dbSeen) / movesMade : undefined,
     roundTripMs: { p50: rt.p50, p99: rt.p99 },
     watcherLagMs: { p50: lag.p50, p99: lag.p99 },
     watchersBehind,
@@ -299,7 +314,13 @@ async function measure(
     commitToCallMs: { p50: toCall.p50, p99: toCall.p99 },
     latencies: latency.total,
     notDelivered: rows - delivered,
-    ...countDelivery(expected, arrivals, non201),
+    ...(anomaly
+      ? {
+          outbox,
+          undelivered: await servers[0]!.child.call<unknown[]>('undelivered'),
+        }
+      : {}),
+    ...counted,
   };
 }
 
@@ -449,7 +470,8 @@ export async function runPostgres(
   >;
   for (let rep = 0; rep < config.reps; rep++) {
     // Rotate the order, and reverse it every other repetition, so no setup always goes first.
-    const order = SETUPS.map((_, i) => SETUPS[(i + rep) % SETUPS.length]!);
+    const setups = config.setups ?? SETUPS;
+    const order = setups.map((_, i) => setups[(i + rep) % setups.length]!);
     if (rep % 2 === 1) order.reverse();
     const got: Partial<Record<Setup, PostgresWindow[]>> = {};
     const early = new Map<Setup, Promise<Deployment>>();
@@ -499,16 +521,18 @@ export async function runPostgres(
       windows.push(...ws);
       for (const w of ws) {
         log(describeWindow(rep, w));
-        if (w.missing || w.duplicates) {
+        if (w.missing || w.duplicates || w.undelivered) {
           process.stderr.write(
-            `  warning: ${setup}: ${w.missing} requests missing, ${w.duplicates} duplicates\n`,
+            `  warning: ${setup}: ${w.missing} requests missing, ${w.duplicates} duplicates; ` +
+              `outbox ${JSON.stringify(w.outbox ?? {})}, not delivered: ${JSON.stringify(w.undelivered ?? [])}\n`,
           );
         }
       }
     }
-    const [s1, sN] = got.sqlite!;
-    const [p1, pN] = got.postgres!;
-    const [p3] = got.postgres3!;
+    if (!got.sqlite || !got.postgres || !got.postgres3) continue;
+    const [s1, sN] = got.sqlite;
+    const [p1, pN] = got.postgres;
+    const [p3] = got.postgres3;
     paired.ratio1.push(p1!.movesPerSecond / s1!.movesPerSecond);
     paired.ratioN.push(pN!.movesPerSecond / sN!.movesPerSecond);
     paired.cpuN.push((pN!.serverCpuMsPerMove + (pN!.dbCpuMsPerMove ?? 0)) / sN!.serverCpuMsPerMove);

@@ -14,8 +14,8 @@
  * committed since the last call, with the monotonic time of their commit), `sends` (the
  * dispatcher's calls to the Chaster client), `writes` (undici writing those requests to the
  * socket), `calls` (the dispatcher's calls in flight and their durations since the last call),
- * `outbox` (rows by
- * status), `loopDelay` (event-loop delay percentiles since the last call).
+ * `outbox` (rows by status), `undelivered` (up to 20 rows not delivered, oldest first),
+ * `loopDelay` (event-loop delay percentiles since the last call).
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { AddressInfo } from 'node:net';
@@ -108,6 +108,10 @@ const calls = {
   },
 };
 let outboxCounts: () => Promise<Record<string, number>> | Record<string, number> = () => ({});
+/** Outbox rows not delivered (at most 20), to say what became of a missing request. */
+let undelivered: () => Promise<unknown[]> | unknown[] = () => [];
+const UNDELIVERED = `SELECT id, status, attempts, message, next_attempt_at, lease_until, created_at, updated_at
+  FROM outbox WHERE status <> 'delivered' ORDER BY created_at LIMIT 20`;
 let url: string;
 let synchronous: string | undefined;
 let storage: 'memory' | 'sqlite' | 'postgres' = 'memory';
@@ -178,6 +182,7 @@ if (side === 'bare') {
       );
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     };
+    undelivered = async () => (await pool.query(UNDELIVERED)).rows;
     const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     synchronous = `synchronous_commit=${rows[0]?.synchronous_commit ?? '?'}`;
   } else {
@@ -204,6 +209,8 @@ if (side === 'bare') {
       Object.fromEntries(
         (byStatus.all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]),
       );
+    const stuck = sqlite.db.prepare(UNDELIVERED);
+    undelivered = () => stuck.all();
     const level = sqlite.db.pragma('synchronous', { simple: true }) as number;
     synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
   }
@@ -244,6 +251,7 @@ serveParent(
       return out;
     },
     outbox: () => outboxCounts(),
+    undelivered: () => undelivered(),
     /** Event-loop delay since the last call (ms): how long ready work waited for the loop. */
     loopDelay: () => {
       const out = {
