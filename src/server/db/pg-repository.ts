@@ -137,12 +137,20 @@ export class PgRepository implements Repository {
     );
   }
 
-  async claim({ now, limit, leaseMs, maxAgeMs }: ClaimOptions): Promise<ClaimResult> {
+  async claim({
+    now,
+    limit,
+    leaseMs,
+    maxAgeMs,
+    outcomes = [],
+  }: ClaimOptions): Promise<ClaimResult> {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
-    if (limit <= 0) return { claimed, settled, nextDueAt: now };
+    let finished: Array<OutboxRow | undefined> = [];
     let contended = false;
     const nextDueAt = await inTransaction(this.pool, async (client) => {
+      finished = await this.finish(client, outcomes);
+      if (limit <= 0) return now;
       const { rows: candidates } = await client.query<OutboxRecord>(
         `SELECT * FROM outbox
          WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
@@ -215,7 +223,7 @@ export class PgRepository implements Repository {
       );
       return rows[0]?.at ?? undefined;
     });
-    return { claimed, settled, nextDueAt };
+    return { finished, claimed, settled, nextDueAt };
   }
 
   private async refusal(
@@ -246,31 +254,6 @@ export class PgRepository implements Repository {
       [target.session_id],
     );
     return policyRefusal(room[0].policy, Number(charged[0]!.n), last[0]?.at ?? null, now);
-  }
-
-  async finishMany(outcomes: readonly OutcomeUpdate[]): Promise<Array<OutboxRow | undefined>> {
-    if (outcomes.length === 0) return [];
-    return inTransaction(this.pool, async (client) => {
-      // One statement for the batch: the outcomes as parallel arrays, joined back by id.
-      const { rows } = await client.query<OutboxRecord>(
-        `UPDATE outbox o SET status = u.status, message = u.message,
-                next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
-                lease_until = NULL, updated_at = u.now
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
-              AS u (id, status, message, next_attempt_at, now)
-         WHERE o.id = u.id AND o.status = 'sending' RETURNING o.*`,
-        [
-          outcomes.map((o) => o.id),
-          outcomes.map((o) => o.status),
-          outcomes.map((o) => o.message),
-          outcomes.map((o) => o.nextAttemptAt ?? null),
-          outcomes.map((o) => o.now),
-        ],
-      );
-      const changed = new Map(rows.map((r) => [r.id, toRow(r)]));
-      await this.notifyMany(client, [...changed.values()]);
-      return outcomes.map((o) => changed.get(o.id));
-    });
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {
@@ -361,6 +344,32 @@ export class PgRepository implements Repository {
 
   async ping(): Promise<boolean> {
     return (await this.pool.query('SELECT 1')).rowCount === 1;
+  }
+
+  /** Records outcomes in one statement: the outcomes as parallel arrays, joined back by id. */
+  private async finish(
+    client: PoolClient,
+    outcomes: readonly OutcomeUpdate[],
+  ): Promise<Array<OutboxRow | undefined>> {
+    if (outcomes.length === 0) return [];
+    const { rows } = await client.query<OutboxRecord>(
+      `UPDATE outbox o SET status = u.status, message = u.message,
+              next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
+              lease_until = NULL, updated_at = u.now
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+            AS u (id, status, message, next_attempt_at, now)
+       WHERE o.id = u.id AND o.status = 'sending' RETURNING o.*`,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => o.message),
+        outcomes.map((o) => o.nextAttemptAt ?? null),
+        outcomes.map((o) => o.now),
+      ],
+    );
+    const changed = new Map(rows.map((r) => [r.id, toRow(r)]));
+    await this.notifyMany(client, [...changed.values()]);
+    return outcomes.map((o) => changed.get(o.id));
   }
 
   private async seat(

@@ -18,7 +18,6 @@ import type {
   ClaimOptions,
   ClaimResult,
   ClaimedRequest,
-  OutcomeUpdate,
   PruneResult,
   Repository,
   RetentionPolicy,
@@ -67,7 +66,6 @@ function firstRows<T>(statement: Statement, params: object, n: number): T[] {
 export class SqliteRepository implements Repository {
   private readonly sql: Record<string, Statement>;
   private readonly claimTx: (options: ClaimOptions) => ClaimResult;
-  private readonly finishTx: (outcomes: readonly OutcomeUpdate[]) => Array<OutboxRow | undefined>;
 
   constructor(private readonly db: Database) {
     this.sql = {
@@ -113,13 +111,10 @@ export class SqliteRepository implements Repository {
       lease: db.prepare(
         `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?,
                 admitted_at = COALESCE(admitted_at, ?)
-         WHERE id = ? RETURNING *`,
+         WHERE id = ?`,
       ),
       settle: db.prepare(
         `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
-      ),
-      refuse: db.prepare(
-        `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`,
       ),
       finish: db.prepare(
         `UPDATE outbox SET status = @status, message = @message, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
@@ -148,13 +143,6 @@ export class SqliteRepository implements Repository {
       ),
     };
     this.claimTx = db.transaction((options: ClaimOptions) => this.claimSync(options));
-    this.finishTx = db.transaction((outcomes: readonly OutcomeUpdate[]) =>
-      outcomes.map((o) => {
-        const r = this.sql.finish!.get({ ...o, nextAttemptAt: o.nextAttemptAt ?? null }) as
-          OutboxRecord | undefined;
-        return r && toRow(r);
-      }),
-    );
   }
 
   async createAuthSession(session: AuthSession): Promise<void> {
@@ -201,26 +189,43 @@ export class SqliteRepository implements Repository {
   }
 
   /**
-   * One transaction: pick due rows, settle those that must not be sent, lease the rest. Pages are
-   * asked for again from the top: every row a page returned was leased, settled, or belongs to a
-   * wearer leased meanwhile, so none of them is returned twice.
+   * One transaction: record the outcomes, pick due rows, settle those that must not be sent,
+   * lease the rest. Pages are asked for again from the top: every row a page returned was leased,
+   * settled, or belongs to a wearer leased meanwhile, so none of them is returned twice.
    */
-  private claimSync({ now, limit, leaseMs, maxAgeMs }: ClaimOptions): ClaimResult {
+  private claimSync({ now, limit, leaseMs, maxAgeMs, outcomes = [] }: ClaimOptions): ClaimResult {
+    const finished = outcomes.map((o) => {
+      const r = this.sql.finish!.get({ ...o, nextAttemptAt: o.nextAttemptAt ?? null }) as
+        OutboxRecord | undefined;
+      return r && toRow(r);
+    });
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
     const sessions = new Set<string>();
+    // The candidate holds every column, so the changed rows are built here, not read back.
     const take = (r: Candidate): void => {
       const refusal = this.refusal(r, now, maxAgeMs);
       if (refusal) {
-        const row = this.sql.refuse!.get(refusal.status, refusal.message, now, r.id);
-        if (row) settled.push(toRow(row as OutboxRecord));
+        this.sql.settle!.run(refusal.status, refusal.message, now, r.id);
+        settled.push(toRow({ ...r, ...refusal, lease_until: null, updated_at: now }));
         return;
       }
       // Two rows of one wearer in the same page: the second waits for the first's outcome.
       if (sessions.has(r.seat_session!)) return;
       sessions.add(r.seat_session!);
-      const row = this.sql.lease!.get(now + leaseMs, now, now, r.id) as OutboxRecord;
-      claimed.push({ row: toRow(row), sessionId: r.seat_session!, actor: r.actor ?? 'extension' });
+      const leaseUntil = now + leaseMs;
+      this.sql.lease!.run(leaseUntil, now, now, r.id);
+      claimed.push({
+        row: toRow({
+          ...r,
+          status: 'sending',
+          attempts: r.attempts + 1,
+          lease_until: leaseUntil,
+          updated_at: now,
+        }),
+        sessionId: r.seat_session!,
+        actor: r.actor ?? 'extension',
+      });
     };
     let pages = 0;
     for (const query of [this.sql.expired!, this.sql.queued!]) {
@@ -238,7 +243,7 @@ export class SqliteRepository implements Repository {
       claimed.length >= limit
         ? now
         : ((this.sql.nextDue!.get({ now }) as { at: number | null }).at ?? undefined);
-    return { claimed, settled, nextDueAt };
+    return { finished, claimed, settled, nextDueAt };
   }
 
   /** Why a candidate must not be sent: too old, no seat, or (first attempt only) the seats' roles and the room's policy. */
@@ -263,10 +268,6 @@ export class SqliteRepository implements Repository {
     const charged = (this.sql.chargedInMatch!.get(r.match_id) as { n: number }).n;
     const last = (this.sql.lastAdmittedForSession!.get(r.seat_session) as { at: number | null }).at;
     return policyRefusal(JSON.parse(r.policy) as RoomPolicy, charged, last, now);
-  }
-
-  async finishMany(outcomes: readonly OutcomeUpdate[]): Promise<Array<OutboxRow | undefined>> {
-    return this.finishTx(outcomes);
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {

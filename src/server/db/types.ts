@@ -50,14 +50,22 @@ export interface ClaimedRequest {
 /** Options of one claim. */
 export interface ClaimOptions {
   now: number;
+  /** Most rows to lease; 0 only records `outcomes`. */
   limit: number;
   leaseMs: number;
   /** Rows older than this are given up as `dead` instead of sent. */
   maxAgeMs: number;
+  /** Outcomes of finished sends, written first in the same transaction: they free their wearers. */
+  outcomes?: readonly OutcomeUpdate[];
 }
 
-/** What one claim did: rows to send now, and rows it settled without sending. */
+/** What one claim did: outcomes recorded, rows to send now, and rows it settled without sending. */
 export interface ClaimResult {
+  /**
+   * Per outcome, the row as changed, or undefined when it was no longer `sending` (its lease ran
+   * out and someone else took it).
+   */
+  finished: Array<OutboxRow | undefined>;
   claimed: ClaimedRequest[];
   settled: OutboxRow[];
   /**
@@ -111,13 +119,11 @@ export interface Repository {
   /** Gives a seat new credentials (a player joining again from another device). */
   replaceSeatCredentials(matchID: string, playerID: string, credentialsHash: string): Promise<void>;
 
-  /** Claims due rows with a lease, applying each room's policy and seat checks on first claim. */
-  claim(options: ClaimOptions): Promise<ClaimResult>;
   /**
-   * Records the outcomes of sends in one transaction; per outcome the row as changed, or
-   * undefined when it was no longer `sending` (its lease ran out and someone else took it).
+   * One transaction: records the outcomes of finished sends, then claims due rows with a lease,
+   * applying each room's policy and seat checks on first claim.
    */
-  finishMany(outcomes: readonly OutcomeUpdate[]): Promise<Array<OutboxRow | undefined>>;
+  claim(options: ClaimOptions): Promise<ClaimResult>;
   requestsOf(matchID: string): Promise<OutboxRow[]>;
   /** Marks delivered requests of a session `submitted`; undefined when `requestId` was seen before. */
   markSubmitted(

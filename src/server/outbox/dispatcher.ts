@@ -37,6 +37,12 @@ export interface DispatcherOptions {
   now?: () => number;
 }
 
+/** A finished send waiting to be written, and what frees its slot once it is. */
+interface Outcome {
+  update: OutcomeUpdate;
+  recorded: () => void;
+}
+
 /** Called with every row whose status changed. */
 export type RowListener = (row: OutboxRow) => void;
 
@@ -100,14 +106,13 @@ export function createDispatcher({
 
   /** Sends whose outcome is not written yet: each holds a slot until then. */
   const inFlight = new Set<Promise<void>>();
-  /** Outcomes waiting for the next tick, which writes them in one transaction. */
-  let outcomes: Array<{ update: OutcomeUpdate; recorded: () => void }> = [];
+  /** Outcomes waiting for the next tick, which writes them in its claim's transaction. */
+  let outcomes: Outcome[] = [];
   let running = false;
   let queued = false;
   let again = false;
   let current: Promise<void> | undefined;
-  let claimFailed = false;
-  let recordFailed = false;
+  let lastPassFailed = false;
   /** When the outbox may next hold a row this instance can claim (undefined: only at the poll). */
   let dueAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -122,8 +127,8 @@ export function createDispatcher({
     }
   };
 
-  // One tick per turn of the event loop: the outcomes and commits of one turn share a write and
-  // a claim, and the claim fills every free slot at once.
+  // One pass per turn of the event loop: the outcomes and commits of one turn share one
+  // transaction, whose claim fills every free slot at once.
   function wake(): void {
     if (queued) return;
     queued = true;
@@ -140,13 +145,7 @@ export function createDispatcher({
     current = (async () => {
       do {
         again = false;
-        // Outcomes first: a finished send frees its wearer for this tick's claim.
-        if (outcomes.length > 0) {
-          const batch = outcomes;
-          outcomes = [];
-          await record(batch);
-        }
-        if (running) await claim();
+        await pass();
       } while (again);
     })().finally(() => {
       current = undefined;
@@ -154,48 +153,43 @@ export function createDispatcher({
     });
   }
 
-  async function record(batch: Array<{ update: OutcomeUpdate; recorded: () => void }>) {
-    try {
-      const rows = await repository.finishMany(batch.map((o) => o.update));
-      rows.forEach((row) => {
-        notify(row);
-        if (row?.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, row.nextAttemptAt);
-      });
-      recordFailed = false;
-    } catch (error) {
-      recordFailed = true;
-      logger?.error(
-        { err: error, ids: batch.map((o) => o.update.id) },
-        'outcomes not recorded; these requests are sent again when their lease ends',
-      );
-    } finally {
-      for (const o of batch) o.recorded();
-    }
-  }
-
-  async function claim() {
+  async function pass(): Promise<void> {
+    const batch = outcomes;
+    outcomes = [];
     refill();
-    const limit = Math.min(concurrency - inFlight.size, Math.floor(tokens));
-    if (limit <= 0) return;
+    // The outcomes written in this transaction give back their slots to its claim.
+    const free = concurrency - inFlight.size + batch.length;
+    const limit = running ? Math.max(0, Math.min(free, Math.floor(tokens))) : 0;
+    if (batch.length === 0 && limit === 0) return;
     try {
-      const { claimed, settled, nextDueAt } = await repository.claim({
+      const { finished, claimed, settled, nextDueAt } = await repository.claim({
         now: now(),
         limit,
         leaseMs,
         maxAgeMs,
+        outcomes: batch.map((o) => o.update),
       });
-      dueAt = nextDueAt;
+      for (const row of finished) {
+        notify(row);
+        if (row?.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, row.nextAttemptAt);
+      }
+      if (limit > 0) dueAt = nextDueAt;
       settled.forEach(notify);
       for (const request of claimed) {
         tokens -= 1;
         notify(request.row);
         start(request);
       }
-      claimFailed = false;
+      lastPassFailed = false;
     } catch (error) {
-      claimFailed = true;
+      lastPassFailed = true;
       dueAt = undefined;
-      logger?.error({ err: error }, 'dispatcher pass failed; retrying');
+      logger?.error(
+        { err: error, unrecorded: batch.map((o) => o.update.id) },
+        'dispatcher pass failed; unrecorded outcomes are sent again when their lease ends',
+      );
+    } finally {
+      for (const o of batch) o.recorded();
     }
   }
 
@@ -326,7 +320,7 @@ export function createDispatcher({
       }
     },
     healthy() {
-      return running && !claimFailed && !recordFailed;
+      return running && !lastPassFailed;
     },
   };
 }
