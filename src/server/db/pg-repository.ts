@@ -146,7 +146,7 @@ export class PgRepository implements Repository {
   }: ClaimOptions): Promise<ClaimResult> {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
-    let finished: Array<OutboxRow | undefined> = [];
+    let finished: boolean[] = [];
     let contended = false;
     const nextDueAt = await inTransaction(this.pool, async (client) => {
       finished = await this.finish(client, outcomes);
@@ -347,10 +347,7 @@ export class PgRepository implements Repository {
   }
 
   /** Records outcomes in one statement: the outcomes as parallel arrays, joined back by id. */
-  private async finish(
-    client: PoolClient,
-    outcomes: readonly OutcomeUpdate[],
-  ): Promise<Array<OutboxRow | undefined>> {
+  private async finish(client: PoolClient, outcomes: readonly OutcomeUpdate[]): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
     const { rows } = await client.query<OutboxRecord>(
       `UPDATE outbox o SET status = u.status, message = u.message,
@@ -367,9 +364,9 @@ export class PgRepository implements Repository {
         outcomes.map((o) => o.now),
       ],
     );
-    const changed = new Map(rows.map((r) => [r.id, toRow(r)]));
-    await this.notifyMany(client, [...changed.values()]);
-    return outcomes.map((o) => changed.get(o.id));
+    await this.notifyMany(client, rows.map(toRow));
+    const changed = new Set(rows.map((r) => r.id));
+    return outcomes.map((o) => changed.has(o.id));
   }
 
   private async seat(

@@ -119,7 +119,7 @@ export class SqliteRepository implements Repository {
       finish: db.prepare(
         `UPDATE outbox SET status = @status, message = @message, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
                 lease_until = NULL, updated_at = @now
-         WHERE id = @id AND status = 'sending' RETURNING *`,
+         WHERE id = @id AND status = 'sending'`,
       ),
       // Rows due later, and leases that run out later (a crashed sender's rows come back then).
       nextDue: db.prepare(
@@ -194,11 +194,9 @@ export class SqliteRepository implements Repository {
    * settled, or belongs to a wearer leased meanwhile, so none of them is returned twice.
    */
   private claimSync({ now, limit, leaseMs, maxAgeMs, outcomes = [] }: ClaimOptions): ClaimResult {
-    const finished = outcomes.map((o) => {
-      const r = this.sql.finish!.get({ ...o, nextAttemptAt: o.nextAttemptAt ?? null }) as
-        OutboxRecord | undefined;
-      return r && toRow(r);
-    });
+    const finished = outcomes.map(
+      (o) => this.sql.finish!.run({ ...o, nextAttemptAt: o.nextAttemptAt ?? null }).changes > 0,
+    );
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
     const sessions = new Set<string>();

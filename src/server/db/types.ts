@@ -61,11 +61,8 @@ export interface ClaimOptions {
 
 /** What one claim did: outcomes recorded, rows to send now, and rows it settled without sending. */
 export interface ClaimResult {
-  /**
-   * Per outcome, the row as changed, or undefined when it was no longer `sending` (its lease ran
-   * out and someone else took it).
-   */
-  finished: Array<OutboxRow | undefined>;
+  /** Per outcome, false when it was not written: the row was no longer `sending`. */
+  finished: boolean[];
   claimed: ClaimedRequest[];
   settled: OutboxRow[];
   /**

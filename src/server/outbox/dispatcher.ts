@@ -39,6 +39,7 @@ export interface DispatcherOptions {
 
 /** A finished send waiting to be written, and what frees its slot once it is. */
 interface Outcome {
+  row: OutboxRow;
   update: OutcomeUpdate;
   recorded: () => void;
 }
@@ -169,10 +170,21 @@ export function createDispatcher({
         maxAgeMs,
         outcomes: batch.map((o) => o.update),
       });
-      for (const row of finished) {
-        notify(row);
-        if (row?.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, row.nextAttemptAt);
-      }
+      finished.forEach((written, i) => {
+        if (!written) return;
+        // The row as the update left it: nobody else touched it while our lease held.
+        const { row, update } = batch[i]!;
+        const nextAttemptAt = update.nextAttemptAt ?? row.nextAttemptAt;
+        notify({
+          ...row,
+          status: update.status,
+          message: update.message,
+          nextAttemptAt,
+          leaseUntil: null,
+          updatedAt: update.now,
+        });
+        if (update.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, nextAttemptAt);
+      });
       if (limit > 0) dueAt = nextDueAt;
       settled.forEach(notify);
       for (const request of claimed) {
@@ -211,6 +223,7 @@ export function createDispatcher({
     inFlight.add(sending);
     const done = (update: OutcomeUpdate) => {
       outcomes.push({
+        row: request.row,
         update,
         recorded: () => {
           inFlight.delete(sending);
