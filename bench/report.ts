@@ -502,6 +502,9 @@ export function renderMarkdown(r: Results, notes: string): string {
     'npm run bench -- --only delivery,storage   # some sections; the others are kept from the previous latest.json',
   );
   out.push(
+    'npm run bench -- --only postgres   # SQLite vs Postgres, and 3 instances on Postgres + Redis (needs both running locally)',
+  );
+  out.push(
     'npm run bench -- --profile    # also writes CPU profiles of the server children to bench/results/profiles/ and prints their top frames',
   );
   out.push('npm run bench -- --out DIR    # write latest.json and BENCHMARKS.md to DIR instead');
