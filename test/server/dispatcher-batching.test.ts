@@ -1,0 +1,177 @@
+/**
+ * How the dispatcher uses storage: one transaction per turn of the event loop that writes the
+ * finished sends' outcomes and fills every free slot, no claims while every slot is taken, and
+ * due times from the claim instead of a re-poll. On a real SqliteRepository, with a client whose
+ * answers the test releases.
+ */
+import type { Database } from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChasterError } from '../../src/chaster/index.js';
+import { SqliteRepository, createDispatcher, openSqlite } from '../../src/server/index.js';
+import type {
+  ClaimOptions,
+  ClaimResult,
+  Dispatcher,
+  DispatcherOptions,
+  OutboxRow,
+} from '../../src/server/index.js';
+
+/** A client whose calls wait until the test answers them. */
+function heldClient() {
+  const calls: Array<{ sessionId: string; answer: (error?: Error) => void }> = [];
+  return {
+    calls,
+    requestVerificationPicture(sessionId: string) {
+      return new Promise<void>((resolve, reject) => {
+        calls.push({ sessionId, answer: (error) => (error ? reject(error) : resolve()) });
+      });
+    },
+  };
+}
+
+/** `rows` queued requests in rooms of two wearer seats; `wearer(i)` names row i's session. */
+function outbox(db: Database, rows: number, wearer = (i: number) => `w${i}`) {
+  const now = Date.now();
+  const room = db.prepare(`INSERT INTO rooms (match_id, policy, created_at) VALUES (?, ?, ?)`);
+  const seat = db.prepare(
+    `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+     VALUES (?, ?, 'a', ?, 'wearer', 'u', ?, 'x', ?)`,
+  );
+  const row = db.prepare(
+    `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, actor, status,
+                         next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, 0, ?, 'lost', 'rules', 'extension', 'queued', ?, ?, ?)`,
+  );
+  for (let i = 0; i < rows; i++) {
+    const match = `m${i}`;
+    room.run(match, JSON.stringify({ cooldownMs: 0, maxRequestsPerMatch: 100 }), now);
+    seat.run(match, '0', wearer(i), wearer(i), now);
+    // Oldest first, one millisecond apart, so the claim order is the row order.
+    row.run(`${match}:1:0`, match, 1, '0', now - rows + i, now - rows + i, now - rows + i);
+  }
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const running: Array<{ dispatcher: Dispatcher; client: ReturnType<typeof heldClient> }> = [];
+afterEach(async () => {
+  for (const { dispatcher, client } of running.splice(0)) {
+    const stopping = dispatcher.stop();
+    // stop() waits for sends in flight: answer them all.
+    for (const call of client.calls) call.answer();
+    await stopping;
+  }
+});
+
+function setup(rows: number, options: DispatcherOptions = {}, wearer?: (i: number) => string) {
+  const db = openSqlite(':memory:');
+  outbox(db, rows, wearer);
+  const repository = new SqliteRepository(db);
+  const claims: Array<{ options: ClaimOptions; result: ClaimResult }> = [];
+  const claim = repository.claim.bind(repository);
+  repository.claim = async (o) => {
+    const result = await claim(o);
+    claims.push({ options: o, result });
+    return result;
+  };
+  const client = heldClient();
+  const changes: OutboxRow[] = [];
+  const dispatcher = createDispatcher({
+    repository,
+    client,
+    onChange: (row) => changes.push(row),
+    options: { ratePerMinute: 1_000_000, concurrency: 8, pollMs: 60_000, ...options },
+  });
+  running.push({ dispatcher, client });
+  const status = (id: string) =>
+    (db.prepare(`SELECT status FROM outbox WHERE id = ?`).get(id) as { status: string }).status;
+  return { db, dispatcher, client, claims, changes, status };
+}
+
+describe('dispatcher batching', () => {
+  it('one claim fills every free slot, and nothing is claimed while they are all taken', async () => {
+    const { dispatcher, client, claims } = setup(20);
+    dispatcher.start();
+    await turn();
+    expect(claims).toHaveLength(1);
+    expect(claims[0]!.options.limit).toBe(8);
+    expect(client.calls.map((c) => c.sessionId)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `w${i}`),
+    );
+    // Saturated: commits may kick, but no claim runs until a slot frees (no re-poll either).
+    dispatcher.kick();
+    await sleep(30);
+    expect(claims).toHaveLength(1);
+  });
+
+  it('outcomes of one turn are written in the transaction that refills their slots', async () => {
+    const { dispatcher, client, claims, changes, status } = setup(20);
+    dispatcher.start();
+    await turn();
+    for (const call of client.calls.slice(0, 3)) call.answer();
+    await sleep(5);
+    expect(claims).toHaveLength(2);
+    expect(claims[1]!.options.outcomes!.map((o) => [o.id, o.status])).toEqual([
+      ['m0:1:0', 'delivered'],
+      ['m1:1:0', 'delivered'],
+      ['m2:1:0', 'delivered'],
+    ]);
+    expect(claims[1]!.options.limit).toBe(3);
+    expect(claims[1]!.result.claimed.map((c) => c.row.id)).toEqual(['m8:1:0', 'm9:1:0', 'm10:1:0']);
+    expect(status('m0:1:0')).toBe('delivered');
+    // Listeners still hear every row: as delivered, with the leased row's fields.
+    const delivered = changes.filter((r) => r.status === 'delivered');
+    expect(delivered.map((r) => r.id)).toEqual(['m0:1:0', 'm1:1:0', 'm2:1:0']);
+    expect(delivered[0]).toMatchObject({ attempts: 1, leaseUntil: null, reason: 'lost' });
+  });
+
+  it('a wearer with a long queue does not keep other wearers out of the claim', async () => {
+    // Rows 0–59 all belong to wearer A, more than a claim used to look at; 60–64 to five others.
+    const { dispatcher, client } = setup(65, {}, (i) => (i < 60 ? 'A' : `w${i}`));
+    dispatcher.start();
+    await turn();
+    expect(client.calls.map((c) => c.sessionId)).toEqual(['A', 'w60', 'w61', 'w62', 'w63', 'w64']);
+  });
+
+  it('a retry is woken at its due time, without a poll', async () => {
+    const { dispatcher, client, claims, status } = setup(1, {
+      backoffBaseMs: 1,
+      random: () => 0,
+    });
+    dispatcher.start();
+    await turn();
+    const retryAfter = new ChasterError({
+      code: 'rate_limited',
+      message: 'slow down',
+      status: 429,
+      retryAfterMs: 80,
+      operation: 'POST /x',
+    });
+    const failedAt = Date.now();
+    client.calls[0]!.answer(retryAfter);
+    await sleep(5);
+    expect(status('m0:1:0')).toBe('queued');
+    expect(claims[1]!.result.nextDueAt).toBeGreaterThanOrEqual(failedAt + 80);
+    await sleep(150);
+    expect(client.calls).toHaveLength(2);
+    // Two claims around the wait: the outcome's and the timer's (poll is a minute).
+    expect(claims.length).toBeLessThanOrEqual(3);
+  });
+
+  it('stop() resolves once in-flight sends are answered and their outcomes written', async () => {
+    const { dispatcher, client, status } = setup(2);
+    dispatcher.start();
+    await turn();
+    let stopped = false;
+    const stopping = dispatcher.stop().then(() => (stopped = true));
+    await sleep(10);
+    expect(stopped).toBe(false);
+    client.calls[0]!.answer();
+    await sleep(10);
+    expect(stopped).toBe(false);
+    client.calls[1]!.answer();
+    await stopping;
+    expect([status('m0:1:0'), status('m1:1:0')]).toEqual(['delivered', 'delivered']);
+  });
+});
