@@ -247,13 +247,18 @@ export class PgRepository implements Repository {
       `SELECT COUNT(*) AS n FROM outbox WHERE match_id = $1 AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
       [r.match_id],
     );
-    const { rows: last } = await client.query<{ at: number | null }>(
-      `SELECT MAX(o.admitted_at) AS at FROM outbox o
-       JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-       WHERE s.session_id = $1 AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
-      [target.session_id],
-    );
-    return policyRefusal(room[0].policy, Number(charged[0]!.n), last[0]?.at ?? null, now);
+    // No cooldown: the last admission cannot refuse anything.
+    let last: number | null = null;
+    if (room[0].policy.cooldownMs > 0) {
+      const { rows } = await client.query<{ at: number | null }>(
+        `SELECT MAX(o.admitted_at) AS at FROM outbox o
+         JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+         WHERE s.session_id = $1 AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
+        [target.session_id],
+      );
+      last = rows[0]?.at ?? null;
+    }
+    return policyRefusal(room[0].policy, Number(charged[0]!.n), last, now);
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {

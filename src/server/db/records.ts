@@ -150,8 +150,10 @@ export function policyRefusal(
       message: `This room allows ${maxRequestsPerMatch} request${maxRequestsPerMatch === 1 ? '' : 's'} per match; the limit is reached.`,
     };
   }
-  if (lastAdmittedAt !== null && now - lastAdmittedAt < cooldownMs) {
-    const ago = now - lastAdmittedAt;
+  // Another instance's clock, or a claim's `now` taken before it waited for a lock, can put the
+  // last admission after `now`: that is "just now", and never a reason when there is no cooldown.
+  if (cooldownMs > 0 && lastAdmittedAt !== null && now - lastAdmittedAt < cooldownMs) {
+    const ago = Math.max(0, now - lastAdmittedAt);
     return {
       status: 'suppressed',
       message: `Cooldown: this wearer was asked ${Math.round(ago / 1000)} s ago; the room waits ${Math.round(cooldownMs / 1000)} s between requests (${Math.ceil((cooldownMs - ago) / 1000)} s left).`,

@@ -263,9 +263,14 @@ export class SqliteRepository implements Repository {
         : undefined;
     const refused = seatRefusal(r, target, requester);
     if (refused || r.policy === null) return refused;
+    const policy = JSON.parse(r.policy) as RoomPolicy;
     const charged = (this.sql.chargedInMatch!.get(r.match_id) as { n: number }).n;
-    const last = (this.sql.lastAdmittedForSession!.get(r.seat_session) as { at: number | null }).at;
-    return policyRefusal(JSON.parse(r.policy) as RoomPolicy, charged, last, now);
+    // No cooldown: the last admission cannot refuse anything.
+    const last =
+      policy.cooldownMs > 0
+        ? (this.sql.lastAdmittedForSession!.get(r.seat_session) as { at: number | null }).at
+        : null;
+    return policyRefusal(policy, charged, last, now);
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {
