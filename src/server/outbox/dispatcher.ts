@@ -128,16 +128,18 @@ export function createDispatcher({
     }
   };
 
-  // One pass per turn of the event loop: the outcomes and commits of one turn share one
-  // transaction, whose claim fills every free slot at once.
+  // Finished sends wait for one pass per turn of the event loop: the outcomes of one turn share
+  // one transaction, whose claim fills every freed slot at once.
   function wake(): void {
     if (queued) return;
     queued = true;
-    setImmediate(tick);
+    setImmediate(() => {
+      queued = false;
+      tick();
+    });
   }
 
   function tick(): void {
-    queued = false;
     if (current) {
       again = true;
       return;
@@ -213,7 +215,7 @@ export function createDispatcher({
     if (dueAt !== undefined && inFlight.size < concurrency) wait = Math.min(wait, dueAt - now());
     if (tokens < 1) wait = Math.max(wait, ((1 - tokens) * 60_000) / ratePerMinute);
     clearTimeout(timer);
-    timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
+    timer = setTimeout(tick, Math.max(1, Math.ceil(wait)));
     timer.unref?.();
   }
 
@@ -321,7 +323,9 @@ export function createDispatcher({
       wake();
     },
     kick() {
-      if (running) wake();
+      // A commit is claimed at once, from its own callback: a pass in the check phase would also
+      // push undici's write (deferred to a check phase on a reused socket) to the next turn.
+      if (running) tick();
     },
     async stop() {
       running = false;
