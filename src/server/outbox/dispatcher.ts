@@ -128,18 +128,16 @@ export function createDispatcher({
     }
   };
 
-  // Finished sends wait for one pass per turn of the event loop: the outcomes of one turn share
-  // one transaction, whose claim fills every freed slot at once.
+  // One pass per turn of the event loop: the outcomes and commits of one turn share one
+  // transaction, whose claim fills every free slot at once.
   function wake(): void {
     if (queued) return;
     queued = true;
-    setImmediate(() => {
-      queued = false;
-      tick();
-    });
+    setImmediate(tick);
   }
 
   function tick(): void {
+    queued = false;
     if (current) {
       again = true;
       return;
@@ -215,7 +213,7 @@ export function createDispatcher({
     if (dueAt !== undefined && inFlight.size < concurrency) wait = Math.min(wait, dueAt - now());
     if (tokens < 1) wait = Math.max(wait, ((1 - tokens) * 60_000) / ratePerMinute);
     clearTimeout(timer);
-    timer = setTimeout(tick, Math.max(1, Math.ceil(wait)));
+    timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
     timer.unref?.();
   }
 
@@ -323,9 +321,7 @@ export function createDispatcher({
       wake();
     },
     kick() {
-      // A commit is claimed at once, from its own callback: a pass in the check phase would also
-      // push undici's write (deferred to a check phase on a reused socket) to the next turn.
-      if (running) tick();
+      if (running) wake();
     },
     async stop() {
       running = false;
