@@ -22,6 +22,7 @@ import { PgRepository, createPostgresPool } from './db/pg-repository.js';
 import { migratePostgres } from './db/postgres-schema.js';
 import { OUTBOX_CHANNEL, PostgresStore } from './db/postgres.js';
 import { SqliteRepository } from './db/sqlite-repository.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { SqliteStore, openSqlite } from './db/sqlite.js';
 import type { PruneResult, Repository, RetentionPolicy } from './db/types.js';
 import type { OutboxRow } from './outbox/types.js';
@@ -267,12 +268,16 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
   const database = options.database ?? './data/bgio-chaster.sqlite';
   if (!/^postgres(ql)?:\/\//.test(database)) {
     const db = openSqlite(database, options.synchronous);
+    const checkpointer = startCheckpointer(db, {
+      onError: (message) => logger.error({ message }, 'WAL checkpoint failed'),
+    });
     return {
       store: new SqliteStore(db, { logger }),
       repository: new SqliteRepository(db),
       shared: false,
       listen: async () => async () => {},
       close: async () => {
+        await checkpointer?.stop();
         db.close();
       },
     };
