@@ -275,7 +275,11 @@ describe('socket guard: forged update actions are refused', () => {
     r.socket.emit('update', makeMove('lose', r.seats[0]), start.state._stateID, r.matchID, '0');
     await until(() => r.stack.emulator.requests().length === 1, 'the lose to reach Chaster');
     const sent = r.stack.emulator.requests();
-    const rows = await r.stack.server.repository.requestsOf(r.matchID);
+    // Its outcome is written after Chaster answers: compare rows once it is final.
+    const rows = await until(async () => {
+      const list = await r.stack.server.repository.requestsOf(r.matchID);
+      return list.length === 1 && list[0]!.status === 'delivered' ? list : undefined;
+    }, 'the lose to be recorded as delivered');
 
     const before = snapshot(r.stack, r.matchID);
     for (const type of ['UNDO', 'REDO']) {
