@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { servicesMissingAt } from '../test/helpers/services.js';
 
 /** Server to create the benchmark databases on (an admin URL: any existing database). */
 export const POSTGRES_URL =
@@ -24,32 +24,8 @@ export const HOW_TO_START =
   'or point BENCH_POSTGRES_URL / BENCH_REDIS_URL at others';
 
 /** Why Postgres or Redis cannot be used, or undefined when both answer. */
-export async function servicesMissing(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    return `Postgres at ${POSTGRES_URL} does not answer (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    return `Redis at ${REDIS_URL} does not answer (${(error as Error).message})`;
-  } finally {
-    redis.disconnect();
-  }
-  return undefined;
+export function servicesMissing(): Promise<string | undefined> {
+  return servicesMissingAt(POSTGRES_URL, REDIS_URL);
 }
 
 /** CPU ms of each backend process (by pid) at one moment. */

@@ -11,27 +11,36 @@ export const POSTGRES_URL =
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Why Postgres or Redis cannot be used here, or undefined when both answer. */
-export async function servicesMissing(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+export function servicesMissing(): Promise<string | undefined> {
+  return servicesMissingAt(POSTGRES_URL, REDIS_URL);
+}
+
+/** Why the Postgres and Redis at these URLs cannot be used, or undefined when both answer. */
+export async function servicesMissingAt(
+  postgresUrl: string,
+  redisUrl: string,
+): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    return `Postgres at ${POSTGRES_URL} does not answer (${(error as Error).message})`;
+    return `Postgres at ${postgresUrl} does not answer (${(error as Error).message})`;
   } finally {
     await client.end().catch(() => {});
   }
-  const redis = new Redis(REDIS_URL, {
+  const redis = new Redis(redisUrl, {
     lazyConnect: true,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
   });
   redis.on('error', () => {});
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    return `Redis at ${REDIS_URL} does not answer (${(error as Error).message})`;
+    return `Redis at ${redisUrl} does not answer (${(error as Error).message})`;
   } finally {
     redis.disconnect();
   }
