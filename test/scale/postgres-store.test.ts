@@ -61,7 +61,7 @@ async function twoInstances() {
         ['m1'],
       )
     ).rows[0]!;
-  return { a: a!, b: b!, play, row };
+  return { a: a!, b: b!, play, row, current: () => current, reducer };
 }
 
 describe('PostgresStore metadata', () => {
@@ -92,5 +92,35 @@ describe('PostgresStore metadata', () => {
     expect((await row()).metadata).toMatchObject({ players: { 0: { name: 'alice' } } });
     const { state } = await b.fetch('m1', { state: true });
     expect(state._stateID).toBe(2);
+  });
+
+  it('appends the log in order and refuses stale, forged and repeated writes unchanged', async (ctx) => {
+    if (missing) return ctx.skip();
+    const { a, play, current, reducer } = await twoInstances();
+    for (let i = 0; i < 3; i++) await play(a);
+    const stored = current();
+    // boardgame.io's reducer bumps ctx._activePlayersNumMoves of the state it is given in place.
+    const next = (from: State, type = 'pass') => {
+      const { deltalog, ...state } = reducer(structuredClone(from), {
+        type: 'MAKE_MOVE',
+        payload: { type, args: [], playerID: from.ctx.currentPlayer },
+      } as never) as State & { deltalog: LogEntry[] };
+      return { state: state as State, deltalog };
+    };
+    // Replayed (same id), stale (an older base) and forged (a jump) writes.
+    const replay = next({ ...stored, _stateID: stored._stateID - 1 });
+    const forged = next({ ...stored, _stateID: stored._stateID + 5 });
+    await a.setState('m1', replay.state, replay.deltalog);
+    await a.setState('m1', forged.state, forged.deltalog);
+    await a.setState('m1', stored, []);
+    const { state, log } = await a.fetch('m1', { state: true, log: true });
+    expect(state).toEqual(stored);
+    expect(log).toHaveLength(3);
+    expect(log.map((entry) => entry.action.type)).toEqual(['MAKE_MOVE', 'MAKE_MOVE', 'MAKE_MOVE']);
+    const { rows } = await a.pool.query<{ seq: number }>(
+      'SELECT seq FROM match_log WHERE match_id = $1 ORDER BY seq',
+      ['m1'],
+    );
+    expect(rows.map((r) => r.seq)).toEqual([0, 1, 2]);
   });
 });

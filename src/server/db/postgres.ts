@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
 import { redactInitialState } from './initial-state.js';
 import { inTransaction } from './pg-transaction.js';
-import { isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
+import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { metadataKey } from './sqlite.js';
 import type { OutboxListener } from './sqlite.js';
@@ -69,8 +69,12 @@ export class PostgresStore extends Async {
   }
 
   async setState(matchID: string, state: State, deltalog: LogEntry[] = []): Promise<void> {
-    const rows = await this.guard('setState', matchID, () =>
-      inTransaction(this.pool, (client) => this.commit(client, matchID, state, deltalog)),
+    const rows = await this.guard('setState', matchID, async () =>
+      // Most actions record no intent: then the compare-and-set and the log append are one
+      // statement, one round trip, with no transaction around it.
+      deltalog.length > 0 && !(isCommittedAction(deltalog) && intentCount(state) > 0)
+        ? (await this.append(this.pool, matchID, state, deltalog), [])
+        : inTransaction(this.pool, (client) => this.commit(client, matchID, state, deltalog)),
     );
     if (rows && rows.length > 0) {
       for (const listener of this.listeners) {
@@ -83,48 +87,74 @@ export class PostgresStore extends Async {
     }
   }
 
+  /**
+   * Compare-and-set and log append in one statement: the UPDATE locks the row and only matches
+   * the stored `_stateID` + 1, so a second writer of the same id waits, then matches nothing.
+   * False when the write was refused.
+   */
+  private async append(
+    db: Pool | PoolClient,
+    matchID: string,
+    state: State,
+    deltalog: LogEntry[],
+  ): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `WITH moved AS (
+         UPDATE matches SET state = $1, state_id = $2::int, log_length = log_length + $3::int,
+                            updated_at = GREATEST(updated_at, $4::bigint)
+         WHERE match_id = $5 AND state_id = $2::int - 1
+         RETURNING log_length - $3::int AS base
+       ), logged AS (
+         INSERT INTO match_log (match_id, seq, entry)
+         SELECT $5, moved.base + e.ord::int - 1, e.entry
+         FROM moved, jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(entry, ord)
+       )
+       SELECT base FROM moved`,
+      [
+        JSON.stringify(state),
+        state._stateID,
+        deltalog.length,
+        Date.now(),
+        matchID,
+        JSON.stringify(deltalog),
+      ],
+    );
+    if ((rowCount ?? 0) > 0) return true;
+    const { rows } = await db.query<{ state_id: number }>(
+      'SELECT state_id FROM matches WHERE match_id = $1',
+      [matchID],
+    );
+    this.refused(matchID, rows[0]?.state_id, state);
+    return false;
+  }
+
+  private refused(matchID: string, stored: number | undefined, state: State): void {
+    if (stored === undefined) {
+      this.options.logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
+    } else {
+      this.options.logger?.warn(
+        { matchID, stored, offered: state._stateID },
+        'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
+      );
+    }
+  }
+
+  /** The transaction of an action with intents, or of one without a log (a no-op or a forgery). */
   private async commit(
     client: PoolClient,
     matchID: string,
     state: State,
     deltalog: LogEntry[],
   ): Promise<OutboxRow[]> {
-    const { rows } = await client.query<{ state_id: number; log_length: number }>(
-      'SELECT state_id, log_length FROM matches WHERE match_id = $1 FOR UPDATE',
-      [matchID],
-    );
-    const current = rows[0];
-    if (!current) {
-      this.options.logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
-      return [];
-    }
-    if (state._stateID === current.state_id && deltalog.length === 0) return [];
-    if (state._stateID !== current.state_id + 1) {
-      this.options.logger?.warn(
-        { matchID, stored: current.state_id, offered: state._stateID },
-        'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
+    if (deltalog.length === 0) {
+      const { rows } = await client.query<{ state_id: number }>(
+        'SELECT state_id FROM matches WHERE match_id = $1',
+        [matchID],
       );
-      return [];
+      // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
+      if (rows[0]?.state_id === state._stateID) return [];
     }
-    await client.query(
-      `UPDATE matches SET state = $1, state_id = $2, log_length = $3, updated_at = GREATEST(updated_at, $4)
-       WHERE match_id = $5`,
-      [
-        JSON.stringify(state),
-        state._stateID,
-        current.log_length + deltalog.length,
-        Date.now(),
-        matchID,
-      ],
-    );
-    if (deltalog.length > 0) {
-      // One multi-row insert: the log is appended, never rewritten.
-      const values = deltalog.map((_, i) => `($1, $${i * 2 + 2}, $${i * 2 + 3})`).join(', ');
-      await client.query(`INSERT INTO match_log (match_id, seq, entry) VALUES ${values}`, [
-        matchID,
-        ...deltalog.flatMap((entry, i) => [current.log_length + i, JSON.stringify(entry)]),
-      ]);
-    }
+    if (!(await this.append(client, matchID, state, deltalog))) return [];
     if (!isCommittedAction(deltalog)) return [];
     const seats = await client.query<{ player_id: string; role: 'wearer' | 'keyholder' }>(
       'SELECT player_id, role FROM seats WHERE match_id = $1',

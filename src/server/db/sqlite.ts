@@ -205,7 +205,12 @@ export class SqliteStore extends Sync {
     // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
     if (state._stateID === current.stateID && deltalog.length === 0) return [];
     // Compare-and-set: a committed action moves _stateID forward by exactly one.
-    if (state._stateID !== current.stateID + 1) return this.refuse(matchID, current.stateID, state);
+    if (state._stateID !== current.stateID + 1) {
+      // boardgame.io's reducer bumps ctx._activePlayersNumMoves of the state it fetched in place:
+      // after a refused write, read the committed state again.
+      this.cache.delete(matchID);
+      return this.refuse(matchID, current.stateID, state);
+    }
     const now = Date.now();
     const { changes } = this.sql.updateState!.run(
       JSON.stringify(state),

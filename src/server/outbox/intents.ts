@@ -15,6 +15,16 @@ export function isCommittedAction(deltalog: LogEntry[]): boolean {
   return deltalog.some((entry) => ACTION_TYPES.has(entry.action?.type));
 }
 
+/** How many intents a state carries as recorded (malformed ones included). */
+export function intentCount(state: State): number {
+  return recordedIntents(state).length;
+}
+
+function recordedIntents(state: State): unknown[] {
+  const data = state.plugins?.[VERIFICATION_PLUGIN_NAME]?.data as { intents?: unknown } | undefined;
+  return Array.isArray(data?.intents) ? (data.intents as unknown[]) : [];
+}
+
 /** The outbox rows for the intents a committed state carries; malformed intents are skipped. */
 export function outboxRowsFor(
   matchID: string,
@@ -23,8 +33,7 @@ export function outboxRowsFor(
   now: number,
   onMalformed?: (index: number) => void,
 ): OutboxRow[] {
-  const data = state.plugins?.[VERIFICATION_PLUGIN_NAME]?.data as { intents?: unknown } | undefined;
-  const intents = Array.isArray(data?.intents) ? (data.intents as unknown[]) : [];
+  const intents = recordedIntents(state);
   const rows: OutboxRow[] = [];
   intents.forEach((raw, index) => {
     const intent = raw as Partial<VerificationIntent> | null;
