@@ -6,13 +6,14 @@
  * Every seat may move at any time; the moves themselves decide who may do what.
  */
 import type { Game } from 'boardgame.io';
-import { ActivePlayers, INVALID_MOVE } from 'boardgame.io/core';
+import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
 import type { VerificationAPI, WithVerification } from '../src/plugin/index.js';
 import {
   demand,
   gameOverText,
   listLabels,
+  OPEN_TABLE,
   parseDiceDuelRules,
   playerLabel,
   pushEvent,
@@ -142,17 +143,7 @@ export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceD
   },
 
   // Everyone may act at any time, and the turn never ends: the moves check who may do what.
-  turn: { activePlayers: ActivePlayers.ALL },
-  events: {
-    endTurn: false,
-    endPhase: false,
-    setPhase: false,
-    endGame: false,
-    setActivePlayers: false,
-    endStage: false,
-    setStage: false,
-    pass: false,
-  },
+  ...OPEN_TABLE,
 
   moves: {
     /** `roll()`: a wearer who must roll this round and has not yet: D6 + their bonus. */

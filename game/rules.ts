@@ -3,6 +3,7 @@
  * the `validateSetupData` of each game, and the few seat, event-log and scoring helpers both
  * games share. Browser-safe: the client imports this to prefill and check its rules form.
  */
+import { ActivePlayers } from 'boardgame.io/core';
 import { z } from 'zod';
 import type { VerificationAPI } from '../src/plugin/index.js';
 import type {
@@ -251,6 +252,24 @@ export function isSeat(seats: readonly SeatRole[], value: unknown, role: SeatRol
     typeof value === 'string' && /^(0|[1-9]\d{0,2})$/.test(value) && seats[Number(value)] === role
   );
 }
+
+/**
+ * Turn and events of both games: every seat is active at any time, the turn never ends, and no
+ * client may send an event.
+ */
+export const OPEN_TABLE = {
+  turn: { activePlayers: ActivePlayers.ALL },
+  events: {
+    endTurn: false,
+    endPhase: false,
+    setPhase: false,
+    endGame: false,
+    setActivePlayers: false,
+    endStage: false,
+    setStage: false,
+    pass: false,
+  },
+};
 
 /** Most events G keeps: the whole state goes to every client on every move. */
 export const MAX_EVENTS = 300;

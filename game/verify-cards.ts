@@ -7,7 +7,7 @@
  * Every seat may move at any time; the moves themselves decide who may do what.
  */
 import type { Game } from 'boardgame.io';
-import { ActivePlayers, INVALID_MOVE } from 'boardgame.io/core';
+import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
 import type { VerificationAPI, WithVerification } from '../src/plugin/index.js';
 import {
@@ -15,6 +15,7 @@ import {
   deckTotal,
   demand,
   gameOverText,
+  OPEN_TABLE,
   parseVerifyCardsRules,
   playerLabel,
   pushEvent,
@@ -133,17 +134,7 @@ export const VerifyCards: Game<
   },
 
   // Everyone may act at any time, and the turn never ends: the moves check who may do what.
-  turn: { activePlayers: ActivePlayers.ALL },
-  events: {
-    endTurn: false,
-    endPhase: false,
-    setPhase: false,
-    endGame: false,
-    setActivePlayers: false,
-    endStage: false,
-    setStage: false,
-    pass: false,
-  },
+  ...OPEN_TABLE,
 
   moves: {
     /** `draw()`: only the wearer whose turn it is; takes the top card and applies it. */
