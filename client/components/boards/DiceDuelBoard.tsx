@@ -6,6 +6,7 @@ import {
   EventLog,
   GameOver,
   KeyholderPanel,
+  sharedMoves,
   useCanDemandOn,
   useMoveSender,
   useNameOf,
@@ -55,18 +56,7 @@ export function DiceDuelBoard({
       appliedBy: (e) => e.kind === 'round' && e.playerID === me,
       allowed: (g) => me !== null && g.rollers.includes(me) && g.rolls[me] === null,
     });
-  const volunteer = () =>
-    send({
-      send: () => moves.volunteer!(),
-      appliedBy: (e) => e.kind === 'volunteer' && e.playerID === me,
-      allowed: (g) => me !== null && !g.volunteered[me],
-    });
-  const demand = (target: string) =>
-    send({
-      send: () => moves.demand!(target),
-      appliedBy: (e) => e.kind === 'demand' && e.playerID === target,
-      allowed: (g) => g.demandsLeft > 0,
-    });
+  const { volunteer, demand } = sharedMoves(send, moves, me);
 
   return (
     <div className="board panel" data-testid="board" data-game="dice-duel">

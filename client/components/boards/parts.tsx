@@ -1,6 +1,7 @@
 /** Pieces both boards share: names, connection bar, keyholder panel, event log, summary. */
 import { useContext, useEffect, useRef, useState } from 'react';
 import type { FilteredMetadata } from 'boardgame.io';
+import type { BoardProps } from 'boardgame.io/react';
 import type { Seat } from '../../api.js';
 import type { GameEvent, GameSummary, SeatRole } from '../../../game/types.js';
 import { withNames } from '../../labels.js';
@@ -107,6 +108,30 @@ export function useMoveSender<G extends { events: GameEvent[] }>(
       until: Date.now() + RESEND_WINDOW_MS,
     });
     move.send();
+  };
+}
+
+/** The moves both games have, sent through `useMoveSender`: volunteer, and a keyholder's demand. */
+export function sharedMoves<
+  G extends { events: GameEvent[]; volunteered: Record<string, boolean>; demandsLeft: number },
+>(
+  send: ReturnType<typeof useMoveSender<G>>,
+  moves: BoardProps['moves'],
+  me: string | null,
+): { volunteer: () => void; demand: (target: string) => void } {
+  return {
+    volunteer: () =>
+      send({
+        send: () => moves.volunteer!(),
+        appliedBy: (e) => e.kind === 'volunteer' && e.playerID === me,
+        allowed: (g) => me !== null && !g.volunteered[me],
+      }),
+    demand: (target) =>
+      send({
+        send: () => moves.demand!(target),
+        appliedBy: (e) => e.kind === 'demand' && e.playerID === target,
+        allowed: (g) => g.demandsLeft > 0,
+      }),
   };
 }
 
