@@ -30,6 +30,7 @@ import type {
   VerificationIntent,
   WithVerification,
 } from '../../src/plugin/index.js';
+import { waitFor } from '../helpers/http-core.js';
 
 type DiceGame = Game<DiceDuelState, WithVerification, GameSetupData<DiceDuelRulesInput>>;
 type Mocks = Parameters<typeof MockRandom>[0];
@@ -109,13 +110,8 @@ const intent = (
   by: 'rules' | 'self' = 'rules',
 ): VerificationIntent => ({ player, reason, by, requestedBy });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls `check` every 10 ms for up to 2 s. */
+const until = (check: () => boolean, what: string) => waitFor(check, what, 2000);
 
 const stoppers: Array<() => void> = [];
 afterEach(() => {

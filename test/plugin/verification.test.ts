@@ -23,6 +23,7 @@ import type {
   VerificationRequestInput,
   WithVerification,
 } from '../../src/plugin/index.js';
+import { waitFor } from '../helpers/http-core.js';
 
 interface G {
   n: number;
@@ -150,13 +151,8 @@ function serverReducer(game: TestGame) {
     }) as State & { deltalog?: LogEntry[]; transients?: { error?: { type: string } } };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls `check` every 10 ms for up to 1 s. */
+const until = (check: () => boolean, what: string) => waitFor(check, what, 1000);
 
 const stoppers: Array<() => void> = [];
 afterEach(() => {
