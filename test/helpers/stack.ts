@@ -106,6 +106,18 @@ export interface Seat {
   credentials: string;
 }
 
+/** The action boardgame.io's client sends for a move. */
+export function makeMove(
+  type: string,
+  seat: Pick<Seat, 'playerID' | 'credentials'>,
+  args: unknown[] = [],
+) {
+  return {
+    type: 'MAKE_MOVE',
+    payload: { type, args, playerID: seat.playerID, credentials: seat.credentials },
+  };
+}
+
 /** Hosts a room as `mainToken`'s user and returns the room id and the host's seat. */
 export async function host(
   stack: Stack,

@@ -23,7 +23,7 @@ import { createChasterEmulator } from '../../src/emulator/index.js';
 import { signToken } from '../../src/server/auth.js';
 import { createGameServer, serveStatic } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { api, host, join, login, settled, startStack, until } from '../helpers/stack.js';
+import { api, host, join, login, makeMove, settled, startStack, until } from '../helpers/stack.js';
 import type { Seat, Stack } from '../helpers/stack.js';
 import { expectClientError, jsonLeaf, rawSocket, send, waitFor } from './helpers.js';
 import { FULL, RUNS, TIMEOUT, params } from './runs.js';
@@ -35,17 +35,6 @@ afterEach(async () => {
 });
 
 type Socket = Awaited<ReturnType<typeof rawSocket>>;
-
-function makeMove(
-  type: string,
-  seat: Pick<Seat, 'playerID' | 'credentials'>,
-  args: unknown[] = [],
-) {
-  return {
-    type: 'MAKE_MOVE',
-    payload: { type, args, playerID: seat.playerID, credentials: seat.credentials },
-  };
-}
 
 function stateIDOf(stack: Stack, matchID: string): number {
   return stack.server.store.fetch(matchID, { state: true }).state!._stateID;

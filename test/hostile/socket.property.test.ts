@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { ProcessGameConfig } from '../../src/server/bgio.js';
 import type { AnyGame } from '../../src/server/bgio.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { host, join, startStack, until } from '../helpers/stack.js';
+import { host, join, makeMove, startStack, until } from '../helpers/stack.js';
 import type { Seat, Stack } from '../helpers/stack.js';
 import { INHERITED_NAMES, jsonLeaf, rawSocket } from './helpers.js';
 import { RUNS, TIMEOUT, params } from './runs.js';
@@ -116,18 +116,6 @@ function expectOnlyPassesLogged(r: Room): void {
       entry.action.payload.playerID !== '0',
   );
   expect(others).toEqual([]);
-}
-
-/** The action boardgame.io's client sends for a move. */
-function makeMove(
-  type: string,
-  seat: Pick<Seat, 'playerID' | 'credentials'>,
-  args: unknown[] = [],
-) {
-  return {
-    type: 'MAKE_MOVE',
-    payload: { type, args, playerID: seat.playerID, credentials: seat.credentials },
-  };
 }
 
 /**

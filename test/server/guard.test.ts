@@ -11,7 +11,7 @@ import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { host, join, startStack, until } from '../helpers/stack.js';
+import { host, join, makeMove, startStack, until } from '../helpers/stack.js';
 import type { Seat, Stack } from '../helpers/stack.js';
 
 const sockets: Socket[] = [];
@@ -51,18 +51,6 @@ async function room(): Promise<Room> {
   const seatB = await join(stack, b.tokens.wearer, matchID);
   const socket = await rawSocket(stack);
   return { stack, matchID, seats: [seat, seatB], sessionIds: [a.sessionId, b.sessionId], socket };
-}
-
-/** The action boardgame.io's client sends for a move. */
-function makeMove(
-  type: string,
-  seat: Pick<Seat, 'playerID' | 'credentials'>,
-  args: unknown[] = [],
-) {
-  return {
-    type: 'MAKE_MOVE',
-    payload: { type, args, playerID: seat.playerID, credentials: seat.credentials },
-  };
 }
 
 interface Snapshot {
