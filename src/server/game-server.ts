@@ -132,7 +132,11 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       })
     : async () => {};
   const pubSub = options.redisUrl
-    ? new RedisPubSub(options.redisUrl, (error) => logger.error({ err: error }, 'redis error'))
+    ? new RedisPubSub(
+        options.redisUrl,
+        (error) => logger.error({ err: error }, 'redis error'),
+        store instanceof PostgresStore ? store.committed.bind(store) : undefined,
+      )
     : undefined;
 
   const seats = createSeatCheck(repository);

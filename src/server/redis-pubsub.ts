@@ -3,6 +3,11 @@
  * to `MATCH-<id>` and each instance's sockets for that match receive them, so players of one match
  * may sit on different instances. The payload is boardgame.io's full, unfiltered state: keep Redis
  * private to the servers.
+ *
+ * boardgame.io broadcasts a move before it writes it. A player on another instance could then
+ * answer before the write lands, and that instance would refuse the answer as stale (and the
+ * player would never learn it). Given `committed`, a new state is published only once the store
+ * has committed it, and never if the write was refused.
  */
 import { Redis } from 'ioredis';
 
@@ -13,6 +18,9 @@ export interface GenericPubSub<T> {
   unsubscribeAll(channelId: string): void;
 }
 
+/** Whether the store's write of `stateID` commits; undefined when no such write is in progress. */
+export type CommittedCheck = (matchID: string, stateID: number) => Promise<boolean> | undefined;
+
 /** Redis pub/sub for boardgame.io's SocketIO transport. */
 export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
   private readonly publisher: Redis;
@@ -22,6 +30,7 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
   constructor(
     url: string,
     private readonly onError: (error: unknown) => void = () => {},
+    private readonly committed?: CommittedCheck,
   ) {
     this.publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.subscriber = new Redis(url, { lazyConnect: false });
@@ -42,6 +51,17 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
   }
 
   publish(channelId: string, payload: T): void {
+    const update = this.committed && newState(payload);
+    if (!update) return this.send(channelId, payload);
+    // The Master calls setState right after this returns, in the same synchronous run.
+    queueMicrotask(() => {
+      const committed = this.committed!(update.matchID, update.stateID);
+      if (!committed) return this.send(channelId, payload);
+      committed.then((ok) => ok && this.send(channelId, payload), this.onError);
+    });
+  }
+
+  private send(channelId: string, payload: T): void {
     this.publisher.publish(channelId, JSON.stringify(payload)).catch(this.onError);
   }
 
@@ -64,4 +84,13 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
     this.callbacks.clear();
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }
+}
+
+/** The match and `_stateID` of an `update` or `patch` broadcast; undefined for anything else. */
+function newState(payload: unknown): { matchID: string; stateID: number } | undefined {
+  const { type, args } = payload as { type?: string; args?: unknown[] };
+  const state = (type === 'update' ? args?.[1] : type === 'patch' ? args?.[3] : undefined) as
+    { _stateID?: unknown } | undefined;
+  if (typeof args?.[0] !== 'string' || typeof state?._stateID !== 'number') return undefined;
+  return { matchID: args[0], stateID: state._stateID };
 }

@@ -1,16 +1,23 @@
 /**
  * `PostgresStore`'s metadata writes: boardgame.io's per-move bump of `updatedAt` is not written
  * (the move's own transaction sets `updated_at`), real changes are, and a stale bump from one
- * instance cannot put back metadata another instance just changed. Needs Postgres (skips with a
- * message without it, fails under CI).
+ * instance cannot put back metadata another instance just changed. A broadcast of a new state
+ * waits for its commit. Needs Postgres and Redis (skips with a message without them, fails under
+ * CI).
  */
 import type { LogEntry, State } from 'boardgame.io';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresStore, createPostgresPool, migratePostgres } from '../../src/server/index.js';
+import {
+  PostgresStore,
+  RedisPubSub,
+  createPostgresPool,
+  migratePostgres,
+} from '../../src/server/index.js';
 import { CreateGameReducer, createMatch } from '../../src/server/bgio.js';
 import type { AnyGame } from '../../src/server/bgio.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { freshDatabase, servicesMissing } from '../helpers/services.js';
+import { waitFor } from '../helpers/http-core.js';
+import { REDIS_URL, freshDatabase, servicesMissing } from '../helpers/services.js';
 
 let missing: string | undefined;
 beforeAll(async () => {
@@ -122,5 +129,58 @@ describe('PostgresStore metadata', () => {
       ['m1'],
     );
     expect(rows.map((r) => r.seq)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('broadcasts wait for the commit', () => {
+  it('committed() answers for the write in progress: true when it commits, false when refused', async (ctx) => {
+    if (missing) return ctx.skip();
+    const { a, b, current, reducer } = await twoInstances();
+    const { deltalog, ...state } = reducer(structuredClone(current()), {
+      type: 'MAKE_MOVE',
+      payload: { type: 'pass', args: [], playerID: '0' },
+    } as never) as State & { deltalog: LogEntry[] };
+    const first = a.setState('m1', state as State, deltalog);
+    const second = b.setState('m1', state as State, deltalog);
+    const [ok, refused] = [a.committed('m1', 1), b.committed('m1', 1)];
+    expect(a.committed('m1', 2), 'no write of _stateID 2 is in progress').toBeUndefined();
+    await Promise.all([first, second]);
+    expect((await Promise.all([ok, refused])).sort()).toEqual([false, true]);
+    expect(a.committed('m1', 1), 'the write is over').toBeUndefined();
+  });
+
+  it('RedisPubSub publishes a new state only once committed, never a refused one, anything else at once', async (ctx) => {
+    if (missing) return ctx.skip();
+    let verdict: (ok: boolean) => void = () => {};
+    const pending = new Map<number, Promise<boolean>>([
+      [1, new Promise<boolean>((resolve) => (verdict = resolve))],
+      [2, Promise.resolve(false)],
+    ]);
+    const pubSub = new RedisPubSub(REDIS_URL, undefined, (_matchID, stateID) =>
+      pending.get(stateID),
+    );
+    cleanups.push(() => pubSub.close());
+    const received: unknown[] = [];
+    let subscribed = false;
+    pubSub.subscribe('MATCH-m1', (payload) => {
+      if ((payload as { type: string }).type === 'ping') subscribed = true;
+      else received.push(payload);
+    });
+    await waitFor(() => {
+      pubSub.publish('MATCH-m1', { type: 'ping' });
+      return subscribed;
+    }, 'the subscription');
+    const update = (stateID: number) => ({ type: 'update', args: ['m1', { _stateID: stateID }] });
+    pubSub.publish('MATCH-m1', update(1));
+    pubSub.publish('MATCH-m1', update(2));
+    pubSub.publish('MATCH-m1', update(3)); // no write in progress: as is
+    pubSub.publish('MATCH-m1', { type: 'matchData', args: ['m1', []] });
+    await waitFor(() => received.length === 2, 'the ungated messages');
+    expect(received).toHaveLength(2);
+    expect(received).toContainEqual(update(3));
+    expect(received).toContainEqual({ type: 'matchData', args: ['m1', []] });
+    verdict(true);
+    await waitFor(() => received.length === 3, 'the committed update');
+    expect(received[2]).toEqual(update(1));
   });
 });

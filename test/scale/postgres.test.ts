@@ -5,6 +5,7 @@
  * lease; two writers of one match are not merged.
  */
 import type { LogEntry, State } from 'boardgame.io';
+import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
 import type { ChasterEmulator } from '../../src/emulator/index.js';
@@ -52,8 +53,15 @@ async function emulator(): Promise<ChasterEmulator> {
 }
 
 async function cluster(n: number, env: Record<string, string>): Promise<ServerProcess[]> {
-  // One at a time first, so the schema migration race is exercised by the later test instead.
-  return Promise.all(Array.from({ length: n }, () => startServerProcess({ REDIS_URL, ...env })));
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => startServerProcess({ REDIS_URL, ...env })),
+  );
+  // Gone before their database is dropped.
+  cleanups.push(async () => {
+    for (const server of servers) server.child.kill('SIGKILL');
+    await Promise.all(servers.map((server) => exited(server.child)));
+  });
+  return servers;
 }
 
 /** Waits until every request of a room is final, asking any instance. */
@@ -126,11 +134,12 @@ describe('several instances on Postgres and Redis', () => {
     }
   });
 
-  it('players of one match on different instances see each other’s moves', async (ctx) => {
+  it('players of one match on different instances see each other’s moves, each only once it is committed', async (ctx) => {
     if (missing) return ctx.skip();
     const chaster = await emulator();
+    const databaseUrl = await database();
     const servers = await cluster(2, {
-      DATABASE_PATH: await database(),
+      DATABASE_PATH: databaseUrl,
       CHASTER_API_URL: chaster.url,
       CHASTER_TOKEN: chaster.token,
     });
@@ -141,7 +150,17 @@ describe('several instances on Postgres and Redis', () => {
     const seatB = await join(two!, b.tokens.wearer, matchID);
     const clientA = await connect(one!, PenaltyGame, matchID, seat);
     const clientB = await connect(two!, PenaltyGame, matchID, seatB);
+    // Hold the match row, so A's write waits. boardgame.io broadcasts before it writes: had B
+    // seen the move now and answered, instance two would have refused the answer as stale.
+    const blocker = new pg.Client({ connectionString: databaseUrl });
+    await blocker.connect();
+    cleanups.push(() => blocker.end());
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM matches WHERE match_id = $1 FOR UPDATE', [matchID]);
     clientA.moves.pass!();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(clientB.getState()!.G.moves, 'B saw a move that was not committed').toBe(0);
+    await blocker.query('COMMIT');
     await until(() => clientB.getState()!.G.moves === 1, 'B sees A’s move');
     clientB.moves.lose!('0');
     await until(() => clientA.getState()!.G.moves === 2, 'A sees B’s move');

@@ -31,6 +31,8 @@ export class PostgresStore extends Async {
   private readonly listeners = new Set<OutboxListener>();
   /** `metadataKey` of the metadata this instance last fetched, per match. */
   private readonly fetchedMetadata = new Map<string, string>();
+  /** The write in progress per match, so a broadcast of its state can wait for the commit. */
+  private readonly writing = new Map<string, { stateID: number; committed: Promise<boolean> }>();
 
   constructor(
     readonly pool: Pool,
@@ -69,13 +71,19 @@ export class PostgresStore extends Async {
   }
 
   async setState(matchID: string, state: State, deltalog: LogEntry[] = []): Promise<void> {
-    const rows = await this.guard('setState', matchID, async () =>
+    const write = this.guard('setState', matchID, async () =>
       // Most actions record no intent: then the compare-and-set and the log append are one
       // statement, one round trip, with no transaction around it.
       deltalog.length > 0 && !(isCommittedAction(deltalog) && intentCount(state) > 0)
-        ? (await this.append(this.pool, matchID, state, deltalog), [])
+        ? (await this.append(this.pool, matchID, state, deltalog))
+          ? []
+          : undefined
         : inTransaction(this.pool, (client) => this.commit(client, matchID, state, deltalog)),
     );
+    const pending = { stateID: state._stateID, committed: write.then((rows) => !!rows) };
+    this.writing.set(matchID, pending);
+    const rows = await write;
+    if (this.writing.get(matchID) === pending) this.writing.delete(matchID);
     if (rows && rows.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -85,6 +93,15 @@ export class PostgresStore extends Async {
         }
       }
     }
+  }
+
+  /**
+   * Whether the write of `stateID` now in progress for `matchID` commits (false: refused or
+   * failed); undefined when no such write is in progress.
+   */
+  committed(matchID: string, stateID: number): Promise<boolean> | undefined {
+    const pending = this.writing.get(matchID);
+    return pending?.stateID === stateID ? pending.committed : undefined;
   }
 
   /**
@@ -145,7 +162,7 @@ export class PostgresStore extends Async {
     matchID: string,
     state: State,
     deltalog: LogEntry[],
-  ): Promise<OutboxRow[]> {
+  ): Promise<OutboxRow[] | undefined> {
     if (deltalog.length === 0) {
       const { rows } = await client.query<{ state_id: number }>(
         'SELECT state_id FROM matches WHERE match_id = $1',
@@ -154,7 +171,7 @@ export class PostgresStore extends Async {
       // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
       if (rows[0]?.state_id === state._stateID) return [];
     }
-    if (!(await this.append(client, matchID, state, deltalog))) return [];
+    if (!(await this.append(client, matchID, state, deltalog))) return undefined;
     if (!isCommittedAction(deltalog)) return [];
     const seats = await client.query<{ player_id: string; role: 'wearer' | 'keyholder' }>(
       'SELECT player_id, role FROM seats WHERE match_id = $1',
