@@ -210,7 +210,10 @@ export function createDispatcher({
   function arm(): void {
     if (!running) return;
     let wait = pollMs;
-    if (dueAt !== undefined && inFlight.size < concurrency) wait = Math.min(wait, dueAt - now());
+    // One millisecond late: timers and Date.now() round apart, and a wake a hair early claims
+    // nothing and has to arm again.
+    if (dueAt !== undefined && inFlight.size < concurrency)
+      wait = Math.min(wait, dueAt - now() + 1);
     if (tokens < 1) wait = Math.max(wait, ((1 - tokens) * 60_000) / ratePerMinute);
     clearTimeout(timer);
     timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
