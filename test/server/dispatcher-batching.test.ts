@@ -7,6 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChasterError } from '../../src/chaster/index.js';
+import { waitFor } from '../helpers/http-core.js';
 import { SqliteRepository, createDispatcher, openSqlite } from '../../src/server/index.js';
 import type {
   ClaimOptions,
@@ -110,7 +111,7 @@ describe('dispatcher batching', () => {
     dispatcher.start();
     await turn();
     for (const call of client.calls.slice(0, 3)) call.answer();
-    await sleep(5);
+    await waitFor(() => claims.length >= 2, 'the outcomes’ pass');
     expect(claims).toHaveLength(2);
     expect(claims[1]!.options.outcomes!.map((o) => [o.id, o.status])).toEqual([
       ['m0:1:0', 'delivered'],
@@ -150,11 +151,10 @@ describe('dispatcher batching', () => {
     });
     const failedAt = Date.now();
     client.calls[0]!.answer(retryAfter);
-    await sleep(5);
-    expect(status('m0:1:0')).toBe('queued');
+    await waitFor(() => status('m0:1:0') === 'queued', 'the outcome written');
     expect(claims[1]!.result.nextDueAt).toBeGreaterThanOrEqual(failedAt + 80);
-    await sleep(150);
-    expect(client.calls).toHaveLength(2);
+    await waitFor(() => client.calls.length === 2, 'the retry');
+    expect(Date.now() - failedAt).toBeGreaterThanOrEqual(80);
     // Two claims around the wait: the outcome's and the timer's (poll is a minute).
     expect(claims.length).toBeLessThanOrEqual(3);
   });
