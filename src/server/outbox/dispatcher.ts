@@ -324,7 +324,12 @@ export function createDispatcher({
       wake();
     },
     kick() {
-      if (running) wake();
+      if (!running || queued) return;
+      // Commits come while the loop polls sockets. Claiming at once (not in the check phase)
+      // lets undici, which defers a write on a reused socket to setImmediate, send in this
+      // turn instead of the next one.
+      queued = true;
+      queueMicrotask(tick);
     },
     async stop() {
       running = false;
