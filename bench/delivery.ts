@@ -247,9 +247,13 @@ export async function runDelivery(
   log: (line: string) => void,
 ): Promise<DeliveryResult> {
   const locks = await emulator.call<CreatedLock[]>('locks', { n: config.requests });
-  // Warm both paths (JIT, sockets) on a few sessions first.
-  await dispatcherRound(emulator, locks.slice(0, 50), config);
-  await undiciRound(emulator, locks.slice(0, 50), config);
+  // Warm both paths (JIT, sockets, and the emulator child) with a whole round each first: rounds
+  // of a few thousand requests last a fraction of a second, and a cold first rep was a third of
+  // the later ones' rate.
+  await dispatcherRound(emulator, locks, config);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await undiciRound(emulator, locks, config);
+  await new Promise((resolve) => setTimeout(resolve, 50));
   await emulator.call('arrivals');
   const d: number[] = [];
   const u: number[] = [];

@@ -88,7 +88,7 @@ function configs(quick: boolean) {
     throughput,
     delivery: quick
       ? { requests: 300, connections: 8, reps: 1 }
-      : { requests: 2000, connections: 8, reps: 5 },
+      : { requests: 6000, connections: 8, reps: 5 },
     scale: quick
       ? { matches: [20, 50], paceMs: 1000, durationMs: 4000, bareReference: false }
       : {
