@@ -223,9 +223,10 @@ describe('POST /api/sessions', () => {
                 ...Object.entries(extra).map(([k, v]): [string, Tree] => [k, { leaf: v }]),
               ],
             };
+            // A function, not a string: a token holding `$&` must not be expanded by replace().
             const text = writeTree(tree).replace(
               '"mainToken":null',
-              `"mainToken":${JSON.stringify(token)}`,
+              () => `"mainToken":${JSON.stringify(token)}`,
             );
             return { body: { text, type, chunked, kind: 'json' as const }, token };
           }),
