@@ -111,6 +111,7 @@ export function createDispatcher({
   let outcomes: Outcome[] = [];
   let running = false;
   let queued = false;
+  let kicked = false;
   let again = false;
   let current: Promise<void> | undefined;
   let lastPassFailed = false;
@@ -133,11 +134,13 @@ export function createDispatcher({
   function wake(): void {
     if (queued) return;
     queued = true;
-    setImmediate(tick);
+    setImmediate(() => {
+      queued = false;
+      tick();
+    });
   }
 
   function tick(): void {
-    queued = false;
     if (current) {
       again = true;
       return;
@@ -324,12 +327,15 @@ export function createDispatcher({
       wake();
     },
     kick() {
-      if (!running || queued) return;
-      // Commits come while the loop polls sockets. Claiming at once (not in the check phase)
-      // lets undici, which defers a write on a reused socket to setImmediate, send in this
-      // turn instead of the next one.
-      queued = true;
-      queueMicrotask(tick);
+      if (!running || kicked) return;
+      // Commits come while the loop polls sockets. Claiming at once (not in the check phase,
+      // even when a pass for finished sends is waiting there) lets undici, which defers a write
+      // on a reused socket to setImmediate, send in this turn instead of the next one.
+      kicked = true;
+      queueMicrotask(() => {
+        kicked = false;
+        tick();
+      });
     },
     async stop() {
       running = false;
