@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { waitFor } from './http-core.js';
 
 export const POSTGRES_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -64,14 +65,17 @@ export async function freshDatabase(): Promise<{ url: string; drop: () => Promis
       try {
         // pg's Pool.end() resolves before its connections have closed, and FORCE would kill a
         // closing one, whose FATAL then surfaces as an unhandled error: give them a moment.
-        for (let tries = 0; tries < 20; tries++) {
-          const { rows } = await client.query(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-            [name],
-          );
-          if (rows[0].n === 0) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await waitFor(
+          async () =>
+            (
+              await client.query<{ n: number }>(
+                'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+                [name],
+              )
+            ).rows[0]!.n === 0,
+          'the connections to close',
+          1000,
+        ).catch(() => {}); // Still open after a second: FORCE closes them.
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();
