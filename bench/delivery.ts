@@ -240,6 +240,9 @@ async function undiciRound(
   }
 }
 
+/** Lets the emulator clear the last pending requests before the next round. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
 /** Runs the delivery benchmark. */
 export async function runDelivery(
   config: DeliveryConfig,
@@ -251,9 +254,9 @@ export async function runDelivery(
   // of a few thousand requests last a fraction of a second, and a cold first rep was a third of
   // the later ones' rate.
   await dispatcherRound(emulator, locks, config);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await settle();
   await undiciRound(emulator, locks, config);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await settle();
   await emulator.call('arrivals');
   const d: number[] = [];
   const u: number[] = [];
@@ -276,8 +279,7 @@ export async function runDelivery(
         bare = round.perSecond;
         cpuU.push(round.cpuMsPerRequest);
       }
-      // Let the emulator clear the last pending requests before the next round.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await settle();
     }
     await emulator.call('arrivals');
     d.push(dispatched);
