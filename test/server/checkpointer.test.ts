@@ -2,9 +2,11 @@
  * WAL checkpoints run in a worker thread: while the main connection only appends to the WAL (its
  * own checkpoint is pushed back to 10,000 pages), the database file still receives the pages.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../src/server/db/checkpointer.js';
 import { openSqlite } from '../../src/server/db/sqlite.js';
@@ -34,6 +36,25 @@ describe('startCheckpointer', () => {
     await checkpointer!.stop();
     db.close();
     expect(errors).toEqual([]);
+  });
+
+  it('stop() resolves in a process with nothing else to do, so the caller can close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgio-chaster-checkpoint-'));
+    dirs.push(dir);
+    const src = resolve(import.meta.dirname, '../../src/server/db');
+    const script = `
+      import { openSqlite } from ${JSON.stringify(join(src, 'sqlite.ts'))};
+      import { startCheckpointer } from ${JSON.stringify(join(src, 'checkpointer.ts'))};
+      const db = openSqlite(${JSON.stringify(join(dir, 'game.sqlite'))});
+      await startCheckpointer(db).stop();
+      db.close();
+      console.log('closed');`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { timeout: 20_000 },
+    );
+    expect(stdout.trim()).toBe('closed');
   });
 
   it('does nothing for an in-memory database', () => {

@@ -54,6 +54,9 @@ export function startCheckpointer(
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
+      // Unreferenced, the worker would let a process with nothing else to do exit right here,
+      // before the caller closes its database.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
