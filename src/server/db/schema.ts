@@ -111,6 +111,13 @@ const MIGRATIONS: string[] = [
   CREATE INDEX outbox_queued ON outbox (next_attempt_at, created_at) WHERE status = 'queued';
   CREATE INDEX outbox_leases ON outbox (lease_until) WHERE status = 'sending';
   `,
+  `
+  -- Rows out now by seat: the claim asks whether a candidate's wearer has one out, from that
+  -- wearer's one or two seats, instead of joining every row out now with its seat per candidate.
+  -- Still holds only 'sending' rows, so it costs no more per status change than the index it replaces.
+  DROP INDEX outbox_leases;
+  CREATE INDEX outbox_sending ON outbox (match_id, player_id, lease_until) WHERE status = 'sending';
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe to call on every start. */

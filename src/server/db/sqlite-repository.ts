@@ -39,13 +39,15 @@ const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role
   LEFT JOIN rooms r ON r.match_id = o.match_id`;
 
 /**
- * No other row of the candidate's wearer is out with a live lease. Walked from the leases index,
- * which holds only the rows out now (a handful), not from the wearer's rows in a long match.
+ * No other row of the candidate's wearer is out with a live lease. Walked from the wearer's seats
+ * (one or two) into the index of rows out now, not from the wearer's rows in a long match, nor
+ * from every row out now (a seat lookup each, per candidate).
  */
 const NOT_BUSY = `NOT EXISTS (
-  SELECT 1 FROM outbox ob INDEXED BY outbox_leases
-  JOIN seats b ON b.match_id = ob.match_id AND b.player_id = ob.player_id
-  WHERE ob.status = 'sending' AND ob.lease_until > @now AND b.session_id = s.session_id AND ob.id <> o.id)`;
+  SELECT 1 FROM seats b INDEXED BY seats_by_session
+  JOIN outbox ob INDEXED BY outbox_sending
+    ON ob.match_id = b.match_id AND ob.player_id = b.player_id AND ob.status = 'sending'
+  WHERE b.session_id = s.session_id AND ob.lease_until > @now AND ob.id <> o.id)`;
 
 /**
  * The first `n` rows of a query: stepping stops there, so the query needs no bound LIMIT. With
@@ -66,6 +68,14 @@ function firstRows<T>(statement: Statement, params: object, n: number): T[] {
 export class SqliteRepository implements Repository {
   private readonly sql: Record<string, Statement>;
   private readonly claimTx: (options: ClaimOptions) => ClaimResult;
+  /**
+   * No lease runs out before this, so until then a claim skips the query for expired leases. It
+   * is the earliest lease in the table when that query last ran, lowered by every lease taken
+   * since; finished sends only raise the true minimum, so the check is never late. This holds
+   * because the repository is the only one leasing rows in its file (as the store is the only
+   * writer of its matches); a restarted process starts by looking.
+   */
+  private leasesEndAfter = -Infinity;
 
   constructor(private readonly db: Database) {
     this.sql = {
@@ -95,7 +105,7 @@ export class SqliteRepository implements Repository {
         `${CANDIDATE} WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY}
          ORDER BY o.next_attempt_at, o.created_at`,
       ),
-      // Rows whose sender died: their lease ran out. Rare, so one small query per claim.
+      // Rows whose sender died: their lease ran out. Asked only once a lease can have run out.
       expired: db.prepare(
         `${CANDIDATE} WHERE o.status = 'sending' AND o.lease_until <= @now AND ${NOT_BUSY}
          ORDER BY o.lease_until`,
@@ -117,9 +127,12 @@ export class SqliteRepository implements Repository {
         `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
       ),
       finish: db.prepare(
-        `UPDATE outbox SET status = @status, message = @message, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
-                lease_until = NULL, updated_at = @now
-         WHERE id = @id AND status = 'sending'`,
+        `UPDATE outbox SET status = ?, message = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+                lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status = 'sending'`,
+      ),
+      firstLeaseEnd: db.prepare(
+        `SELECT MIN(lease_until) AS at FROM outbox WHERE status = 'sending'`,
       ),
       // Rows due later, and leases that run out later (a crashed sender's rows come back then).
       nextDue: db.prepare(
@@ -185,7 +198,13 @@ export class SqliteRepository implements Repository {
   }
 
   async claim(options: ClaimOptions): Promise<ClaimResult> {
-    return this.claimTx(options);
+    try {
+      return this.claimTx(options);
+    } catch (error) {
+      // Rolled back: the leases it took and the minimum it read are gone.
+      this.leasesEndAfter = -Infinity;
+      throw error;
+    }
   }
 
   /**
@@ -195,7 +214,8 @@ export class SqliteRepository implements Repository {
    */
   private claimSync({ now, limit, leaseMs, maxAgeMs, outcomes = [] }: ClaimOptions): ClaimResult {
     const finished = outcomes.map(
-      (o) => this.sql.finish!.run({ ...o, nextAttemptAt: o.nextAttemptAt ?? null }).changes > 0,
+      (o) =>
+        this.sql.finish!.run(o.status, o.message, o.nextAttemptAt ?? null, o.now, o.id).changes > 0,
     );
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
@@ -213,6 +233,7 @@ export class SqliteRepository implements Repository {
       sessions.add(r.seat_session!);
       const leaseUntil = now + leaseMs;
       this.sql.lease!.run(leaseUntil, now, now, r.id);
+      this.leasesEndAfter = Math.min(this.leasesEndAfter, leaseUntil);
       claimed.push({
         row: toRow({
           ...r,
@@ -226,7 +247,9 @@ export class SqliteRepository implements Repository {
       });
     };
     let pages = 0;
-    for (const query of [this.sql.expired!, this.sql.queued!]) {
+    const lookForExpired = limit > 0 && now >= this.leasesEndAfter;
+    const queries = lookForExpired ? [this.sql.expired!, this.sql.queued!] : [this.sql.queued!];
+    for (const query of queries) {
       let full = true;
       // Bounded like a scan: a page can only come back full of rows that are all skipped when
       // several rows of one wearer fill it, and each page leases one of them.
@@ -236,6 +259,10 @@ export class SqliteRepository implements Repository {
         full = page.length === want;
         for (const r of page) take(r);
       }
+    }
+    if (lookForExpired) {
+      const first = this.sql.firstLeaseEnd!.get() as { at: number | null };
+      this.leasesEndAfter = first.at ?? Infinity;
     }
     const nextDueAt =
       claimed.length >= limit
