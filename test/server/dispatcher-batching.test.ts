@@ -1,7 +1,8 @@
 /**
  * How the dispatcher uses storage: one transaction per turn of the event loop that writes the
- * finished sends' outcomes and fills every free slot, no claims while every slot is taken, and
- * due times from the claim instead of a re-poll. On a real SqliteRepository, with a client whose
+ * finished sends' outcomes and fills every free slot and the queue of claimed rows behind them,
+ * a finished send's slot refilled from that queue at once, no claims while both are full, and due
+ * times from the claim instead of a re-poll. On a real SqliteRepository, with a client whose
  * answers the test releases.
  */
 import type { Database } from 'better-sqlite3';
@@ -58,9 +59,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const running: Array<{ dispatcher: Dispatcher; client: ReturnType<typeof heldClient> }> = [];
 afterEach(async () => {
   for (const { dispatcher, client } of running.splice(0)) {
-    const stopping = dispatcher.stop();
-    // stop() waits for sends in flight: answer them all.
-    for (const call of client.calls) call.answer();
+    let stopped = false;
+    const stopping = dispatcher.stop().then(() => (stopped = true));
+    // stop() waits for sends in flight, and sends the rows already claimed: answer them all.
+    let answered = 0;
+    while (!stopped) {
+      for (const call of client.calls.slice(answered)) call.answer();
+      answered = client.calls.length;
+      await turn();
+    }
     await stopping;
   }
 });
@@ -91,26 +98,33 @@ function setup(rows: number, options: DispatcherOptions = {}, wearer?: (i: numbe
 }
 
 describe('dispatcher batching', () => {
-  it('one claim fills every free slot, and nothing is claimed while they are all taken', async () => {
-    const { dispatcher, client, claims } = setup(20);
+  it('one claim fills every free slot and as many places behind them, then claims nothing while they are full', async () => {
+    const { dispatcher, client, claims, status } = setup(20);
     dispatcher.start();
     await turn();
     expect(claims).toHaveLength(1);
-    expect(claims[0]!.options.limit).toBe(8);
+    expect(claims[0]!.options.limit).toBe(16);
+    // Eight are sent; the next eight wait, leased, for a slot.
     expect(client.calls.map((c) => c.sessionId)).toEqual(
       Array.from({ length: 8 }, (_, i) => `w${i}`),
     );
+    expect([status('m15:1:0'), status('m16:1:0')]).toEqual(['sending', 'queued']);
     // Saturated: commits may kick, but no claim runs until a slot frees (no re-poll either).
     dispatcher.kick();
     await sleep(30);
     expect(claims).toHaveLength(1);
   });
 
-  it('outcomes of one turn are written in the transaction that refills their slots', async () => {
+  it('a finished send’s slot is refilled at once; the outcomes of one turn share the next claim’s transaction', async () => {
     const { dispatcher, client, claims, changes, status } = setup(20);
     dispatcher.start();
     await turn();
     for (const call of client.calls.slice(0, 3)) call.answer();
+    // The answers' own microtasks send the next claimed rows, before any pass runs.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(client.calls.slice(8).map((c) => c.sessionId)).toEqual(['w8', 'w9', 'w10']);
+    expect(claims).toHaveLength(1);
     await waitFor(() => claims.length >= 2, 'the outcomes’ pass');
     expect(claims).toHaveLength(2);
     expect(claims[1]!.options.outcomes!.map((o) => [o.id, o.status])).toEqual([
@@ -118,8 +132,13 @@ describe('dispatcher batching', () => {
       ['m1:1:0', 'delivered'],
       ['m2:1:0', 'delivered'],
     ]);
+    // Three places freed behind the slots: three more rows claimed.
     expect(claims[1]!.options.limit).toBe(3);
-    expect(claims[1]!.result.claimed.map((c) => c.row.id)).toEqual(['m8:1:0', 'm9:1:0', 'm10:1:0']);
+    expect(claims[1]!.result.claimed.map((c) => c.row.id)).toEqual([
+      'm16:1:0',
+      'm17:1:0',
+      'm18:1:0',
+    ]);
     expect(status('m0:1:0')).toBe('delivered');
     // Listeners still hear every row: as delivered, with the leased row's fields.
     const delivered = changes.filter((r) => r.status === 'delivered');
@@ -175,5 +194,54 @@ describe('dispatcher batching', () => {
     client.calls[1]!.answer();
     await stopping;
     expect([status('m0:1:0'), status('m1:1:0')]).toEqual(['delivered', 'delivered']);
+  });
+
+  it('stop() still sends the rows already claimed, and claims no more', async () => {
+    const { dispatcher, client, claims, status } = setup(10, { concurrency: 2 });
+    dispatcher.start();
+    await turn();
+    expect(client.calls).toHaveLength(2);
+    const stopping = dispatcher.stop();
+    client.calls[0]!.answer();
+    client.calls[1]!.answer();
+    await waitFor(() => client.calls.length === 4, 'the two claimed rows sent');
+    client.calls[2]!.answer();
+    client.calls[3]!.answer();
+    await stopping;
+    expect(client.calls.map((c) => c.sessionId)).toEqual(['w0', 'w1', 'w2', 'w3']);
+    // Only the first claim took rows: the passes after stop() only wrote outcomes.
+    expect(claims[0]!.result.claimed).toHaveLength(4);
+    expect(claims.slice(1).flatMap((c) => c.result.claimed)).toEqual([]);
+    expect(['m0', 'm1', 'm2', 'm3', 'm4'].map((m) => status(`${m}:1:0`))).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+      'queued',
+    ]);
+  });
+});
+
+describe('SqliteRepository.claim', () => {
+  it('claims a row again once its lease runs out, including a lease it took itself', async () => {
+    const db = openSqlite(':memory:');
+    outbox(db, 4);
+    const repository = new SqliteRepository(db);
+    const t = Date.now();
+    const claim = async (at: number, limit: number, leaseMs: number) =>
+      (await repository.claim({ now: t + at, limit, leaseMs, maxAgeMs: 60_000 })).claimed.map(
+        (c) => `${c.row.id} attempt ${c.row.attempts}`,
+      );
+    expect(await claim(0, 1, 100)).toEqual(['m0:1:0 attempt 1']);
+    expect(await claim(50, 1, 1000)).toEqual(['m1:1:0 attempt 1']);
+    // A lease that ends before every lease the repository saw when it last looked for ended ones.
+    expect(await claim(60, 1, 20)).toEqual(['m2:1:0 attempt 1']);
+    expect(await claim(79, 5, 1000)).toEqual(['m3:1:0 attempt 1']);
+    // The senders never wrote an outcome: each row comes back when its lease ends.
+    expect(await claim(80, 5, 1000)).toEqual(['m2:1:0 attempt 2']);
+    expect(await claim(99, 5, 1000)).toEqual([]);
+    expect(await claim(100, 5, 1000)).toEqual(['m0:1:0 attempt 2']);
+    expect(await claim(1049, 5, 1000)).toEqual([]);
+    expect(await claim(1050, 5, 1000)).toEqual(['m1:1:0 attempt 2']);
   });
 });

@@ -2,10 +2,12 @@
  * The dispatcher: claims due outbox rows with a lease, sends them to Chaster through the client,
  * and records the outcome. Retries use exponential backoff with full jitter and never come
  * sooner than Chaster's Retry-After / X-RateLimit-Reset. A global token bucket keeps us under
- * Chaster's rate limit. On SIGTERM (`stop()`) it stops claiming and waits for in-flight sends.
+ * Chaster's rate limit. On SIGTERM (`stop()`) it stops claiming, sends the rows it has already
+ * claimed and waits for their outcomes.
  *
  * Storage work is batched per turn of the event loop: the outcomes of the sends that finished
- * are written in one transaction, then one claim takes as many rows as there are free slots.
+ * are written in one transaction, then one claim fills every free slot and a queue of up to
+ * `concurrency` more leased rows, from which a finished send's slot is refilled at once.
  */
 import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
@@ -17,7 +19,7 @@ import type { OutboxRow } from './types.js';
 export interface DispatcherOptions {
   /** Most requests sent to Chaster per minute, across all rooms. Default 60 (Chaster allows 100/min per IP on its public API). */
   ratePerMinute?: number;
-  /** Most sends in flight at once. Default 8. */
+  /** Most sends in flight at once. Default 8; a claim leases up to as many more, sent as slots free. */
   concurrency?: number;
   /** Most attempts per request before it is `dead`. Default 20: enough for a 2-minute outage in a 50% fault rate. */
   maxAttempts?: number;
@@ -37,7 +39,7 @@ export interface DispatcherOptions {
   now?: () => number;
 }
 
-/** A finished send waiting to be written, and what frees its slot once it is. */
+/** A finished send waiting to be written, and what settles its send once it is. */
 interface Outcome {
   row: OutboxRow;
   update: OutcomeUpdate;
@@ -105,8 +107,18 @@ export function createDispatcher({
     refilledAt = t;
   };
 
-  /** Sends whose outcome is not written yet: each holds a slot until then. */
+  /** Sends whose outcome is not written yet (what `stop()` waits for). */
   const inFlight = new Set<Promise<void>>();
+  /** Sends talking to Chaster now: at most `concurrency`. */
+  let sending = 0;
+  /**
+   * Leased rows waiting for a slot. A finished send's slot is refilled from here in its own
+   * microtask: waiting for the next pass (in the check phase) would leave the slot empty for a
+   * whole turn, since undici defers a write on a reused socket to setImmediate.
+   */
+  const ready: ClaimedRequest[] = [];
+  /** Rows a claim may take now: free slots plus room in the ready queue. */
+  const room = () => 2 * concurrency - sending - ready.length;
   /** Outcomes waiting for the next tick, which writes them in its claim's transaction. */
   let outcomes: Outcome[] = [];
   let running = false;
@@ -161,9 +173,7 @@ export function createDispatcher({
     const batch = outcomes;
     outcomes = [];
     refill();
-    // The outcomes written in this transaction give back their slots to its claim.
-    const free = concurrency - inFlight.size + batch.length;
-    const limit = running ? Math.max(0, Math.min(free, Math.floor(tokens))) : 0;
+    const limit = running ? Math.max(0, Math.min(room(), Math.floor(tokens))) : 0;
     if (batch.length === 0 && limit === 0) return;
     try {
       const { finished, claimed, settled, nextDueAt } = await repository.claim({
@@ -193,8 +203,9 @@ export function createDispatcher({
       for (const request of claimed) {
         tokens -= 1;
         notify(request.row);
-        start(request);
+        ready.push(request);
       }
+      while (sending < concurrency && ready.length > 0) start(ready.shift()!);
       lastPassFailed = false;
     } catch (error) {
       lastPassFailed = true;
@@ -215,8 +226,7 @@ export function createDispatcher({
     let wait = pollMs;
     // One millisecond late: timers and Date.now() round apart, and a wake a hair early claims
     // nothing and has to arm again.
-    if (dueAt !== undefined && inFlight.size < concurrency)
-      wait = Math.min(wait, dueAt - now() + 1);
+    if (dueAt !== undefined && room() > 0) wait = Math.min(wait, dueAt - now() + 1);
     if (tokens < 1) wait = Math.max(wait, ((1 - tokens) * 60_000) / ratePerMinute);
     clearTimeout(timer);
     timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
@@ -225,17 +235,21 @@ export function createDispatcher({
 
   function start(request: ClaimedRequest): void {
     let recorded!: () => void;
-    const sending = new Promise<void>((resolve) => (recorded = resolve));
-    inFlight.add(sending);
+    const written = new Promise<void>((resolve) => (recorded = resolve));
+    inFlight.add(written);
+    sending += 1;
     const done = (update: OutcomeUpdate) => {
+      sending -= 1;
       outcomes.push({
         row: request.row,
         update,
         recorded: () => {
-          inFlight.delete(sending);
+          inFlight.delete(written);
           recorded();
         },
       });
+      // Claimed rows are sent even after stop(): their lease promised it.
+      if (ready.length > 0) start(ready.shift()!);
       wake();
     };
     send(request).then(done, (error: unknown) => {
