@@ -29,6 +29,7 @@ import {
   openSqlite,
 } from '../src/server/index.js';
 import type { SqliteSynchronous } from '../src/server/index.js';
+import { startCheckpointer } from '../src/server/db/checkpointer.js';
 import type { EmulatorChild } from './clients.js';
 import { PluginGame } from './games.js';
 import { cpuMs } from './procs.js';
@@ -120,6 +121,9 @@ export async function dispatcherRound(
   const dir = mkdtempSync(join(tmpdir(), 'bgio-chaster-delivery-'));
   const { db, repository } = seed(join(dir, 'delivery.sqlite'), locks, config.synchronous);
   const queued = (db.prepare(`SELECT COUNT(*) AS n FROM outbox`).get() as { n: number }).n;
+  // As the game server runs it: the seed's WAL checkpointed away, checkpoints in a worker thread.
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const checkpointer = startCheckpointer(db);
   if (queued !== locks.length)
     throw new Error(`seeded ${queued} rows for ${locks.length} sessions`);
   const client = createChasterClient({
@@ -194,6 +198,7 @@ export async function dispatcherRound(
   } finally {
     await dispatcher.stop();
     await client.close();
+    await checkpointer?.stop();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
