@@ -1,11 +1,10 @@
 /**
- * Commit-to-Chaster latency, measured at three points on the monotonic clock every process of the
- * box shares: the server child notes when `setState`'s transaction committed an outbox row and
- * when the dispatcher called the Chaster client for it; the emulator child notes when it arrived.
- * (The client's undici Pool runs in a worker thread, whose socket writes the server's main thread
- * cannot observe, so the transport is one part: call → arrival.) A wearer has at most one request
- * in flight and rows are sent in commit order, so the k-th commit, call and arrival for one
- * session belong together.
+ * Commit-to-Chaster latency, measured at four points on the monotonic clock every process of the
+ * box shares: the server child notes when `setState`'s transaction committed an outbox row, when
+ * the dispatcher called the Chaster client for it, and when undici wrote it to the socket
+ * (diagnostics channel `undici:client:sendHeaders`); the emulator child notes when it arrived.
+ * A wearer has at most one request in flight and rows are sent in commit order, so the k-th
+ * commit, call, write and arrival for one session belong together.
  */
 import type { EmulatorChild } from './clients.js';
 import type { Arrival } from './emulator-child.js';
@@ -18,8 +17,10 @@ export interface Latencies {
   total: number[];
   /** Commit → the dispatcher calling the Chaster client (claim, queueing on the event loop). */
   toSend: number[];
-  /** Client call → arrival (the worker hop, undici, loopback, the emulator getting the CPU). */
-  sendToArrival: number[];
+  /** Client call → undici writing the request to the socket. */
+  sendToWrite: number[];
+  /** Socket write → arrival (loopback, and the emulator process getting the CPU). */
+  writeToArrival: number[];
   /** Commits, sends or arrivals left unpaired. */
   unmatched: number;
   /** The dispatcher's calls to the Chaster client over the same period. */
@@ -63,6 +64,7 @@ export async function resetLatency(server: ServerChild, emulator: EmulatorChild)
   await emulator.call('arrivals');
   await server.child.call('commits');
   await server.child.call('sends');
+  await server.child.call('writes');
   await server.child.call('calls');
 }
 
@@ -78,21 +80,23 @@ export async function collectLatencies(
   const arrivals = await collectArrivals(emulator, expected ?? committed.length, timeoutMs);
   const commits = [...committed, ...(await server.child.call<Commit[]>('commits'))];
   const sends = await server.child.call<Send[]>('sends');
+  const writes = await server.child.call<Send[]>('writes');
   const calls = await server.child.call<CallStats>('calls');
-  return { ...pairLatencies(commits, sends, arrivals, sessionOf), calls };
+  return { ...pairLatencies(commits, sends, writes, arrivals, sessionOf), calls };
 }
 
-/** Pairs the k-th commit, client call and arrival of each session. */
+/** Pairs the k-th commit, client call, socket write and arrival of each session. */
 export function pairLatencies(
   commits: Commit[],
   sends: Send[],
+  writes: Send[],
   arrivals: Arrival[],
   sessionOf: (matchID: string, playerID: string) => string | undefined,
 ): Omit<Latencies, 'calls'> {
-  const bySession = new Map<string, { c: number[]; s: number[]; a: number[] }>();
+  const bySession = new Map<string, { c: number[]; s: number[]; w: number[]; a: number[] }>();
   const slot = (session: string) => {
     let v = bySession.get(session);
-    if (!v) bySession.set(session, (v = { c: [], s: [], a: [] }));
+    if (!v) bySession.set(session, (v = { c: [], s: [], w: [], a: [] }));
     return v;
   };
   let unmatched = 0;
@@ -102,22 +106,25 @@ export function pairLatencies(
     else slot(session).c.push(c.t);
   }
   for (const s of sends) slot(s.sessionId).s.push(s.t);
+  for (const w of writes) slot(w.sessionId).w.push(w.t);
   for (const a of arrivals) slot(a.sessionId).a.push(a.t);
   const out: Omit<Latencies, 'calls'> = {
     total: [],
     toSend: [],
-    sendToArrival: [],
+    sendToWrite: [],
+    writeToArrival: [],
     unmatched,
   };
   const byTime = (x: number, y: number) => x - y;
-  for (const { c, s, a } of bySession.values()) {
-    for (const list of [c, s, a]) list.sort(byTime);
-    const n = Math.min(c.length, s.length, a.length);
-    out.unmatched += Math.max(c.length, s.length, a.length) - n;
+  for (const { c, s, w, a } of bySession.values()) {
+    for (const list of [c, s, w, a]) list.sort(byTime);
+    const n = Math.min(c.length, s.length, w.length, a.length);
+    out.unmatched += Math.max(c.length, s.length, w.length, a.length) - n;
     for (let i = 0; i < n; i++) {
       out.total.push(a[i]! - c[i]!);
       out.toSend.push(s[i]! - c[i]!);
-      out.sendToArrival.push(a[i]! - s[i]!);
+      out.sendToWrite.push(w[i]! - s[i]!);
+      out.writeToArrival.push(a[i]! - w[i]!);
     }
   }
   return out;

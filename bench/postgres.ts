@@ -216,7 +216,7 @@ async function measure(
   // Forget what earlier windows left in the children and the emulator.
   await emulator.call('arrivals');
   for (const s of servers) {
-    for (const call of ['commits', 'sends', 'calls']) await s.child.call(call);
+    for (const call of ['commits', 'sends', 'writes', 'calls']) await s.child.call(call);
   }
   const mark = await requestMark(emulator);
   for (const p of pairs) {
@@ -274,15 +274,19 @@ async function measure(
   const non201 = answers.items.filter((r) => r.status !== 201).length;
   const commits: Commit[] = [];
   const sends: Send[] = [];
+  const writes: Send[] = [];
   for (const s of servers) {
     commits.push(...(await s.child.call<Commit[]>('commits')));
     sends.push(...(await s.child.call<Send[]>('sends')));
+    writes.push(...(await s.child.call<Send[]>('writes')));
   }
   const sessionOf = new Map<string, string>();
   for (const { match } of pairs)
     for (const seat of match.seats)
       sessionOf.set(`${match.matchID}/${seat.playerID}`, seat.sessionId!);
-  const latency = pairLatencies(commits, sends, arrivals, (m, p) => sessionOf.get(`${m}/${p}`));
+  const latency = pairLatencies(commits, sends, writes, arrivals, (m, p) =>
+    sessionOf.get(`${m}/${p}`),
+  );
 
   const movesMade = pairs.length * moves;
   const serverCpu = cpuAfter.reduce((sum, u, i) => sum + u.cpuMs - cpuBefore[i]!.cpuMs, 0);

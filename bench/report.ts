@@ -324,19 +324,15 @@ export function renderMarkdown(r: Results, notes: string): string {
       `Ratios b/a (paired per repetition): moves/s ${s2(th.ratio1, 3)} at 1 match, ${s2(th.ratioN, 3)} at ${c.matches}; ` +
         `server CPU per move ${s2(th.cpuRatio1, 2)}× at 1 match, ${s2(th.cpuRatioN, 2)}× at ${c.matches}.`,
     );
-    // Sections from runs before the Chaster client moved to a worker thread split the transport
-    // into call → socket write → arrival and have no callToArrival: that part is left out.
-    const thParts = th.latencyParts as Partial<ThroughputResult['latencyParts']> | undefined;
     out.push('');
     out.push(
       `Commit → Chaster latency under the ${c.matches}-match load (side b): from the moment \`SqliteStore.setState\`'s transaction committed to the moment the emulator (its own process) parsed the request's headers, on the monotonic clock both processes share; ` +
         `${th.latency.n} requests: p50 ${f(th.latency.p50)} ms, p99 ${f(th.latency.p99)} ms, max ${f(th.latency.max)} ms` +
         (th.latency.unmatched ? ` (${th.latency.unmatched} unpaired)` : '') +
-        (thParts?.commitToCall
-          ? `. Its parts (p50 / p99): commit → the dispatcher calling the Chaster client ${f(thParts.commitToCall.p50)} / ${f(thParts.commitToCall.p99)} ms` +
-            (thParts.callToArrival
-              ? `; call → arrival at the emulator ${f(thParts.callToArrival.p50)} / ${f(thParts.callToArrival.p99)} ms`
-              : '')
+        (th.latencyParts
+          ? `. Its parts (p50 / p99): commit → the dispatcher calling the Chaster client ${f(th.latencyParts.commitToCall.p50)} / ${f(th.latencyParts.commitToCall.p99)} ms; ` +
+            `call → undici writing the request to the socket ${f(th.latencyParts.callToWrite.p50)} / ${f(th.latencyParts.callToWrite.p99)} ms; ` +
+            `socket write → arrival at the emulator ${f(th.latencyParts.writeToArrival.p50)} / ${f(th.latencyParts.writeToArrival.p99)} ms`
           : '') +
         '.',
     );
@@ -397,7 +393,7 @@ export function renderMarkdown(r: Results, notes: string): string {
   }
 
   if (s.scale) {
-    const parts = s.scale.points.filter((p) => p.toSendMs);
+    const parts = s.scale.points.filter((p) => p.latencyPartsMs && p.toSendMs);
     if (parts.length > 0) {
       out.push('');
       out.push(
@@ -405,11 +401,9 @@ export function renderMarkdown(r: Results, notes: string): string {
           parts
             .map(
               (p) =>
-                `${p.matches} matches ${p.synchronous}: commit → client call ${f(p.toSendMs!.p50)} / ${f(p.toSendMs!.p99)}` +
-                // Points from runs before the worker-thread client have no callToArrival.
-                (p.latencyPartsMs?.callToArrival
-                  ? `, call → arrival at the emulator ${f(p.latencyPartsMs.callToArrival.p50)} / ${f(p.latencyPartsMs.callToArrival.p99)}`
-                  : '') +
+                `${p.matches} matches ${p.synchronous}: commit → client call ${f(p.toSendMs!.p50)} / ${f(p.toSendMs!.p99)}, ` +
+                `call → socket write ${f(p.latencyPartsMs!.callToWrite.p50)} / ${f(p.latencyPartsMs!.callToWrite.p99)}, ` +
+                `write → arrival ${f(p.latencyPartsMs!.writeToArrival.p50)} / ${f(p.latencyPartsMs!.writeToArrival.p99)}` +
                 (p.dispatcherCalls
                   ? `, client calls in flight mean ${f(p.dispatcherCalls.meanInFlight, 1)} (max ${p.dispatcherCalls.maxInFlight}), call duration ${f(p.dispatcherCalls.durationP50, 1)} / ${f(p.dispatcherCalls.durationP99, 1)}`
                   : '') +

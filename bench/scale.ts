@@ -54,8 +54,8 @@ export interface ScalePoint {
   latencyMs?: { n: number; p50: number; p99: number; max: number };
   /** Side b: its part from commit to the dispatcher's call to the Chaster client (ms). */
   toSendMs?: { p50: number; p99: number };
-  /** Side b: the rest, client call → arrival at the emulator (worker hop, undici, loopback; ms). */
-  latencyPartsMs?: Record<'callToArrival', { p50: number; p99: number }>;
+  /** Side b: the rest, client call → undici's socket write → arrival (ms). */
+  latencyPartsMs?: Record<'callToWrite' | 'writeToArrival', { p50: number; p99: number }>;
   /** Side b: the dispatcher's calls to the Chaster client (in flight, durations in ms). */
   dispatcherCalls?: CallStats;
   /** The server's event-loop delay during the paced phase (ms). */
@@ -176,9 +176,13 @@ async function point(
       latencyMs = percentiles(latency.total);
       const toSend = percentiles(latency.toSend);
       toSendMs = { p50: toSend.p50, p99: toSend.p99 };
-      const toArrive = percentiles(latency.sendToArrival);
+      const toWrite = percentiles(latency.sendToWrite);
+      const toArrive = percentiles(latency.writeToArrival);
       calls = latency.calls;
-      partsMs = { callToArrival: { p50: toArrive.p50, p99: toArrive.p99 } };
+      partsMs = {
+        callToWrite: { p50: toWrite.p50, p99: toWrite.p99 },
+        writeToArrival: { p50: toArrive.p50, p99: toArrive.p99 },
+      };
     }
     const rt = percentiles(rtts);
     const result: ScalePoint = {

@@ -12,11 +12,12 @@
  *   client's connections and the dispatcher's concurrency; `BENCH_LOG_LEVEL` its pino level).
  * Calls: `usage` (CPU ms and memory), `gc` (collects, then `usage`), `commits` (outbox rows
  * committed since the last call, with the monotonic time of their commit), `sends` (the
- * dispatcher's calls to the Chaster client), `calls` (the dispatcher's calls in flight and their
- * durations since the last call),
+ * dispatcher's calls to the Chaster client), `writes` (undici writing those requests to the
+ * socket), `calls` (the dispatcher's calls in flight and their durations since the last call),
  * `outbox` (rows by status), `undelivered` (up to 20 rows not delivered, oldest first),
  * `loopDelay` (event-loop delay percentiles since the last call).
  */
+import { subscribe } from 'node:diagnostics_channel';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Server as HttpServer } from 'node:http';
@@ -62,6 +63,7 @@ const env = process.env;
 const side = env.BENCH_SIDE === 'bare' ? 'bare' : 'plugin';
 let commits: Commit[] = [];
 let sends: Send[] = [];
+let writes: Send[] = [];
 
 /** The dispatcher's calls to the client: how many at once, and how long each took. */
 const calls = {
@@ -124,6 +126,12 @@ if (side === 'bare') {
   await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
 } else {
+  // When undici writes a verification request's headers to the socket.
+  const PATH = /\/sessions\/([^/]+)\/verification-picture\/request$/;
+  subscribe('undici:client:sendHeaders', (message) => {
+    const m = PATH.exec((message as { request: { path: string } }).request.path);
+    if (m) writes.push({ sessionId: decodeURIComponent(m[1]!), t: monotonicMs() });
+  });
   // The project's client, noting when the dispatcher calls it.
   const client = createChasterClient({
     baseUrl: env.CHASTER_API_URL!,
@@ -237,6 +245,11 @@ serveParent(
       return out;
     },
     calls: () => calls.report(),
+    writes: () => {
+      const out = writes;
+      writes = [];
+      return out;
+    },
     outbox: () => outboxCounts(),
     undelivered: () => undelivered(),
     /** Event-loop delay since the last call (ms): how long ready work waited for the loop. */

@@ -50,9 +50,10 @@ export interface Window {
   synchronous?: string;
   /** Side (b): commit-to-emulator latencies in ms (only kept for the multi-match window). */
   latencies?: number[];
-  /** Side (b): the parts from commit to the dispatcher's call, and from the call to arrival. */
+  /** Side (b): the parts from commit to the dispatcher's call, to the socket write, to arrival. */
   toSend?: number[];
-  sendToArrival?: number[];
+  sendToWrite?: number[];
+  writeToArrival?: number[];
   /** How many latencies the window contributed, and commits or arrivals left unpaired. */
   latencyCount?: number;
   unmatched?: number;
@@ -79,8 +80,11 @@ export interface ThroughputResult {
   cpuRatio1: Summary;
   cpuRatioN: Summary;
   latency: { n: number; p50: number; p99: number; max: number; unmatched: number };
-  /** Its parts: commit → the dispatcher's client call → arrival at the emulator. */
-  latencyParts: Record<'commitToCall' | 'callToArrival', { p50: number; p99: number }>;
+  /** Its parts: commit → the dispatcher's client call → undici's socket write → arrival. */
+  latencyParts: Record<
+    'commitToCall' | 'callToWrite' | 'writeToArrival',
+    { p50: number; p99: number }
+  >;
   /** SQLite `synchronous` in effect on side (b). */
   synchronous?: string;
 }
@@ -146,7 +150,8 @@ async function measure(
     synchronous: server.child.ready.synchronous,
     latencies: latency?.total,
     toSend: latency?.toSend,
-    sendToArrival: latency?.sendToArrival,
+    sendToWrite: latency?.sendToWrite,
+    writeToArrival: latency?.writeToArrival,
     unmatched: latency?.unmatched,
   };
 }
@@ -179,7 +184,8 @@ export async function runSide(
     const one = await measure(server, em, [single], sessionOf, config.moves1, 0);
     delete one.latencies;
     delete one.toSend;
-    delete one.sendToArrival;
+    delete one.sendToWrite;
+    delete one.writeToArrival;
     const n = await measure(server, em, many, sessionOf, config.movesPerMatch, 0);
     return [one, n];
   } finally {
@@ -213,7 +219,8 @@ export async function runThroughput(
             `round trip p50 ${w.roundTripMs.p50.toFixed(2)} ms, event-loop delay p99 ${w.eventLoopDelayMs.p99.toFixed(1)} ms` +
             (w.latencies
               ? `, commit→Chaster p50 ${median(w.latencies).toFixed(2)} ms` +
-                ` (commit→call ${median(w.toSend ?? []).toFixed(2)}, call→arrival ${median(w.sendToArrival ?? []).toFixed(2)})`
+                ` (commit→call ${median(w.toSend ?? []).toFixed(2)}, call→write ${median(w.sendToWrite ?? []).toFixed(2)},` +
+                ` write→arrival ${median(w.writeToArrival ?? []).toFixed(2)})`
               : ''),
         );
       }
@@ -245,10 +252,12 @@ export async function runThroughput(
   };
   return {
     config,
-    windows: windows.map(({ latencies, toSend: _t, sendToArrival: _s, ...w }) => ({
-      ...w,
-      latencyCount: latencies?.length,
-    })),
+    windows: windows.map(
+      ({ latencies, toSend: _t, sendToWrite: _s, writeToArrival: _w, ...w }) => ({
+        ...w,
+        latencyCount: latencies?.length,
+      }),
+    ),
     summary,
     ratio1: summarize(ratio1),
     ratioN: summarize(ratioN),
@@ -257,7 +266,8 @@ export async function runThroughput(
     latency: { ...lat, unmatched: windows.reduce((n, w) => n + (w.unmatched ?? 0), 0) },
     latencyParts: {
       commitToCall: part((w) => w.toSend),
-      callToArrival: part((w) => w.sendToArrival),
+      callToWrite: part((w) => w.sendToWrite),
+      writeToArrival: part((w) => w.writeToArrival),
     },
     synchronous: windows.find((w) => w.side === 'plugin')?.synchronous,
   };
