@@ -1,17 +1,15 @@
 /**
- * The Chaster Extensions API client: one object per developer token, on a bounded undici Pool
- * (in a worker thread) with keep-alive, a precise deadline per call, zod validation both ways and
- * typed errors.
+ * The Chaster Extensions API client: one object per developer token, on a bounded undici Pool with
+ * keep-alive, a precise deadline per call, zod validation both ways and typed errors.
  * It never retries: the caller (our outbox) owns retries, with `error.retryable` and
  * `error.retryAfterMs` to decide when.
  */
+import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { classifyAnswer, redact } from './classify.js';
 import type { ChasterOperation } from './classify.js';
 import { ChasterArgumentError, ChasterError } from './errors.js';
-import { WorkerPool } from './worker-pool.js';
-import type { ChasterDispatcher } from './worker-pool.js';
 import {
   ActorSchema,
   CustomLogSchema,
@@ -105,10 +103,9 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
   const url = new URL(baseUrl);
   const prefix = url.pathname.replace(/\/+$/, '');
   const ownPool = options.dispatcher === undefined;
-  // The client's own sockets live in a worker thread: see worker-pool.ts for why.
-  const dispatcher: ChasterDispatcher =
+  const dispatcher: Dispatcher =
     options.dispatcher ??
-    new WorkerPool(url.origin, {
+    new Pool(url.origin, {
       connections,
       keepAliveTimeout: 30_000,
       // The per-call timer is the real deadline; undici's own timers tick once a second.
