@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { servicesMissingAt } from '../test/helpers/services.js';
+import { dropDatabase, servicesMissingAt } from '../test/helpers/services.js';
 
 /** Server to create the benchmark databases on (an admin URL: any existing database). */
 export const POSTGRES_URL =
@@ -117,7 +117,7 @@ export async function createDatabase(
     },
     async drop() {
       try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropDatabase(admin, name);
       } finally {
         await admin.end().catch(() => {});
       }

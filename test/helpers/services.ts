@@ -48,6 +48,24 @@ export async function servicesMissingAt(
   return undefined;
 }
 
+/** Drops database `name` once its connections have closed (after a second, closes them). */
+export async function dropDatabase(client: pg.Client, name: string): Promise<void> {
+  // pg's Pool.end() resolves before its connections have closed, and FORCE would kill a closing
+  // one, whose FATAL then surfaces as an unhandled error: give them a moment.
+  await waitFor(
+    async () =>
+      (
+        await client.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        )
+      ).rows[0]!.n === 0,
+    'the connections to close',
+    1000,
+  ).catch(() => {}); // Still open after a second: FORCE closes them.
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
 /** Creates an empty database and returns its URL and a function that drops it. */
 export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `bgio_chaster_test_${randomBytes(6).toString('hex')}`;
@@ -63,20 +81,7 @@ export async function freshDatabase(): Promise<{ url: string; drop: () => Promis
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
       try {
-        // pg's Pool.end() resolves before its connections have closed, and FORCE would kill a
-        // closing one, whose FATAL then surfaces as an unhandled error: give them a moment.
-        await waitFor(
-          async () =>
-            (
-              await client.query<{ n: number }>(
-                'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-                [name],
-              )
-            ).rows[0]!.n === 0,
-          'the connections to close',
-          1000,
-        ).catch(() => {}); // Still open after a second: FORCE closes them.
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropDatabase(client, name);
       } finally {
         await client.end();
       }
