@@ -95,17 +95,19 @@ let processGuardInstalled = false;
 /** Creates a game server with the verification outbox wired in. */
 export async function createGameServer(options: GameServerOptions): Promise<GameServer> {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const leaseMs = options.dispatcher?.leaseMs ?? 30_000;
+  const timeoutMs = isClient(options.chaster) ? undefined : (options.chaster.timeoutMs ?? 10_000);
+  if (timeoutMs !== undefined && leaseMs <= 2 * timeoutMs) {
+    // A claimed request may wait for one send to free a slot, then take one itself; a send still
+    // running when its lease ends would be claimed and sent again.
+    throw new RangeError(
+      `dispatcher.leaseMs (${leaseMs}) must be longer than twice chaster.timeoutMs (${timeoutMs}): a claimed request may wait for one send, then make its own`,
+    );
+  }
   const storage = await openStorage(options, logger);
   const { store, repository } = storage;
   const secret =
     options.sessionSecret ?? (await repository.setSettingIfAbsent('session_secret', randomId(32)));
-  const leaseMs = options.dispatcher?.leaseMs ?? 30_000;
-  if (!isClient(options.chaster) && leaseMs <= (options.chaster.timeoutMs ?? 10_000)) {
-    // A send still running when its lease ends would be claimed and sent again.
-    throw new RangeError(
-      `dispatcher.leaseMs (${leaseMs}) must be longer than chaster.timeoutMs (${options.chaster.timeoutMs ?? 10_000})`,
-    );
-  }
   const ownClient = !isClient(options.chaster);
   const chaster = isClient(options.chaster)
     ? options.chaster

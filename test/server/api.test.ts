@@ -3,8 +3,12 @@
  * emulator over loopback: sessions, bearer tokens, rooms and seats, the closed Lobby routes, the
  * verification feed (JSON and SSE), Chaster webhooks and health. No mocks.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signToken } from '../../src/server/auth.js';
+import { createGameServer } from '../../src/server/index.js';
 import type { VerificationStatus } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import {
@@ -1141,5 +1145,27 @@ describe('GET /api/rooms', () => {
     ]);
     expect(res.text).not.toContain(a.sessionId);
     expect(res.text).not.toContain(first.seat.credentials);
+  });
+});
+
+describe('createGameServer options', () => {
+  it('refuses a lease not longer than two Chaster deadlines, before opening any storage', async () => {
+    const dir = mkdtempSync(joinPath(tmpdir(), 'bgio-chaster-options-'));
+    const database = joinPath(dir, 'game.sqlite');
+    try {
+      await expect(
+        createGameServer({
+          games: [PenaltyGame],
+          chaster: { baseUrl: 'http://127.0.0.1:1', token: 'dev-token', timeoutMs: 15_000 },
+          database,
+          dispatcher: { leaseMs: 30_000 },
+        }),
+      ).rejects.toThrow(
+        /dispatcher\.leaseMs \(30000\) must be longer than twice chaster\.timeoutMs \(15000\)/,
+      );
+      expect(existsSync(database)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
