@@ -59,7 +59,7 @@ export async function runChaos({
     CHASTER_API_URL: emulator.url,
     CHASTER_TOKEN: emulator.token,
     DATABASE_PATH: database,
-    LEASE_MS: '1200',
+    LEASE_MS: '1800',
   };
   let movesSent = 0;
   let inFlightAtKills = 0;

@@ -231,7 +231,7 @@ describe('several instances on Postgres and Redis', () => {
       DATABASE_PATH: await database(),
       CHASTER_API_URL: chaster.url,
       CHASTER_TOKEN: chaster.token,
-      LEASE_MS: '1000',
+      LEASE_MS: '1500',
     };
     const [victim] = await cluster(1, env);
     const stack = { url: victim!.url, emulator: chaster } as Stack;

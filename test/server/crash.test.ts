@@ -24,7 +24,7 @@ function startServer(emulator: ChasterEmulator, database: string) {
     CHASTER_API_URL: emulator.url,
     CHASTER_TOKEN: emulator.token,
     DATABASE_PATH: database,
-    LEASE_MS: '2000',
+    LEASE_MS: '3000',
   });
 }
 
