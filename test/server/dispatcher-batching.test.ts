@@ -120,9 +120,9 @@ describe('dispatcher batching', () => {
     dispatcher.start();
     await turn();
     for (const call of client.calls.slice(0, 3)) call.answer();
-    // The answers' own microtasks send the next claimed rows, before any pass runs.
-    await Promise.resolve();
-    await Promise.resolve();
+    // The answers' own microtasks send the next claimed rows, before any pass (which waits for
+    // the check phase) can run.
+    for (let i = 0; i < 20 && client.calls.length < 11; i++) await Promise.resolve();
     expect(client.calls.slice(8).map((c) => c.sessionId)).toEqual(['w8', 'w9', 'w10']);
     expect(claims).toHaveLength(1);
     await waitFor(() => claims.length >= 2, 'the outcomes’ pass');
