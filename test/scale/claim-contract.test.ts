@@ -5,7 +5,7 @@
  * it, fails under CI).
  */
 import type { Pool } from 'pg';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   PgRepository,
   SqliteRepository,
@@ -14,20 +14,11 @@ import {
   openSqlite,
 } from '../../src/server/index.js';
 import type { OutcomeUpdate, Repository, RoomPolicy } from '../../src/server/index.js';
-import { freshDatabase, servicesMissing } from '../helpers/services.js';
+import { freshDatabase } from '../helpers/services.js';
+import { cleanupAfterEach, needServices } from '../helpers/services-suite.js';
 
-let missing: string | undefined;
-beforeAll(async () => {
-  missing = await servicesMissing();
-  if (missing && process.env.CI) throw new Error(`${missing}; .ci/run starts Postgres and Redis.`);
-  if (missing)
-    console.warn(`Postgres claim tests skipped: ${missing}. Start Postgres (see .ci/run).`);
-});
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const missing = needServices('Postgres claim tests');
+const cleanups = cleanupAfterEach();
 
 const T = 1_700_000_000_000;
 const LEASE = 30_000;
@@ -110,7 +101,7 @@ describe.each([
   ['Postgres', postgres],
 ] as const)('Repository.claim on %s', (name, backend) => {
   const setup = async (ctx: { skip: () => void }) => {
-    if (name === 'Postgres' && missing) ctx.skip();
+    if (name === 'Postgres' && missing()) ctx.skip();
     return backend();
   };
 

@@ -6,7 +6,7 @@
  * CI).
  */
 import type { LogEntry, State } from 'boardgame.io';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   PostgresStore,
   RedisPubSub,
@@ -17,20 +17,11 @@ import { CreateGameReducer, createMatch } from '../../src/server/bgio.js';
 import type { AnyGame } from '../../src/server/bgio.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { waitFor } from '../helpers/http-core.js';
-import { REDIS_URL, freshDatabase, servicesMissing } from '../helpers/services.js';
+import { REDIS_URL, freshDatabase } from '../helpers/services.js';
+import { cleanupAfterEach, needServices } from '../helpers/services-suite.js';
 
-let missing: string | undefined;
-beforeAll(async () => {
-  missing = await servicesMissing();
-  if (missing && process.env.CI) throw new Error(`${missing}; .ci/run starts Postgres and Redis.`);
-  if (missing)
-    console.warn(`Postgres store tests skipped: ${missing}. Start Postgres (see .ci/run).`);
-});
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const missing = needServices('Postgres store tests');
+const cleanups = cleanupAfterEach();
 
 async function twoInstances() {
   const db = await freshDatabase();
@@ -73,7 +64,7 @@ async function twoInstances() {
 
 describe('PostgresStore metadata', () => {
   it("skips the Master's updatedAt bump; the move itself sets updated_at", async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const { a, play, row } = await twoInstances();
     const t0 = Date.now();
     await play(a);
@@ -86,7 +77,7 @@ describe('PostgresStore metadata', () => {
   });
 
   it('writes real changes, and a stale bump does not undo another instance’s change', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const { a, b, play, row } = await twoInstances();
     await play(a);
     // Instance b renames seat 0 (a join) after a fetched the metadata for its next move.
@@ -102,7 +93,7 @@ describe('PostgresStore metadata', () => {
   });
 
   it('appends the log in order and refuses stale, forged and repeated writes unchanged', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const { a, play, current, reducer } = await twoInstances();
     for (let i = 0; i < 3; i++) await play(a);
     const stored = current();
@@ -134,7 +125,7 @@ describe('PostgresStore metadata', () => {
 
 describe('broadcasts wait for the commit', () => {
   it('committed() answers for the write in progress: true when it commits, false when refused', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const { a, b, current, reducer } = await twoInstances();
     const { deltalog, ...state } = reducer(structuredClone(current()), {
       type: 'MAKE_MOVE',
@@ -150,7 +141,7 @@ describe('broadcasts wait for the commit', () => {
   });
 
   it('RedisPubSub publishes a new state only once committed, never a refused one, anything else at once', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     let verdict: (ok: boolean) => void = () => {};
     const pending = new Map<number, Promise<boolean>>([
       [1, new Promise<boolean>((resolve) => (verdict = resolve))],

@@ -6,7 +6,7 @@
  */
 import type { LogEntry, State } from 'boardgame.io';
 import pg from 'pg';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
 import type { ChasterEmulator } from '../../src/emulator/index.js';
 import {
@@ -20,24 +20,13 @@ import type { AnyGame } from '../../src/server/bgio.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { exited, startServerProcess } from '../helpers/process.js';
 import type { ServerProcess } from '../helpers/process.js';
-import { REDIS_URL, freshDatabase, servicesMissing } from '../helpers/services.js';
+import { REDIS_URL, freshDatabase } from '../helpers/services.js';
+import { cleanupAfterEach, needServices } from '../helpers/services-suite.js';
 import { api, connect, host, join, until } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
-let missing: string | undefined;
-beforeAll(async () => {
-  missing = await servicesMissing();
-  if (missing && process.env.CI) throw new Error(`${missing}; .ci/run starts Postgres and Redis.`);
-  if (missing)
-    console.warn(
-      `Scale-out tests skipped: ${missing}. Start Postgres and Redis (see .ci/run) to run them.`,
-    );
-});
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const missing = needServices('Scale-out tests');
+const cleanups = cleanupAfterEach();
 
 async function database(): Promise<string> {
   const db = await freshDatabase();
@@ -84,7 +73,7 @@ async function final(url: string, matchID: string, token: string, count: number)
 
 describe('several instances on Postgres and Redis', () => {
   it('migrates once when three instances start at the same moment', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const url = await database();
     const pools = [0, 1, 2].map(() => createPostgresPool(url, 2));
     try {
@@ -97,7 +86,7 @@ describe('several instances on Postgres and Redis', () => {
   });
 
   it('a storage conflict (two writers of one match) is rejected, not merged', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const url = await database();
     const [poolA, poolB] = [createPostgresPool(url, 2), createPostgresPool(url, 2)];
     try {
@@ -135,7 +124,7 @@ describe('several instances on Postgres and Redis', () => {
   });
 
   it('players of one match on different instances see each other’s moves, each only once it is committed', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const chaster = await emulator();
     const databaseUrl = await database();
     const servers = await cluster(2, {
@@ -174,7 +163,7 @@ describe('several instances on Postgres and Redis', () => {
   }, 30_000);
 
   it('30 matches with known losses across three instances: exactly the expected requests, no duplicates', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const chaster = await emulator();
     const servers = await cluster(3, {
       DATABASE_PATH: await database(),
@@ -223,7 +212,7 @@ describe('several instances on Postgres and Redis', () => {
   }, 90_000);
 
   it('an instance SIGKILLed mid-delivery: the others deliver its rows after the lease', async (ctx) => {
-    if (missing) return ctx.skip();
+    if (missing()) return ctx.skip();
     const chaster = await emulator();
     // Slow answers keep requests in flight on the instance that claims them.
     chaster.setFaults({ latencyMs: 1500, scope: 'verification' });
