@@ -121,11 +121,11 @@ export async function dispatcherRound(
   const dir = mkdtempSync(join(tmpdir(), 'bgio-chaster-delivery-'));
   const { db, repository } = seed(join(dir, 'delivery.sqlite'), locks, config.synchronous);
   const queued = (db.prepare(`SELECT COUNT(*) AS n FROM outbox`).get() as { n: number }).n;
+  if (queued !== locks.length)
+    throw new Error(`seeded ${queued} rows for ${locks.length} sessions`);
   // As the game server runs it: the seed's WAL checkpointed away, checkpoints in a worker thread.
   db.pragma('wal_checkpoint(TRUNCATE)');
   const checkpointer = startCheckpointer(db);
-  if (queued !== locks.length)
-    throw new Error(`seeded ${queued} rows for ${locks.length} sessions`);
   const client = createChasterClient({
     baseUrl: emulator.ready.url,
     token: emulator.ready.token,
