@@ -52,6 +52,8 @@ export interface Target {
 export interface TopLevel {
   plugin_ratio_1: number;
   plugin_ratio_20: number;
+  /** Plain boardgame.io running the plugin / without it, moves/s at 20 matches: boardgame.io's share. */
+  bgio_plugin_ratio_20: number;
   delivery_ratio: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
@@ -99,6 +101,7 @@ export function topLevel(s: Sections): TopLevel {
   const numbers = {
     plugin_ratio_1: s.throughput?.ratio1.median ?? Number.NaN,
     plugin_ratio_20: s.throughput?.ratioN.median ?? Number.NaN,
+    bgio_plugin_ratio_20: s.throughput?.bgioPluginRatioN?.median ?? Number.NaN,
     delivery_ratio: s.delivery?.ratio.median ?? Number.NaN,
     latency_p50_ms: s.throughput?.latency.p50 ?? Number.NaN,
     latency_p99_ms: s.throughput?.latency.p99 ?? Number.NaN,
@@ -183,6 +186,11 @@ export function renderTable(r: Results): string {
       'plugin_ratio_20 (b/a moves/s, 20 matches)',
       f(r.plugin_ratio_20, 3),
       mark(r.targets.plugin_ratio_20),
+    ],
+    [
+      'bgio_plugin_ratio_20 (boardgame.io + plugin / a, 20 matches)',
+      f(r.bgio_plugin_ratio_20, 3),
+      '',
     ],
     [
       'delivery_ratio (dispatcher / undici)',
@@ -300,7 +308,8 @@ export function renderMarkdown(r: Results, notes: string): string {
         `One boardgame.io Node client per match (SocketIO, websocket) makes moves one after another, each waiting for the server's update. ` +
         `The server runs in a child process; its CPU is its own \`process.cpuUsage()\`, read over IPC (side b's window closes once the emulator has every request, so delivery CPU counts). ` +
         `Per repetition each side gets a fresh server, ${c.warmupMoves} warm-up moves, then 1 match × ${c.moves1} moves and ${c.matches} concurrent matches × ${c.movesPerMatch} moves; ` +
-        `sides alternate and their order flips each repetition (${c.reps} repetition${c.reps === 1 ? '' : 's'}). SQLite \`synchronous\` on side b: ${th.synchronous ?? c.synchronous ?? 'library default'}${c.synchronous ? '' : " (the library's default)"}.`,
+        `a third side, **bgio-plugin**, is plain boardgame.io with InMemory running side b's game with \`VerificationPlugin\` (nothing reads its intents): it splits b/a into what boardgame.io charges for any plugin and what this project's server adds. ` +
+        `Sides alternate and their order rotates each repetition (${c.reps} repetition${c.reps === 1 ? '' : 's'}). SQLite \`synchronous\` on side b: ${th.synchronous ?? c.synchronous ?? 'library default'}${c.synchronous ? '' : " (the library's default)"}.`,
     );
     out.push('');
     out.push(
@@ -309,8 +318,10 @@ export function renderMarkdown(r: Results, notes: string): string {
     out.push('|---|---|---|---|---|');
     for (const [key, label] of [
       ['bare_1', 'a, 1 match'],
+      ['bgio-plugin_1', 'bgio-plugin, 1 match'],
       ['plugin_1', 'b, 1 match'],
       [`bare_${c.matches}`, `a, ${c.matches} matches`],
+      [`bgio-plugin_${c.matches}`, `bgio-plugin, ${c.matches} matches`],
       [`plugin_${c.matches}`, `b, ${c.matches} matches`],
     ] as const) {
       const x = th.summary[key];
@@ -322,7 +333,10 @@ export function renderMarkdown(r: Results, notes: string): string {
     out.push('');
     out.push(
       `Ratios b/a (paired per repetition): moves/s ${s2(th.ratio1, 3)} at 1 match, ${s2(th.ratioN, 3)} at ${c.matches}; ` +
-        `server CPU per move ${s2(th.cpuRatio1, 2)}× at 1 match, ${s2(th.cpuRatioN, 2)}× at ${c.matches}.`,
+        `server CPU per move ${s2(th.cpuRatio1, 2)}× at 1 match, ${s2(th.cpuRatioN, 2)}× at ${c.matches}.` +
+        (th.bgioPluginRatioN
+          ? ` boardgame.io's own cost of a plugin, bgio-plugin/a moves/s: ${s2(th.bgioPluginRatio1, 3)} at 1 match, ${s2(th.bgioPluginRatioN, 3)} at ${c.matches}.`
+          : ''),
     );
     out.push('');
     out.push(

@@ -2,7 +2,8 @@
  * The game server under test, in its own process so that its CPU time is its own. Configured by
  * environment:
  * - `BENCH_SIDE=bare`: plain boardgame.io `Server` with InMemory storage and `BareGame` (no
- *   plugin); matches are made through the open Lobby routes.
+ *   plugin); matches are made through the open Lobby routes. `BENCH_SIDE=bgio-plugin`: the same
+ *   with `PluginGame`, so the plugin runs but nothing reads its intents.
  * - `BENCH_SIDE=plugin`: `createGameServer` with `PluginGame`, SQLite at `BENCH_DB`
  *   (`BENCH_SYNC` = NORMAL | FULL, default the library's) or Postgres when `BENCH_DB` is a
  *   `postgres://` URL (a non-empty `REDIS_URL` adds the Redis pub/sub between instances), the
@@ -60,7 +61,8 @@ export interface Usage {
 }
 
 const env = process.env;
-const side = env.BENCH_SIDE === 'bare' ? 'bare' : 'plugin';
+const side =
+  env.BENCH_SIDE === 'bare' || env.BENCH_SIDE === 'bgio-plugin' ? env.BENCH_SIDE : 'plugin';
 let commits: Commit[] = [];
 let sends: Send[] = [];
 let writes: Send[] = [];
@@ -118,8 +120,10 @@ let storage: 'memory' | 'sqlite' | 'postgres' = 'memory';
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 
-if (side === 'bare') {
-  const server = Server({ games: [BareGame], origins: [] });
+if (side !== 'plugin') {
+  // Game<BenchState, WithVerification> does not widen to Game<any>: boardgame.io's plugin context.
+  const game = side === 'bare' ? BareGame : (PluginGame as unknown as typeof BareGame);
+  const server = Server({ games: [game], origins: [] });
   const { appServer } = (await server.run({ port: 0 })) as { appServer: HttpServer };
   // run() listens on every interface: rebind to loopback only.
   await new Promise<void>((resolve) => appServer.close(() => resolve()));

@@ -11,8 +11,12 @@ import { startChild } from './procs.js';
 import type { Child } from './procs.js';
 import type { Usage } from './server-child.js';
 
-/** Which server a run measures. */
-export type Side = 'bare' | 'plugin';
+/**
+ * Which server a run measures: plain boardgame.io with InMemory and the game without the plugin
+ * (`bare`, side a) or with it (`bgio-plugin`: what boardgame.io itself charges for a plugin), or
+ * this project's server (`plugin`, side b).
+ */
+export type Side = 'bare' | 'bgio-plugin' | 'plugin';
 
 /** What a server child says once it listens. */
 export interface ServerReady {

@@ -4,11 +4,14 @@
  *
  * Side (a): plain boardgame.io, InMemory, `BareGame`. Side (b): `createGameServer`, SQLite,
  * outbox and dispatcher delivering to the emulator (its own process), `PluginGame`; every 10th
- * move is a `lose`, so one move in ten commits an outbox row that is delivered.
+ * move is a `lose`, so one move in ten commits an outbox row that is delivered. Between them,
+ * `bgio-plugin`: plain boardgame.io and InMemory running `PluginGame`, which splits b/a into what
+ * boardgame.io charges for any plugin (bgio-plugin/a) and what this project's server adds
+ * (b/bgio-plugin).
  * One Node client per match (seat 0) makes moves one after another, each waiting for the server's
  * update (the "seq" method of reference/boardgameio-0.50.2.md §5). Each repetition starts a fresh
  * server child per side, warms it up, then measures 1 match and 20 concurrent matches; the sides
- * alternate, and their order flips every repetition. Server CPU comes from the child's
+ * alternate, and their order rotates every repetition. Server CPU comes from the child's
  * `process.cpuUsage()`; on side (b) the window ends once every request reached the emulator, so
  * delivery's CPU is counted too.
  */
@@ -79,6 +82,9 @@ export interface ThroughputResult {
   /** b/a server CPU per move, paired per repetition. */
   cpuRatio1: Summary;
   cpuRatioN: Summary;
+  /** bgio-plugin/a moves/s (boardgame.io's own cost of a plugin), paired per repetition. */
+  bgioPluginRatio1: Summary;
+  bgioPluginRatioN: Summary;
   latency: { n: number; p50: number; p99: number; max: number; unmatched: number };
   /** Its parts: commit → the dispatcher's client call → undici's socket write → arrival. */
   latencyParts: Record<
@@ -167,9 +173,9 @@ export async function runSide(
   try {
     const count = 2 + config.matches;
     const matches: BenchMatch[] =
-      side === 'bare'
-        ? await bareMatches(server.url, count)
-        : await pluginMatches(server.url, emulator, count);
+      side === 'plugin'
+        ? await pluginMatches(server.url, emulator, count)
+        : await bareMatches(server.url, count);
     const sessionOf = new Map<string, string>();
     for (const m of matches)
       for (const s of m.seats)
@@ -205,8 +211,11 @@ export async function runThroughput(
   const ratioN: number[] = [];
   const cpu1: number[] = [];
   const cpuN: number[] = [];
+  const bgio1: number[] = [];
+  const bgioN: number[] = [];
+  const sides: Side[] = ['bare', 'plugin', 'bgio-plugin'];
   for (let rep = 0; rep < config.reps; rep++) {
-    const order: Side[] = rep % 2 === 0 ? ['bare', 'plugin'] : ['plugin', 'bare'];
+    const order = [...sides.slice(rep % 3), ...sides.slice(0, rep % 3)];
     const got: Partial<Record<Side, Window[]>> = {};
     for (const side of order) {
       const ws = await runSide(side, config, emulator);
@@ -214,7 +223,7 @@ export async function runThroughput(
       windows.push(...ws);
       for (const w of ws) {
         log(
-          `  rep ${rep + 1} ${side.padEnd(6)} ${String(w.matches).padStart(2)} match(es): ` +
+          `  rep ${rep + 1} ${side.padEnd(11)} ${String(w.matches).padStart(2)} match(es): ` +
             `${w.movesPerSecond.toFixed(0)} moves/s, ${w.serverCpuMsPerMove.toFixed(3)} server CPU ms/move, ` +
             `round trip p50 ${w.roundTripMs.p50.toFixed(2)} ms, event-loop delay p99 ${w.eventLoopDelayMs.p99.toFixed(1)} ms` +
             (w.latencies
@@ -227,13 +236,16 @@ export async function runThroughput(
     }
     const [a1, aN] = got.bare!;
     const [b1, bN] = got.plugin!;
+    const [p1, pN] = got['bgio-plugin']!;
     ratio1.push(b1!.movesPerSecond / a1!.movesPerSecond);
+    bgio1.push(p1!.movesPerSecond / a1!.movesPerSecond);
+    bgioN.push(pN!.movesPerSecond / aN!.movesPerSecond);
     ratioN.push(bN!.movesPerSecond / aN!.movesPerSecond);
     cpu1.push(b1!.serverCpuMsPerMove / a1!.serverCpuMsPerMove);
     cpuN.push(bN!.serverCpuMsPerMove / aN!.serverCpuMsPerMove);
   }
   const summary: ThroughputResult['summary'] = {};
-  for (const side of ['bare', 'plugin'] as Side[]) {
+  for (const side of sides) {
     for (const matches of [1, config.matches]) {
       const ws = windows.filter((w) => w.side === side && w.matches === matches);
       summary[`${side}_${matches}`] = {
@@ -263,6 +275,8 @@ export async function runThroughput(
     ratioN: summarize(ratioN),
     cpuRatio1: summarize(cpu1),
     cpuRatioN: summarize(cpuN),
+    bgioPluginRatio1: summarize(bgio1),
+    bgioPluginRatioN: summarize(bgioN),
     latency: { ...lat, unmatched: windows.reduce((n, w) => n + (w.unmatched ?? 0), 0) },
     latencyParts: {
       commitToCall: part((w) => w.toSend),

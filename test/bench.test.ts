@@ -19,6 +19,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const REQUIRED = [
   'plugin_ratio_1',
   'plugin_ratio_20',
+  'bgio_plugin_ratio_20',
   'delivery_ratio',
   'latency_p50_ms',
   'latency_p99_ms',
