@@ -1,8 +1,9 @@
 /**
  * How the dispatcher uses storage: one transaction per turn of the event loop that writes the
  * finished sends' outcomes and fills every free slot and the queue of claimed rows behind them,
- * a finished send's slot refilled from that queue at once, no claims while both are full, and due
- * times from the claim instead of a re-poll. On a real SqliteRepository, with a client whose
+ * a finished send's slot refilled from that queue at once, no claims while both are full, passes
+ * held back while a backlog drains until half that queue is sent, and due times from the claim
+ * instead of a re-poll. On a real SqliteRepository, with a client whose
  * answers the test releases.
  */
 import type { Database } from 'better-sqlite3';
@@ -115,35 +116,72 @@ describe('dispatcher batching', () => {
     expect(claims).toHaveLength(1);
   });
 
-  it('a finished send’s slot is refilled at once; the outcomes of one turn share the next claim’s transaction', async () => {
+  it('a finished send’s slot is refilled at once; draining a backlog, one pass writes half a queue of outcomes and claims as many rows', async () => {
     const { dispatcher, client, claims, changes, status } = setup(20);
     dispatcher.start();
     await turn();
+    // The first claim took its whole limit (16 of 20 due): a backlog.
     for (const call of client.calls.slice(0, 3)) call.answer();
     // The answers' own microtasks send the next claimed rows, before any pass (which waits for
     // the check phase) can run.
     for (let i = 0; i < 20 && client.calls.length < 11; i++) await Promise.resolve();
     expect(client.calls.slice(8).map((c) => c.sessionId)).toEqual(['w8', 'w9', 'w10']);
+    // Five rows still wait behind the slots: no pass yet, the outcomes are held for a batch.
+    await turn();
+    await turn();
     expect(claims).toHaveLength(1);
+    expect(status('m0:1:0')).toBe('sending');
+    // The fourth answer leaves half the queue (four of eight): one pass for all four.
+    client.calls[3]!.answer();
     await waitFor(() => claims.length >= 2, 'the outcomes’ pass');
     expect(claims).toHaveLength(2);
     expect(claims[1]!.options.outcomes!.map((o) => [o.id, o.status])).toEqual([
       ['m0:1:0', 'delivered'],
       ['m1:1:0', 'delivered'],
       ['m2:1:0', 'delivered'],
+      ['m3:1:0', 'delivered'],
     ]);
-    // Three places freed behind the slots: three more rows claimed.
-    expect(claims[1]!.options.limit).toBe(3);
+    // Four places freed behind the slots: the last four rows claimed.
+    expect(claims[1]!.options.limit).toBe(4);
     expect(claims[1]!.result.claimed.map((c) => c.row.id)).toEqual([
       'm16:1:0',
       'm17:1:0',
       'm18:1:0',
+      'm19:1:0',
     ]);
     expect(status('m0:1:0')).toBe('delivered');
     // Listeners still hear every row: as delivered, with the leased row's fields.
     const delivered = changes.filter((r) => r.status === 'delivered');
-    expect(delivered.map((r) => r.id)).toEqual(['m0:1:0', 'm1:1:0', 'm2:1:0']);
+    expect(delivered.map((r) => r.id)).toEqual(['m0:1:0', 'm1:1:0', 'm2:1:0', 'm3:1:0']);
     expect(delivered[0]).toMatchObject({ attempts: 1, leaseUntil: null, reason: 'lost' });
+  });
+
+  it('without a backlog, each outcome is written in the next turn', async () => {
+    // Fourteen rows due, a limit of sixteen: the claim took them all and found no more. Eight
+    // are sent, six wait behind the slots, more than half the queue.
+    const { dispatcher, client, claims, status } = setup(14);
+    dispatcher.start();
+    await turn();
+    expect(client.calls).toHaveLength(8);
+    client.calls[0]!.answer();
+    await waitFor(() => claims.length >= 2, 'the outcome’s pass');
+    expect(claims[1]!.options.outcomes!.map((o) => o.id)).toEqual(['m0:1:0']);
+    expect(status('m0:1:0')).toBe('delivered');
+    expect(status('m1:1:0')).toBe('sending');
+  });
+
+  it('stop() writes the outcomes held back for a batch, without waiting for another answer', async () => {
+    const { dispatcher, client, claims, status } = setup(20);
+    dispatcher.start();
+    await turn();
+    client.calls[0]!.answer();
+    await turn();
+    expect(claims).toHaveLength(1);
+    expect(status('m0:1:0')).toBe('sending');
+    void dispatcher.stop();
+    await waitFor(() => status('m0:1:0') === 'delivered', 'the held outcome written');
+    // The other sends are still out: only the held outcome's pass ran.
+    expect(claims[1]!.options.outcomes!.map((o) => o.id)).toEqual(['m0:1:0']);
   });
 
   it('a wearer with a long queue does not keep other wearers out of the claim', async () => {

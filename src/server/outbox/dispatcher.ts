@@ -121,6 +121,8 @@ export function createDispatcher({
   const room = () => 2 * concurrency - sending - ready.length;
   /** Outcomes waiting for the next tick, which writes them in its claim's transaction. */
   let outcomes: Outcome[] = [];
+  /** The last claim took all it was allowed to: more rows are due than fit. */
+  let backlog = false;
   let running = false;
   let queued = false;
   let kicked = false;
@@ -198,7 +200,10 @@ export function createDispatcher({
         });
         if (update.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, nextAttemptAt);
       });
-      if (limit > 0) dueAt = nextDueAt;
+      if (limit > 0) {
+        dueAt = nextDueAt;
+        backlog = claimed.length >= limit;
+      }
       settled.forEach(notify);
       for (const request of claimed) {
         tokens -= 1;
@@ -250,7 +255,10 @@ export function createDispatcher({
       });
       // Claimed rows are sent even after stop(): their lease promised it.
       if (ready.length > 0) start(ready.shift()!);
-      wake();
+      // Draining a backlog, a pass waits until half the queue behind the slots is sent: its one
+      // transaction then writes a batch of outcomes and claims a batch of rows, where a pass per
+      // answer would commit for one or two. Otherwise every outcome is written in its own turn.
+      if (!backlog || !running || ready.length * 2 <= concurrency) wake();
     };
     send(request).then(done, (error: unknown) => {
       logger?.error({ err: error, id: request.row.id }, 'verification request could not be sent');
@@ -354,6 +362,8 @@ export function createDispatcher({
     async stop() {
       running = false;
       clearTimeout(timer);
+      // Outcomes held back for a batch are written now.
+      if (outcomes.length > 0) wake();
       // A send resolves once its outcome is written; a claim under way may still start sends.
       while (current || inFlight.size > 0) {
         await current;
