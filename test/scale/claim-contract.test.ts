@@ -165,6 +165,19 @@ describe.each([
     expect(ids(await claim(b, T + 65_000, 5))).toEqual(['cool:3']);
   });
 
+  it('a row given up in a claim no longer counts against the cap and cooldown of the rows after it', async (ctx) => {
+    const b = await setup(ctx);
+    await room(b, 'm', ['w1'], { cooldownMs: 2 * DAY, maxRequestsPerMatch: 1 });
+    // Admitted a day ago, its sender lost: its lease ran out long since, and it is now too old.
+    await b.queue('old', 'm', '0', T - DAY - 5_000);
+    expect(ids(await claim(b, T - DAY - 4_000, 5))).toEqual(['old']);
+    await b.queue('new', 'm', '0', T - 10);
+    const result = await claim(b, T, 5);
+    expect(result.settled.map((r) => [r.id, r.status])).toEqual([['old', 'dead']]);
+    // Had 'old' still counted, the cap (1) and the cooldown (two days) would both refuse 'new'.
+    expect(ids(result)).toEqual(['new']);
+  });
+
   it('fails a row whose seat has no session, and gives up a row older than maxAgeMs', async (ctx) => {
     const b = await setup(ctx);
     await room(b, 'm', ['w0', undefined]);

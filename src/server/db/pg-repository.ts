@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
-import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import type { OutboxRow } from '../outbox/types.js';
 import {
   CHARGED_STATUSES,
   policyRefusal,
@@ -48,6 +48,107 @@ export function createPostgresPool(connectionString: string, max = 10): Pool {
 
 /** How soon a claim that lost a try-lock to another instance's claim looks again. */
 const CONTENDED_RETRY_MS = 20;
+
+/** A due row with its seat, the asking seat (for `by: 'self'`) and its room's policy. */
+interface PgCandidate extends OutboxRecord {
+  seat_session: string | null;
+  seat_role: SeatRecord['role'] | null;
+  seat_lock: string | null;
+  requester_session: string | null;
+  requester_role: SeatRecord['role'] | null;
+  requester_lock: string | null;
+  policy: RoomPolicy | null;
+  admitted_at: number | null;
+}
+
+/** Past admissions as stored, outside the rows a claim is deciding on. */
+interface Admissions {
+  /** Requests charged to each locked match. */
+  charged: Map<string, number>;
+  /** Each wearer's last admission (wearers in rooms with a cooldown). */
+  last: Map<string, number>;
+  /** Wearers with a request out on a live lease. */
+  busy: Set<string>;
+}
+
+/**
+ * What a claim sees at each row, as if it had re-read the database there: the stored admissions
+ * plus the due rows as the claim has left them so far (a settled row no longer counts, a leased
+ * first attempt counts from now, a leased wearer is busy).
+ */
+class AdmissionView {
+  /** Due rows still charged: their match, wearer and admission (null: not admitted yet). */
+  private readonly due = new Map<
+    string,
+    { matchID: string; sessionId: string | null; admittedAt: number | null }
+  >();
+
+  constructor(
+    private readonly stored: Admissions,
+    candidates: readonly PgCandidate[],
+  ) {
+    for (const r of candidates) {
+      this.due.set(r.id, {
+        matchID: r.match_id,
+        sessionId: r.seat_session,
+        admittedAt: r.admitted_at,
+      });
+    }
+  }
+
+  settle(id: string): void {
+    this.due.delete(id);
+  }
+
+  lease(id: string, sessionId: string, now: number): void {
+    this.stored.busy.add(sessionId);
+    const row = this.due.get(id);
+    if (row && row.admittedAt === null) row.admittedAt = now;
+  }
+
+  busy(sessionId: string): boolean {
+    return this.stored.busy.has(sessionId);
+  }
+
+  charged(matchID: string): number {
+    let n = this.stored.charged.get(matchID) ?? 0;
+    for (const row of this.due.values())
+      if (row.matchID === matchID && row.admittedAt !== null) n++;
+    return n;
+  }
+
+  last(sessionId: string): number | null {
+    let at = this.stored.last.get(sessionId) ?? null;
+    for (const row of this.due.values()) {
+      if (row.sessionId === sessionId && row.admittedAt !== null) {
+        at = at === null ? row.admittedAt : Math.max(at, row.admittedAt);
+      }
+    }
+    return at;
+  }
+}
+
+/** A row never sent yet: the room's policy decides whether it is. */
+function isFirstAttempt(r: OutboxRecord): boolean {
+  return r.attempts === 0 && r.status === 'queued';
+}
+
+/** Why a first attempt must not be sent: the seats' roles, then the room's cap and cooldown. */
+function candidateRefusal(r: PgCandidate, view: AdmissionView, now: number): Refusal | undefined {
+  const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session! };
+  const requester =
+    r.requested_by === 'self' && r.requester_session !== null
+      ? { role: r.requester_role!, lock_id: r.requester_lock!, session_id: r.requester_session }
+      : undefined;
+  const refused = seatRefusal(r, target, requester);
+  if (refused || r.policy === null) return refused;
+  return policyRefusal(
+    r.policy,
+    view.charged(r.match_id),
+    r.policy.cooldownMs > 0 ? view.last(target.session_id) : null,
+    now,
+  );
+}
 
 /** `Repository` on Postgres, safe to share between server instances. */
 export class PgRepository implements Repository {
@@ -137,6 +238,12 @@ export class PgRepository implements Repository {
     );
   }
 
+  /**
+   * One transaction of a few statements, however many rows it takes: record the outcomes, lock
+   * the due rows with their seats and room, take every advisory lock they need in one statement,
+   * read the room counts, last admissions and busy wearers under those locks in another, decide
+   * row by row here (counting what this claim admits), then settle, lease and announce in bulk.
+   */
   async claim({
     now,
     limit,
@@ -151,67 +258,108 @@ export class PgRepository implements Repository {
     const nextDueAt = await inTransaction(this.pool, async (client) => {
       finished = await this.finish(client, outcomes);
       if (limit <= 0) return now;
-      const { rows: candidates } = await client.query<OutboxRecord>(
-        `SELECT * FROM outbox
-         WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
-         ORDER BY next_attempt_at, created_at
+      const { rows: candidates } = await client.query<PgCandidate>(
+        `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
+                q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
+                r.policy
+         FROM outbox o
+         LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+         LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id
+         LEFT JOIN rooms r ON r.match_id = o.match_id
+         WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
+         ORDER BY o.next_attempt_at, o.created_at
          LIMIT $2
-         FOR UPDATE SKIP LOCKED`,
+         FOR UPDATE OF o SKIP LOCKED`,
         [now, limit * 4 + 16],
       );
-      const settle = async (r: OutboxRecord, status: OutboxStatus, message: string) => {
-        const row = await this.update(client, r.id, status, message, now);
-        if (row) settled.push(row);
+      const sendable = candidates.filter(
+        (r) => now - r.created_at <= maxAgeMs && r.seat_session !== null,
+      );
+      const firstAttempts = sendable.filter(isFirstAttempt);
+      // Policy checks of one match run one at a time across instances, and one request per wearer
+      // is out at a time: try-locks never deadlock against another instance's claim.
+      const locked = await this.tryLocks(client, [
+        ...firstAttempts.map((r) => `match:${r.match_id}`),
+        ...sendable.map((r) => `session:${r.seat_session!}`),
+      ]);
+      const lockedMatches = [
+        ...new Set(firstAttempts.map((r) => r.match_id).filter((m) => locked.has(`match:${m}`))),
+      ];
+      const cooldownSessions = [
+        ...new Set(
+          firstAttempts
+            .filter((r) => locked.has(`match:${r.match_id}`) && (r.policy?.cooldownMs ?? 0) > 0)
+            .map((r) => r.seat_session!),
+        ),
+      ];
+      const lockedSessions = [
+        ...new Set(
+          sendable.map((r) => r.seat_session!).filter((id) => locked.has(`session:${id}`)),
+        ),
+      ];
+
+      const view = new AdmissionView(
+        await this.admissions(
+          client,
+          now,
+          candidates,
+          lockedMatches,
+          cooldownSessions,
+          lockedSessions,
+        ),
+        candidates,
+      );
+      const settles: Array<{ r: PgCandidate; refusal: Refusal }> = [];
+      const leases: Array<{ r: PgCandidate; sessionId: string }> = [];
+      const settle = (r: PgCandidate, refusal: Refusal) => {
+        settles.push({ r, refusal });
+        view.settle(r.id);
       };
       for (const r of candidates) {
-        if (claimed.length >= limit) break;
+        if (leases.length >= limit) break;
         if (now - r.created_at > maxAgeMs) {
-          await settle(
-            r,
-            'dead',
-            `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
-          );
+          settle(r, {
+            status: 'dead',
+            message: `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
+          });
           continue;
         }
-        const target = await this.seat(client, r.match_id, r.player_id);
-        if (!target) {
-          await settle(r, 'failed', `Seat ${r.player_id} has no Chaster session.`);
+        const sessionId = r.seat_session;
+        if (sessionId === null) {
+          settle(r, { status: 'failed', message: `Seat ${r.player_id} has no Chaster session.` });
           continue;
         }
-        if (r.attempts === 0 && r.status === 'queued') {
-          // Policy checks of one match run one at a time across instances; a busy match waits
-          // for the next pass (a try-lock never deadlocks against another instance's claim).
-          if (!(await this.tryLock(client, `match:${r.match_id}`))) {
+        if (isFirstAttempt(r)) {
+          if (!locked.has(`match:${r.match_id}`)) {
             contended = true;
             continue;
           }
-          const refusal = await this.refusal(client, r, target, now);
+          const refusal = candidateRefusal(r, view, now);
           if (refusal) {
-            await settle(r, refusal.status, refusal.message);
+            settle(r, refusal);
             continue;
           }
         }
-        // One request per wearer at a time, across instances.
-        if (!(await this.tryLock(client, `session:${target.session_id}`))) {
+        if (!locked.has(`session:${sessionId}`)) {
           contended = true;
           continue;
         }
-        const busy = await client.query(
-          `SELECT 1 FROM outbox o JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-           WHERE s.session_id = $1 AND o.status = 'sending' AND o.lease_until > $2 AND o.id <> $3 LIMIT 1`,
-          [target.session_id, now, r.id],
-        );
-        if ((busy.rowCount ?? 0) > 0) continue;
-        const leased = await client.query<OutboxRecord>(
-          `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, updated_at = $2,
-                  admitted_at = COALESCE(admitted_at, $2)
-           WHERE id = $3 RETURNING *`,
-          [now + leaseMs, now, r.id],
-        );
-        const row = toRow(leased.rows[0]!);
-        await this.notify(client, row);
-        claimed.push({ row, sessionId: target.session_id, actor: r.actor ?? 'extension' });
+        if (view.busy(sessionId)) continue;
+        view.lease(r.id, sessionId, now);
+        leases.push({ r, sessionId });
       }
+      settled.push(...(await this.settleMany(client, settles, now)));
+      const leased = await this.leaseMany(
+        client,
+        leases.map((l) => l.r.id),
+        now,
+        leaseMs,
+      );
+      for (const { r, sessionId } of leases) {
+        const row = leased.get(r.id);
+        if (row) claimed.push({ row, sessionId, actor: r.actor ?? 'extension' });
+      }
+      await this.notifyMany(client, [...settled, ...claimed.map((c) => c.row)]);
       if (claimed.length >= limit) return now;
       // Another instance was checking the same match or wearer: look again soon, not at the poll.
       if (contended) return now + CONTENDED_RETRY_MS;
@@ -226,39 +374,100 @@ export class PgRepository implements Repository {
     return { finished, claimed, settled, nextDueAt };
   }
 
-  private async refusal(
+  /** Takes advisory transaction locks on `keys` (without waiting); returns the keys it holds. */
+  private async tryLocks(client: PoolClient, keys: string[]): Promise<Set<string>> {
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return new Set();
+    const { rows } = await client.query<{ key: string; ok: boolean }>(
+      'SELECT k AS key, pg_try_advisory_xact_lock(hashtext(k)) AS ok FROM unnest($1::text[]) AS k',
+      [unique],
+    );
+    return new Set(rows.filter((r) => r.ok).map((r) => r.key));
+  }
+
+  /**
+   * Read under the locks, in one statement: requests charged to each match and each wearer's last
+   * admission (rooms with a cooldown), both outside the due rows (`AdmissionView` adds those as the
+   * claim leaves them), and the wearers with a request out on a live lease.
+   */
+  private async admissions(
     client: PoolClient,
-    r: OutboxRecord,
-    target: SeatRecord,
     now: number,
-  ): Promise<Refusal | undefined> {
-    const requester =
-      r.requested_by === 'self' && r.requester_id !== null
-        ? await this.seat(client, r.match_id, r.requester_id)
-        : undefined;
-    const refused = seatRefusal(r, target, requester);
-    if (refused) return refused;
-    const { rows: room } = await client.query<{ policy: RoomPolicy }>(
-      'SELECT policy FROM rooms WHERE match_id = $1',
-      [r.match_id],
-    );
-    if (!room[0]) return undefined;
-    const { rows: charged } = await client.query<{ n: string }>(
-      `SELECT COUNT(*) AS n FROM outbox WHERE match_id = $1 AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
-      [r.match_id],
-    );
-    // No cooldown: the last admission cannot refuse anything.
-    let last: number | null = null;
-    if (room[0].policy.cooldownMs > 0) {
-      const { rows } = await client.query<{ at: number | null }>(
-        `SELECT MAX(o.admitted_at) AS at FROM outbox o
-         JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         WHERE s.session_id = $1 AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
-        [target.session_id],
-      );
-      last = rows[0]?.at ?? null;
+    candidates: readonly OutboxRecord[],
+    matches: string[],
+    cooldownSessions: string[],
+    sessions: string[],
+  ): Promise<Admissions> {
+    if (matches.length === 0 && sessions.length === 0) {
+      return { charged: new Map(), last: new Map(), busy: new Set() };
     }
-    return policyRefusal(room[0].policy, Number(charged[0]!.n), last, now);
+    const { rows } = await client.query<{
+      charged: Record<string, number> | null;
+      last: Record<string, number> | null;
+      busy: string[] | null;
+    }>(
+      `SELECT
+         (SELECT json_object_agg(match_id, n) FROM (
+            SELECT match_id, COUNT(*) AS n FROM outbox
+            WHERE match_id = ANY($1) AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}
+              AND id <> ALL($5)
+            GROUP BY match_id) c) AS charged,
+         (SELECT json_object_agg(session_id, at) FROM (
+            SELECT s.session_id, MAX(o.admitted_at) AS at FROM outbox o
+            JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+            WHERE s.session_id = ANY($2) AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}
+              AND o.id <> ALL($5)
+            GROUP BY s.session_id) l) AS last,
+         (SELECT json_agg(DISTINCT s.session_id) FROM outbox o
+            JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+            WHERE s.session_id = ANY($3) AND o.status = 'sending' AND o.lease_until > $4) AS busy`,
+      [matches, cooldownSessions, sessions, now, candidates.map((r) => r.id)],
+    );
+    const row = rows[0];
+    return {
+      charged: new Map(Object.entries(row?.charged ?? {}).map(([k, v]) => [k, Number(v)])),
+      last: new Map(Object.entries(row?.last ?? {}).map(([k, v]) => [k, Number(v)])),
+      busy: new Set(row?.busy ?? []),
+    };
+  }
+
+  /** Settles refused rows in one statement; returns them as changed, in the order given. */
+  private async settleMany(
+    client: PoolClient,
+    settles: ReadonlyArray<{ r: OutboxRecord; refusal: Refusal }>,
+    now: number,
+  ): Promise<OutboxRow[]> {
+    if (settles.length === 0) return [];
+    const { rows } = await client.query<OutboxRecord>(
+      `UPDATE outbox o SET status = u.status, message = u.message, lease_until = NULL, updated_at = $4
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS u (id, status, message)
+       WHERE o.id = u.id RETURNING o.*`,
+      [
+        settles.map((x) => x.r.id),
+        settles.map((x) => x.refusal.status),
+        settles.map((x) => x.refusal.message),
+        now,
+      ],
+    );
+    const byId = new Map(rows.map((r) => [r.id, toRow(r)]));
+    return settles.flatMap((x) => byId.get(x.r.id) ?? []);
+  }
+
+  /** Leases rows in one statement; returns them as leased, by id. */
+  private async leaseMany(
+    client: PoolClient,
+    ids: string[],
+    now: number,
+    leaseMs: number,
+  ): Promise<Map<string, OutboxRow>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await client.query<OutboxRecord>(
+      `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, updated_at = $2,
+              admitted_at = COALESCE(admitted_at, $2)
+       WHERE id = ANY($3) RETURNING *`,
+      [now + leaseMs, now, ids],
+    );
+    return new Map(rows.map((r) => [r.id, toRow(r)]));
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {
@@ -289,7 +498,7 @@ export class PgRepository implements Repository {
         [sessionId, now],
       );
       const changed = rows.map(toRow);
-      for (const row of changed) await this.notify(client, row);
+      await this.notifyMany(client, changed);
       return changed;
     });
   }
@@ -372,47 +581,6 @@ export class PgRepository implements Repository {
     await this.notifyMany(client, rows.map(toRow));
     const changed = new Set(rows.map((r) => r.id));
     return outcomes.map((o) => changed.has(o.id));
-  }
-
-  private async seat(
-    client: PoolClient,
-    matchID: string,
-    playerID: string,
-  ): Promise<SeatRecord | undefined> {
-    const { rows } = await client.query<SeatRecord>(
-      'SELECT * FROM seats WHERE match_id = $1 AND player_id = $2',
-      [matchID, playerID],
-    );
-    return rows[0];
-  }
-
-  private async update(
-    client: PoolClient,
-    id: string,
-    status: OutboxStatus,
-    message: string,
-    now: number,
-  ) {
-    const { rows } = await client.query<OutboxRecord>(
-      'UPDATE outbox SET status = $1, message = $2, lease_until = NULL, updated_at = $3 WHERE id = $4 RETURNING *',
-      [status, message, now, id],
-    );
-    if (!rows[0]) return undefined;
-    const row = toRow(rows[0]);
-    await this.notify(client, row);
-    return row;
-  }
-
-  private async tryLock(client: PoolClient, key: string): Promise<boolean> {
-    const { rows } = await client.query<{ ok: boolean }>(
-      'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
-      [key],
-    );
-    return rows[0]?.ok === true;
-  }
-
-  private async notify(client: PoolClient, row: OutboxRow): Promise<void> {
-    await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(row)]);
   }
 
   private async notifyMany(client: PoolClient, rows: OutboxRow[]): Promise<void> {
