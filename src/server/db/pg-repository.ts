@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { OutboxRow } from '../outbox/types.js';
 import {
   CHARGED_STATUSES,
+  deliveryRefusal,
   policyRefusal,
   seatRefusal,
   toAuthSession,
@@ -273,7 +274,7 @@ export class PgRepository implements Repository {
         [now, limit * 4 + 16],
       );
       const sendable = candidates.filter(
-        (r) => now - r.created_at <= maxAgeMs && r.seat_session !== null,
+        (r) => deliveryRefusal(r, r.seat_session, now, maxAgeMs) === undefined,
       );
       const firstAttempts = sendable.filter(isFirstAttempt);
       // Policy checks of one match run one at a time across instances, and one request per wearer
@@ -317,18 +318,12 @@ export class PgRepository implements Repository {
       };
       for (const r of candidates) {
         if (leases.length >= limit) break;
-        if (now - r.created_at > maxAgeMs) {
-          settle(r, {
-            status: 'dead',
-            message: `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
-          });
+        const unsendable = deliveryRefusal(r, r.seat_session, now, maxAgeMs);
+        if (unsendable) {
+          settle(r, unsendable);
           continue;
         }
-        const sessionId = r.seat_session;
-        if (sessionId === null) {
-          settle(r, { status: 'failed', message: `Seat ${r.player_id} has no Chaster session.` });
-          continue;
-        }
+        const sessionId = r.seat_session!;
         if (isFirstAttempt(r)) {
           if (!locked.has(`match:${r.match_id}`)) {
             contended = true;

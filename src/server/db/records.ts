@@ -137,6 +137,25 @@ export function seatRefusal(
   return undefined;
 }
 
+/** Why a due row can never be sent, whatever the room says: too old, or its seat has no session. */
+export function deliveryRefusal(
+  r: Pick<OutboxRecord, 'created_at' | 'player_id'>,
+  seatSession: string | null,
+  now: number,
+  maxAgeMs: number,
+): Refusal | undefined {
+  if (now - r.created_at > maxAgeMs) {
+    return {
+      status: 'dead',
+      message: `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
+    };
+  }
+  if (seatSession === null) {
+    return { status: 'failed', message: `Seat ${r.player_id} has no Chaster session.` };
+  }
+  return undefined;
+}
+
 /** The room's policy: the cap per match, then the cooldown per wearer. */
 export function policyRefusal(
   { cooldownMs, maxRequestsPerMatch }: RoomPolicy,

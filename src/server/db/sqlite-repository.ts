@@ -6,6 +6,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { OutboxRow } from '../outbox/types.js';
 import {
   CHARGED_STATUSES,
+  deliveryRefusal,
   policyRefusal,
   seatRefusal,
   toAuthSession,
@@ -273,17 +274,10 @@ export class SqliteRepository implements Repository {
 
   /** Why a candidate must not be sent: too old, no seat, or (first attempt only) the seats' roles and the room's policy. */
   private refusal(r: Candidate, now: number, maxAgeMs: number): Refusal | undefined {
-    if (now - r.created_at > maxAgeMs) {
-      return {
-        status: 'dead',
-        message: `Not delivered within ${Math.round(maxAgeMs / 60_000)} minutes; given up.`,
-      };
-    }
-    if (r.seat_session === null) {
-      return { status: 'failed', message: `Seat ${r.player_id} has no Chaster session.` };
-    }
+    const unsendable = deliveryRefusal(r, r.seat_session, now, maxAgeMs);
+    if (unsendable) return unsendable;
     if (r.attempts !== 0 || r.status !== 'queued') return undefined;
-    const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session };
+    const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session! };
     const requester =
       r.requested_by === 'self' && r.requester_id !== null
         ? (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined)
