@@ -17,7 +17,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Logger } from 'pino';
-import { isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
+import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
 import { redactInitialState } from './initial-state.js';
@@ -228,7 +228,11 @@ export class SqliteStore extends Sync {
     deltalog.forEach((entry, i) => {
       this.sql.appendLog!.run(matchID, current.logLength + i, JSON.stringify(entry));
     });
-    const rows = isCommittedAction(deltalog) ? this.insertIntents(matchID, state) : [];
+    // Most moves record no intent: they need no seat lookup.
+    const rows =
+      isCommittedAction(deltalog) && intentCount(state) > 0
+        ? this.insertIntents(matchID, state)
+        : [];
     current.state = state;
     current.stateID = state._stateID;
     current.logLength += deltalog.length;
