@@ -266,12 +266,8 @@ export async function run(options: RunOptions): Promise<Results> {
   writeFileSync(latestPath, `${JSON.stringify(results, null, 2)}\n`);
   log(`\n${renderTable(results)}`);
   log(`wrote ${latestPath}`);
-  const notes = readFileSync(join(ROOT, 'bench', 'notes.md'), 'utf8');
   if (options.out !== undefined || !results.quick) {
-    const mdPath =
-      options.out !== undefined ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
-    writeFileSync(mdPath, renderMarkdown(results, notes));
-    log(`wrote ${mdPath}`);
+    log(`wrote ${await writeMarkdown(results, options, outDir)}`);
   } else {
     log(
       'quick run: BENCHMARKS.md left as it is (it shows a full run); pass --out DIR to render one',
