@@ -11,6 +11,7 @@ import type { OutboxRow } from '../outbox/types.js';
 import {
   CHARGED_STATUSES,
   deliveryRefusal,
+  isFirstAttempt,
   policyRefusal,
   seatRefusal,
   toAuthSession,
@@ -127,11 +128,6 @@ class AdmissionView {
     }
     return at;
   }
-}
-
-/** A row never sent yet: the room's policy decides whether it is. */
-function isFirstAttempt(r: OutboxRecord): boolean {
-  return r.attempts === 0 && r.status === 'queued';
 }
 
 /** Why a first attempt must not be sent: the seats' roles, then the room's cap and cooldown. */
@@ -273,9 +269,10 @@ export class PgRepository implements Repository {
          FOR UPDATE OF o SKIP LOCKED`,
         [now, limit * 4 + 16],
       );
-      const sendable = candidates.filter(
-        (r) => deliveryRefusal(r, r.seat_session, now, maxAgeMs) === undefined,
+      const unsendable = new Map(
+        candidates.map((r) => [r.id, deliveryRefusal(r, r.seat_session, now, maxAgeMs)]),
       );
+      const sendable = candidates.filter((r) => unsendable.get(r.id) === undefined);
       const firstAttempts = sendable.filter(isFirstAttempt);
       // Policy checks of one match run one at a time across instances, and one request per wearer
       // is out at a time: try-locks never deadlock against another instance's claim.
@@ -318,9 +315,9 @@ export class PgRepository implements Repository {
       };
       for (const r of candidates) {
         if (leases.length >= limit) break;
-        const unsendable = deliveryRefusal(r, r.seat_session, now, maxAgeMs);
-        if (unsendable) {
-          settle(r, unsendable);
+        const undeliverable = unsendable.get(r.id);
+        if (undeliverable) {
+          settle(r, undeliverable);
           continue;
         }
         const sessionId = r.seat_session!;

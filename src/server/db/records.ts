@@ -137,6 +137,11 @@ export function seatRefusal(
   return undefined;
 }
 
+/** A row never sent yet: the room's policy decides whether it is. */
+export function isFirstAttempt(r: Pick<OutboxRecord, 'attempts' | 'status'>): boolean {
+  return r.attempts === 0 && r.status === 'queued';
+}
+
 /** Why a due row can never be sent, whatever the room says: too old, or its seat has no session. */
 export function deliveryRefusal(
   r: Pick<OutboxRecord, 'created_at' | 'player_id'>,

@@ -7,6 +7,7 @@ import type { OutboxRow } from '../outbox/types.js';
 import {
   CHARGED_STATUSES,
   deliveryRefusal,
+  isFirstAttempt,
   policyRefusal,
   seatRefusal,
   toAuthSession,
@@ -276,7 +277,7 @@ export class SqliteRepository implements Repository {
   private refusal(r: Candidate, now: number, maxAgeMs: number): Refusal | undefined {
     const unsendable = deliveryRefusal(r, r.seat_session, now, maxAgeMs);
     if (unsendable) return unsendable;
-    if (r.attempts !== 0 || r.status !== 'queued') return undefined;
+    if (!isFirstAttempt(r)) return undefined;
     const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session! };
     const requester =
       r.requested_by === 'self' && r.requester_id !== null
