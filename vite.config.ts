@@ -2,7 +2,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 // `npm start` serves the API on PORT (8000); `npm run dev` serves the client with HMR and
-// forwards the API, the Lobby and the sockets to it.
+// forwards the API and the sockets to it.
 const server = `http://127.0.0.1:${process.env.PORT ?? 8000}`;
 
 // One config for the client build (Vite) and the test suite (Vitest).
@@ -12,7 +12,6 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': server,
-      '/games': server,
       '/healthz': server,
       '/socket.io': { target: server, ws: true },
     },

@@ -5,8 +5,9 @@
  */
 import type { Game } from 'boardgame.io';
 import { ActivePlayers } from 'boardgame.io/core';
-import { VerificationPlugin } from '../src/plugin/index.js';
-import type { WithVerification } from '../src/plugin/index.js';
+import { z } from 'zod';
+import { VerificationPlugin, seatArg } from '../src/plugin/index.js';
+import type { WithMoveArgs, WithVerification } from '../src/plugin/index.js';
 
 /** Name both games register under, so clients and URLs are the same on both sides. */
 export const BENCH_GAME = 'bench';
@@ -16,7 +17,7 @@ export interface BenchState {
 }
 
 /** With the plugin: `lose` records one verification request for `target`. */
-export const PluginGame: Game<BenchState, WithVerification> = {
+export const PluginGame: Game<BenchState, WithVerification> & WithMoveArgs = {
   name: BENCH_GAME,
   setup: () => ({ moves: 0 }),
   disableUndo: true,
@@ -34,6 +35,7 @@ export const PluginGame: Game<BenchState, WithVerification> = {
       });
     },
   },
+  moveArgs: { lose: z.union([z.tuple([]), z.tuple([seatArg])]) },
   plugins: [VerificationPlugin()],
 };
 

@@ -164,6 +164,8 @@ if (side !== 'plugin') {
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     synchronous: (env.BENCH_SYNC as SqliteSynchronous | undefined) || undefined,
     logger: pino({ level: env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+    // Every benchmark client connects from loopback: one address for thousands of sockets.
+    sockets: { maxSocketsPerAddress: 100_000, maxSockets: 100_000 },
     dispatcher: {
       ratePerMinute: 10_000_000,
       ...(env.BENCH_CONNECTIONS ? { concurrency: Number(env.BENCH_CONNECTIONS) } : {}),

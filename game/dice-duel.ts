@@ -8,9 +8,10 @@
 import type { Game } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
-import type { VerificationAPI, WithVerification } from '../src/plugin/index.js';
+import type { VerificationAPI, WithMoveArgs, WithVerification } from '../src/plugin/index.js';
 import {
   demand,
+  DEMAND_MOVE_ARGS,
   gameOverText,
   listLabels,
   OPEN_TABLE,
@@ -103,7 +104,8 @@ function resolve(G: DiceDuelState, random: Dice, verification: VerificationAPI):
 }
 
 /** dice-duel: 2–6 wearers and at most one keyholder; `setupData = { rules, seats }`. */
-export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceDuelRulesInput>> = {
+export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceDuelRulesInput>> &
+  WithMoveArgs = {
   name: 'dice-duel',
   minPlayers: 2,
   maxPlayers: 7,
@@ -177,6 +179,9 @@ export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceD
       G.bonus[playerID] = (G.bonus[playerID] ?? 0) + 1;
     },
   },
+
+  // `roll` and `volunteer` take no arguments.
+  moveArgs: DEMAND_MOVE_ARGS,
 
   endIf: ({ G }) => (isOver(G) ? diceDuelSummary(G) : undefined),
 

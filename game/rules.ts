@@ -5,7 +5,8 @@
  */
 import { ActivePlayers } from 'boardgame.io/core';
 import { z } from 'zod';
-import type { VerificationAPI } from '../src/plugin/index.js';
+import { seatArg } from '../src/plugin/index.js';
+import type { MoveArgs, VerificationAPI } from '../src/plugin/index.js';
 import type {
   CardKind,
   DiceDuelRules,
@@ -389,6 +390,9 @@ export interface SeatedState extends RequestLog {
   demandsLeft: number;
   volunteered: Record<string, boolean>;
 }
+
+/** The arguments of `demand(target)`: one seat. Both games' other moves take none. */
+export const DEMAND_MOVE_ARGS: MoveArgs = { demand: z.tuple([seatArg]) };
 
 /**
  * `demand(target)`, shared by both games: the keyholder seat asks its wearer for a picture

@@ -9,11 +9,12 @@
 import type { Game } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
-import type { VerificationAPI, WithVerification } from '../src/plugin/index.js';
+import type { VerificationAPI, WithMoveArgs, WithVerification } from '../src/plugin/index.js';
 import {
   CARD_KINDS,
   deckTotal,
   demand,
+  DEMAND_MOVE_ARGS,
   gameOverText,
   OPEN_TABLE,
   parseVerifyCardsRules,
@@ -83,7 +84,8 @@ export const VerifyCards: Game<
   VerifyCardsState,
   WithVerification,
   GameSetupData<VerifyCardsRulesInput>
-> = {
+> &
+  WithMoveArgs = {
   name: 'verify-cards',
   minPlayers: 1,
   maxPlayers: 7,
@@ -217,6 +219,9 @@ export const VerifyCards: Game<
       G.points[playerID] = (G.points[playerID] ?? 0) + 1;
     },
   },
+
+  // `draw` and `volunteer` take no arguments.
+  moveArgs: DEMAND_MOVE_ARGS,
 
   // Clients never see the order of the deck, only its size.
   playerView: ({ G }) => ({ ...G, deck: [] }),

@@ -6,6 +6,8 @@ export {
   VerificationRequestError,
   VERIFICATION_PLUGIN_NAME,
 } from './verification.js';
+export { NO_ARGS, seatArg } from './move-args.js';
+export type { MoveArgs, WithMoveArgs } from './move-args.js';
 export type {
   RequestedBy,
   VerificationAPI,

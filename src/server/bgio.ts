@@ -23,6 +23,8 @@ export const Sync = internal.Sync;
 export const Async = internal.Async;
 /** Builds the initial state and metadata of a match (runs `validateSetupData` and `setup`). */
 export const createMatch = internal.createMatch;
+/** Builds the function that filters a broadcast for one player (`playerView`, no deltalog). */
+export const getFilterPlayerView = internal.getFilterPlayerView;
 /** Normalises a game config (flow, enabled events, moves). */
 export const ProcessGameConfig = internal.ProcessGameConfig;
 

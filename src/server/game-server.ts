@@ -4,6 +4,7 @@
  * seats bound to Chaster sessions, the status feed, webhooks, and the socket guard.
  */
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type {
   Server as HttpServer,
   IncomingMessage,
@@ -16,7 +17,7 @@ import type { Logger } from 'pino';
 import { createChasterClient } from '../chaster/index.js';
 import type { ChasterClient, ChasterClientOptions } from '../chaster/index.js';
 import { createSeatCheck, parseSeatCredentials, randomId } from './auth.js';
-import { Server, SocketIO } from './bgio.js';
+import { Server } from './bgio.js';
 import type { AnyGame } from './bgio.js';
 import { PgRepository, createPostgresPool } from './db/pg-repository.js';
 import { migratePostgres } from './db/postgres-schema.js';
@@ -29,11 +30,13 @@ import type { OutboxRow } from './outbox/types.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import type { SqliteSynchronous } from './db/sqlite.js';
 import { VerificationFeed } from './feed.js';
-import { guardSockets } from './guard.js';
-import { jsonErrors } from './http.js';
+import { guardSockets, socketAdmission } from './guard.js';
+import { HttpError, cors, jsonErrors } from './http.js';
 import { createDispatcher } from './outbox/dispatcher.js';
 import type { Dispatcher, DispatcherOptions } from './outbox/dispatcher.js';
-import { apiRoutes, closeRawLobby } from './routes.js';
+import type { SocketLimits } from './guard.js';
+import { apiRoutes } from './routes.js';
+import { LocalPubSub, MatchTransport } from './transport.js';
 
 /** Options of `createGameServer`. */
 export interface GameServerOptions {
@@ -55,8 +58,13 @@ export interface GameServerOptions {
   dispatcher?: DispatcherOptions;
   /** How long finished matches, abandoned matches and final requests are kept. */
   retention?: Partial<RetentionPolicy>;
-  /** Origins allowed to open sockets (CORS). Default: none besides same-origin. */
+  /**
+   * Origins besides the server's own whose pages may call the API and open sockets, e.g.
+   * `https://games.example.com`. Default: none.
+   */
   origins?: string[];
+  /** Caps on open sockets; see `DEFAULT_SOCKET_LIMITS`. */
+  sockets?: Partial<Omit<SocketLimits, 'origins'>>;
   /** pino logger. Default: JSON to stdout at LOG_LEVEL (info). */
   logger?: Logger;
 }
@@ -80,7 +88,13 @@ export interface GameServer<
   stop(): Promise<void>;
 }
 
-const SOCKET_MAX_BYTES = 64 * 1024;
+/** Largest socket.io message: a move with its declared arguments is far smaller. */
+const SOCKET_MAX_BYTES = 16 * 1024;
+/** Default caps on open sockets: in all, and from one client address. */
+export const DEFAULT_SOCKET_LIMITS: Omit<SocketLimits, 'origins'> = {
+  maxSockets: 10_000,
+  maxSocketsPerAddress: 64,
+};
 const DAY = 24 * 60 * 60 * 1000;
 /** Default retention: finished matches a week, abandoned ones and final requests a month. */
 export const DEFAULT_RETENTION: RetentionPolicy = {
@@ -89,7 +103,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   finalRequestsMs: 30 * DAY,
 };
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-type SocketIOOptions = NonNullable<ConstructorParameters<typeof SocketIO>[0]>;
+type SocketIOOptions = NonNullable<ConstructorParameters<typeof MatchTransport>[0]>;
 let processGuardInstalled = false;
 
 /** Creates a game server with the verification outbox wired in. */
@@ -133,24 +147,34 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
         if (row.status === 'queued') dispatcher.kick();
       })
     : async () => {};
+  const onPubSubError = (error: unknown) => logger.error({ err: error }, 'pub/sub error');
+  const committed = store.committed.bind(store);
+  // Either way a new state is broadcast only once the store has committed it.
   const pubSub = options.redisUrl
-    ? new RedisPubSub(
-        options.redisUrl,
-        (error) => logger.error({ err: error }, 'redis error'),
-        store instanceof PostgresStore ? store.committed.bind(store) : undefined,
-      )
-    : undefined;
+    ? new RedisPubSub(options.redisUrl, onPubSubError, committed)
+    : new LocalPubSub(committed, onPubSubError);
+  const origins = options.origins ?? [];
+  const admission = socketAdmission(
+    { origins, ...DEFAULT_SOCKET_LIMITS, ...options.sockets },
+    logger,
+  );
 
   const seats = createSeatCheck(repository);
   const server = Server({
     games: options.games,
     db: store,
-    transport: new SocketIO({
-      // boardgame.io types socketOpts as the full ServerOptions; only this one is meant to change.
-      socketOpts: { maxHttpBufferSize: SOCKET_MAX_BYTES } as SocketIOOptions['socketOpts'],
+    transport: new MatchTransport({
+      // boardgame.io types socketOpts as the full ServerOptions; only these are meant to change.
+      socketOpts: {
+        maxHttpBufferSize: SOCKET_MAX_BYTES,
+        allowRequest: admission.allowRequest,
+        // boardgame.io passes `cors: { origins }`, which socket.io 3 ignores (its option is `origin`).
+        cors: { origin: origins },
+      } as SocketIOOptions['socketOpts'],
       pubSub: pubSub as SocketIOOptions['pubSub'],
+      logger,
     }),
-    origins: options.origins ?? [],
+    origins,
     // Credentials name their match and seat; the seats table holds their hash. Always required.
     authenticateCredentials: async (credentials, playerMetadata) => {
       const owner = parseSeatCredentials(credentials);
@@ -158,19 +182,21 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       return seats.valid(owner.matchID, owner.playerID, credentials);
     },
   });
+  const io = (server.app as unknown as { _io: SocketServer })._io;
+  admission.track(io.engine);
   const matchExists = async (matchID: string) =>
     (await store.fetch(matchID, { metadata: true })).metadata !== undefined;
   guardSockets({
-    io: (server.app as unknown as { _io: Parameters<typeof guardSockets>[0]['io'] })._io,
+    io,
     games: options.games,
     seats,
     matchExists,
     logger,
   });
 
-  // These run before the Lobby router that run() adds (see serveCurrentMiddleware).
+  // These run before anything a user adds to `app`; what run() adds is dropped in listen().
   server.app.use(jsonErrors((error) => logger.error({ err: error }, 'request failed')));
-  server.app.use(closeRawLobby);
+  server.app.use(cors(origins));
   server.app.use(
     apiRoutes({
       games: options.games,
@@ -207,9 +233,15 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     feed,
     async listen(port = 0, host) {
       installProcessGuard(logger);
+      const app = server.app as unknown as Koa;
+      const ours = app.middleware.length;
       servers = (await server.run({ port })) as typeof servers;
+      // run() added boardgame.io's Lobby (its router and CORS): none of it is served, in any
+      // spelling. Whatever no route of ours answered is a 404.
+      app.middleware.length = ours;
+      app.use(notFound);
       const appServer = servers!.appServer;
-      serveCurrentMiddleware(appServer, server.app as unknown as Koa);
+      serveCurrentMiddleware(appServer, app, logger);
       if (host !== undefined && host !== '::' && host !== '0.0.0.0') {
         // bgio's run() listens on every interface; rebind when a host was asked for.
         await new Promise<void>((resolve) => appServer.close(() => resolve()));
@@ -237,26 +269,72 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       }
       if (ownClient) await chaster.close();
       await stopListening();
-      await pubSub?.close();
+      if (pubSub instanceof RedisPubSub) await pubSub.close();
       await storage.close();
     },
   };
 }
 
+/** The last middleware: nothing is served unless a route above answered. */
+async function notFound(ctx: Koa.Context): Promise<void> {
+  throw new HttpError(404, 'not_found', `No route ${ctx.method} ${ctx.path.slice(0, 100)}.`);
+}
+
+/** socket.io's server, as boardgame.io's transport leaves it on the Koa app. */
+type SocketServer = Parameters<typeof guardSockets>[0]['io'] & {
+  engine: Parameters<ReturnType<typeof socketAdmission>['track']>[0];
+};
+
 /**
  * boardgame.io builds its HTTP handler from the Koa middleware present when `Server()` runs; with
  * koa-compose ≥ 4.2 (what a fresh install of a dependent project gets) middleware added later —
- * ours and the Lobby router — would never run. So once everything is registered, HTTP requests go
- * to a handler composed now, and socket.io's own requests still go to socket.io.
+ * ours and the user's — would never run. So once everything is registered, HTTP requests go to a
+ * handler composed now, and socket.io's own requests still go to socket.io.
+ *
+ * socket.io's engine (engine.io 4, under boardgame.io) sees only well-formed websocket upgrades:
+ * a malformed one made its `ws` throw out of the event loop, and a connection reset during an
+ * upgrade was an unhandled 'error' event; either ended the process.
  */
-function serveCurrentMiddleware(httpServer: HttpServer, app: Koa): void {
+function serveCurrentMiddleware(httpServer: HttpServer, app: Koa, logger: Logger): void {
   const [socketIO] = httpServer.listeners('request') as RequestListener[];
+  const upgrades = httpServer.listeners('upgrade') as UpgradeListener[];
   const koa = app.callback();
   httpServer.removeAllListeners('request');
+  httpServer.removeAllListeners('upgrade');
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (socketIO && req.url?.startsWith('/socket.io/')) socketIO.call(httpServer, req, res);
     else void koa(req, res);
   });
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (!isWebSocketUpgrade(req)) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    try {
+      for (const listener of upgrades) listener.call(httpServer, req, socket, head);
+    } catch (error) {
+      logger.warn({ err: error }, 'websocket upgrade failed; connection closed');
+      socket.destroy();
+    }
+  });
+}
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** A websocket handshake for socket.io, as RFC 6455 spells it. */
+function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  const { upgrade, connection } = req.headers;
+  return (
+    req.method === 'GET' &&
+    req.url?.startsWith('/socket.io/') === true &&
+    typeof upgrade === 'string' &&
+    upgrade.toLowerCase() === 'websocket' &&
+    typeof connection === 'string' &&
+    /(^|,)\s*upgrade\s*(,|$)/i.test(connection) &&
+    /^[A-Za-z0-9+/]{22}==$/.test(String(req.headers['sec-websocket-key'] ?? '')) &&
+    req.headers['sec-websocket-version'] === '13'
+  );
 }
 
 interface Storage {

@@ -1,19 +1,27 @@
 /**
  * Hardening of boardgame.io 0.50.2's socket transport. Its Master accepts any action type from an
  * authenticated player (RESET/UPDATE/SYNC replace the whole state, PLUGIN rewrites plugin data),
- * lets a socket create a match by syncing an unknown matchID, and trusts `action.payload.playerID`.
- * This middleware sits in front of every game namespace and lets through only:
- * - `update` with MAKE_MOVE, an enabled GAME_EVENT, or UNDO/REDO where the game allows them,
- *   never `automatic`, acting for the seat the credentials belong to;
- * - `sync` of a match that exists, as a spectator or with the seat's credentials.
- * Everything else (other packets, chat, forged actions) is dropped and logged.
+ * lets a socket create a match by syncing an unknown matchID, trusts `action.payload.playerID`,
+ * and stores whatever arguments a move is sent. This middleware sits in front of every game
+ * namespace and, denying by default, lets through only:
+ * - `update` with MAKE_MOVE of a known move whose arguments match what the game declares
+ *   (`moveArgs`; none when undeclared), an enabled GAME_EVENT with small arguments, or UNDO/REDO
+ *   where the game allows them, never `automatic`, acting for the seat the credentials belong to;
+ * - `sync` of a match that exists, with a seat's credentials (there are no anonymous spectators).
+ * Everything else (other packets, chat, forged actions) is dropped and logged, and a socket that
+ * sends refused packets eight times in a row is disconnected. The handshake itself checks the Origin and the
+ * number of open sockets (`socketAdmission`).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Game } from 'boardgame.io';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { NO_ARGS } from '../plugin/move-args.js';
+import type { MoveArgs, WithMoveArgs } from '../plugin/move-args.js';
 import type { SeatCheck } from './auth.js';
 import { ProcessGameConfig } from './bgio.js';
 import type { AnyGame } from './bgio.js';
+import { originAllowed } from './http.js';
 
 const MatchID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const PlayerID = z.string().regex(/^\d{1,3}$/);
@@ -35,12 +43,20 @@ const UpdatePacket = z.tuple([
   PlayerID,
 ]);
 
+// A seat and its credentials are required: nobody watches a match without sitting in it.
 const SyncPacket = z.tuple([
   MatchID,
-  PlayerID.nullable().optional(),
-  z.string().max(256).nullable().optional(),
+  PlayerID,
+  z.string().min(1).max(256),
   z.number().int().min(1).max(16).optional(),
 ]);
+
+/** Largest JSON of a game event's arguments (`endTurn({ next })` and the like). */
+const MAX_EVENT_ARGS_CHARS = 256;
+/** Refused packets in a row after which a socket is disconnected. */
+const MAX_REFUSALS = 8;
+/** Packets of one socket waiting for the guard, beyond which the socket is disconnected. */
+const MAX_WAITING_PACKETS = 256;
 
 /** What the guard needs to judge a packet. */
 export interface GuardContext {
@@ -54,11 +70,13 @@ export interface GuardContext {
    * move called `toString` would reach Object.prototype and corrupt the match.
    */
   moveNames?: ReadonlySet<string>;
+  /** The arguments each move accepts (the game's `moveArgs`); a move not named takes none. */
+  moveArgs?: MoveArgs;
 }
 
 /** Why a socket packet is refused, or undefined when it may pass. */
 export async function judgePacket(
-  { game, seats, matchExists, enabledEvents, moveNames }: GuardContext,
+  { game, seats, matchExists, enabledEvents, moveNames, moveArgs = {} }: GuardContext,
   packet: unknown[],
 ): Promise<string | undefined> {
   const [event, ...args] = packet;
@@ -69,14 +87,26 @@ export async function judgePacket(
     if (action.payload.playerID !== playerID) return 'acting for another seat';
     const named = action.type === 'MAKE_MOVE' || action.type === 'GAME_EVENT';
     if (named !== (typeof action.payload.type === 'string')) return 'malformed update';
-    if (action.type === 'MAKE_MOVE' && moveNames && !moveNames.has(action.payload.type ?? '')) {
-      return 'unknown move';
+    const name = action.payload.type ?? '';
+    // boardgame.io's client sends `args: null` with UNDO and REDO only.
+    const given =
+      action.payload.args === undefined ||
+      (action.payload.args === null && (action.type === 'UNDO' || action.type === 'REDO'))
+        ? []
+        : action.payload.args;
+    if (action.type === 'MAKE_MOVE') {
+      if (moveNames && !moveNames.has(name)) return 'unknown move';
+      const schema = Object.hasOwn(moveArgs, name) ? moveArgs[name]! : NO_ARGS;
+      if (!schema.safeParse(given).success) return `arguments not accepted by move ${name}`;
     }
-    if (action.type === 'GAME_EVENT' && !enabledEvents.has(action.payload.type ?? '')) {
-      return 'event not enabled';
+    if (action.type === 'GAME_EVENT') {
+      if (!enabledEvents.has(name)) return 'event not enabled';
+      if (JSON.stringify(given).length > MAX_EVENT_ARGS_CHARS) return 'event arguments too large';
     }
-    if ((action.type === 'UNDO' || action.type === 'REDO') && game.disableUndo)
-      return 'undo disabled';
+    if (action.type === 'UNDO' || action.type === 'REDO') {
+      if (game.disableUndo) return 'undo disabled';
+      if (JSON.stringify(given) !== '[]') return 'undo and redo take no arguments';
+    }
     if (!(await seats.valid(matchID, playerID, action.payload.credentials))) {
       return 'bad credentials';
     }
@@ -87,9 +117,7 @@ export async function judgePacket(
     if (!parsed.success) return 'malformed sync';
     const [matchID, playerID, credentials] = parsed.data;
     if (!(await matchExists(matchID))) return 'unknown match';
-    if (playerID !== null && playerID !== undefined) {
-      if (!(await seats.valid(matchID, playerID, credentials))) return 'bad credentials';
-    }
+    if (!(await seats.valid(matchID, playerID, credentials))) return 'bad credentials';
     return undefined;
   }
   return `event ${typeof event === 'string' ? event.slice(0, 32) : typeof event} not allowed`;
@@ -98,6 +126,8 @@ export async function judgePacket(
 /** Minimal shape of the socket.io objects the guard touches. */
 interface GuardedSocket {
   id: string;
+  disconnected: boolean;
+  disconnect(close?: boolean): void;
   use(fn: (packet: unknown[], next: (err?: Error) => void) => void): void;
   on(event: 'error', fn: (err: Error) => void): void;
 }
@@ -123,19 +153,35 @@ export function guardSockets({
     const { flow } = ProcessGameConfig(game);
     const enabledEvents = new Set<string>(flow.enabledEventNames);
     const moveNames = new Set<string>(flow.moveNames as string[]);
-    const context = { game, seats, matchExists, enabledEvents, moveNames };
+    const moveArgs = (game as WithMoveArgs).moveArgs ?? {};
+    const context = { game, seats, matchExists, enabledEvents, moveNames, moveArgs };
     io.of(game.name!).use((socket, next) => {
       // A refused packet is reported as an 'error' on the socket; without a handler socket.io logs noise.
       socket.on('error', () => {});
       // Packets pass in the order they arrived: boardgame.io relies on a client's moves being
       // processed in order, and the checks take different times.
       let previous: Promise<void> = Promise.resolve();
+      let refusals = 0;
+      let waiting = 0;
+      const drop = (reason: string) => {
+        logger?.warn({ game: game.name, socket: socket.id, reason }, 'socket disconnected');
+        socket.disconnect(true);
+      };
       socket.use((packet, nextPacket) => {
+        if (++waiting > MAX_WAITING_PACKETS) {
+          waiting -= 1;
+          if (!socket.disconnected) drop(`more than ${MAX_WAITING_PACKETS} packets waiting`);
+          return;
+        }
         previous = previous
-          .then(() => judgePacket(context, packet))
+          .then(() => (socket.disconnected ? 'socket closed' : judgePacket(context, packet)))
           .then(
             (refusal) => {
-              if (refusal === undefined) return nextPacket();
+              if (refusal === undefined) {
+                refusals = 0;
+                return nextPacket();
+              }
+              if (socket.disconnected) return;
               logger?.warn(
                 {
                   game: game.name,
@@ -146,14 +192,82 @@ export function guardSockets({
                 'socket packet refused',
               );
               nextPacket(new Error(refusal));
+              if (++refusals === MAX_REFUSALS) drop(`${MAX_REFUSALS} refused packets in a row`);
             },
             (error: unknown) => {
               logger?.error({ err: error }, 'socket guard failed; packet refused');
               nextPacket(new Error('guard error'));
             },
-          );
+          )
+          .finally(() => {
+            waiting -= 1;
+          });
       });
       next();
     });
   }
+}
+
+/** Limits of the socket handshake. */
+export interface SocketLimits {
+  /** Origins (besides the server's own) whose pages may open sockets. */
+  origins: readonly string[];
+  /** Open sockets in all. */
+  maxSockets: number;
+  /** Open sockets from one client address. */
+  maxSocketsPerAddress: number;
+}
+
+/** What socket.io calls with each handshake, and what counts its open connections. */
+export interface SocketAdmission {
+  /** socket.io's `allowRequest`: refuses foreign Origins and sockets over the limits. */
+  allowRequest(req: IncomingMessage, answer: (error: string | null, ok: boolean) => void): void;
+  /** Counts the open connections of socket.io's engine. */
+  track(engine: { on(event: 'connection', fn: (socket: EngineSocket) => void): void }): void;
+}
+interface EngineSocket {
+  request: IncomingMessage;
+  once(event: 'close', fn: () => void): void;
+}
+
+/**
+ * The socket handshake's admission: a browser page may open a socket only from the server's own
+ * origin or one of `origins` (the same allow-list as HTTP), and the open sockets of one address
+ * and of all are capped. Clients that send no Origin are not browsers and pass that check.
+ */
+export function socketAdmission(
+  { origins, maxSockets, maxSocketsPerAddress }: SocketLimits,
+  logger?: Logger,
+): SocketAdmission {
+  const perAddress = new Map<string, number>();
+  let open = 0;
+  const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+  return {
+    allowRequest(req, answer) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, req.headers.host, origins)) {
+        logger?.warn({ origin: origin.slice(0, 100) }, 'socket refused: origin not allowed');
+        return answer('origin not allowed', false);
+      }
+      const address = addressOf(req);
+      if (open >= maxSockets || (perAddress.get(address) ?? 0) >= maxSocketsPerAddress) {
+        logger?.warn({ address, open }, 'socket refused: too many open sockets');
+        return answer('too many open sockets', false);
+      }
+      answer(null, true);
+    },
+    track(engine) {
+      engine.on('connection', (socket) => {
+        const address = addressOf(socket.request);
+        open += 1;
+        perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+        socket.once('close', () => {
+          open -= 1;
+          const left = (perAddress.get(address) ?? 1) - 1;
+          if (left > 0) perAddress.set(address, left);
+          else perAddress.delete(address);
+        });
+      });
+    },
+  };
 }

@@ -103,7 +103,7 @@ export function jsonErrors(onUnexpected: (error: unknown) => void) {
         ctx.body = { error: error.code, message: error.message };
         return;
       }
-      // Koa's own errors (`ctx.throw(404)` in boardgame.io's Lobby router) keep their 4xx.
+      // Koa's own errors (`ctx.throw(400)` and the like, in a user's middleware) keep their 4xx.
       const { status, expose, message } = (error ?? {}) as {
         status?: unknown;
         expose?: unknown;
@@ -121,5 +121,58 @@ export function jsonErrors(onUnexpected: (error: unknown) => void) {
       ctx.status = 500;
       ctx.body = { error: 'internal', message: 'Something went wrong on the server; try again.' };
     }
+  };
+}
+
+/**
+ * Whether a browser page at `origin` may use this server: its own origin (same host; the scheme is
+ * not compared, since a TLS proxy may sit in front) or one listed in `origins`. `origin` must be a
+ * serialised origin, as browsers send it; the list's entries are compared as parsed URLs.
+ */
+export function originAllowed(
+  origin: string,
+  host: string | undefined,
+  origins: readonly string[],
+): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  // Browsers send an origin exactly as the URL serialises it; anything else is not a browser's.
+  if (parsed.origin !== origin) return false;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  if (host !== undefined && parsed.host === host.toLowerCase()) return true;
+  return origins.some((allowed) => {
+    try {
+      return new URL(allowed).origin === parsed.origin;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * CORS for the HTTP API: pages of an allowed origin (see `originAllowed`) may call it with a
+ * bearer token; preflights are answered here. Other origins get no CORS headers, so browsers keep
+ * their pages from reading any answer.
+ */
+export function cors(origins: readonly string[]) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const origin = ctx.get('origin');
+    ctx.vary('Origin');
+    const allowed = origin !== '' && originAllowed(origin, ctx.get('host'), origins);
+    if (allowed) ctx.set('access-control-allow-origin', origin);
+    if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method') !== '') {
+      if (allowed) {
+        ctx.set('access-control-allow-methods', 'GET, POST, DELETE');
+        ctx.set('access-control-allow-headers', 'authorization, content-type, last-event-id');
+        ctx.set('access-control-max-age', '600');
+      }
+      ctx.status = 204;
+      return;
+    }
+    await next();
   };
 }

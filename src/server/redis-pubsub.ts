@@ -10,16 +10,8 @@
  * has committed it, and never if the write was refused.
  */
 import { Redis } from 'ioredis';
-
-/** boardgame.io's pub/sub interface (from `boardgame.io/server`, not exported as a type there). */
-export interface GenericPubSub<T> {
-  publish(channelId: string, payload: T): void;
-  subscribe(channelId: string, callback: (payload: T) => void): void;
-  unsubscribeAll(channelId: string): void;
-}
-
-/** Whether the store's write of `stateID` commits; undefined when no such write is in progress. */
-export type CommittedCheck = (matchID: string, stateID: number) => Promise<boolean> | undefined;
+import { afterCommit } from './transport.js';
+import type { CommittedCheck, GenericPubSub } from './transport.js';
 
 /** Redis pub/sub for boardgame.io's SocketIO transport. */
 export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
@@ -46,19 +38,18 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
         this.onError(error);
         return;
       }
-      for (const callback of callbacks) callback(payload);
+      for (const callback of callbacks) {
+        try {
+          callback(payload);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
     });
   }
 
   publish(channelId: string, payload: T): void {
-    const update = this.committed && newState(payload);
-    if (!update) return this.send(channelId, payload);
-    // The Master calls setState right after this returns, in the same synchronous run.
-    queueMicrotask(() => {
-      const committed = this.committed!(update.matchID, update.stateID);
-      if (!committed) return this.send(channelId, payload);
-      committed.then((ok) => ok && this.send(channelId, payload), this.onError);
-    });
+    afterCommit(this.committed, payload, () => this.send(channelId, payload), this.onError);
   }
 
   private send(channelId: string, payload: T): void {
@@ -84,13 +75,4 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
     this.callbacks.clear();
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }
-}
-
-/** The match and `_stateID` of an `update` or `patch` broadcast; undefined for anything else. */
-function newState(payload: unknown): { matchID: string; stateID: number } | undefined {
-  const { type, args } = payload as { type?: string; args?: unknown[] };
-  const state = (type === 'update' ? args?.[1] : type === 'patch' ? args?.[3] : undefined) as
-    { _stateID?: unknown } | undefined;
-  if (typeof args?.[0] !== 'string' || typeof state?._stateID !== 'number') return undefined;
-  return { matchID: args[0], stateID: state._stateID };
 }

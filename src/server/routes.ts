@@ -1,9 +1,9 @@
 /**
  * The game server's HTTP API (see DESIGN.md "Contracts"): sessions from a Chaster mainToken, rooms
  * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
- * webhooks and health. The raw boardgame.io Lobby routes that create or join matches without a
- * Chaster session are closed here too.
+ * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Server as ServerTypes, StorageAPI } from 'boardgame.io';
 import type { Context, Next } from 'koa';
@@ -91,21 +91,6 @@ export interface ApiDeps {
   healthy: () => Promise<boolean>;
   logger?: Logger;
   now?: () => number;
-}
-
-/** Refuses the Lobby routes that would create or join a match without a Chaster session. */
-export async function closeRawLobby(ctx: Context, next: Next): Promise<void> {
-  if (
-    ctx.method === 'POST' &&
-    /^\/games\/[^/]+\/(create|[^/]+\/(join|leave|playAgain|update|rename))\/?$/.test(ctx.path)
-  ) {
-    throw new HttpError(
-      403,
-      'lobby_closed',
-      'Rooms are created and joined through POST /api/rooms and POST /api/rooms/:matchID/join with a Chaster session.',
-    );
-  }
-  await next();
 }
 
 /** Koa middleware serving `/api/*` and `/healthz`. */
@@ -221,7 +206,14 @@ export function apiRoutes(deps: ApiDeps) {
       );
     }
     const setupData: RoomSetupData = { rules: body.rules, seats };
-    const match = createMatch({ game, numPlayers: body.numPlayers, setupData, unlisted: false });
+    // boardgame.io would seed the dice with Date.now(), which the room's createdAt gives away.
+    const seeded = { ...game, seed: randomBytes(32).toString('base64url') };
+    const match = createMatch({
+      game: seeded,
+      numPlayers: body.numPlayers,
+      setupData,
+      unlisted: false,
+    });
     if ('setupDataError' in match) {
       throw new HttpError(400, 'invalid_rules', String(match.setupDataError));
     }

@@ -1,6 +1,6 @@
 /**
  * Serves a built single-page client (Vite's `dist/`) from the game server's port: files by path,
- * `index.html` for every other GET that is not the API, the Lobby or socket.io.
+ * `index.html` for every other GET that is not the API, socket.io or a Lobby path.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -19,7 +19,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-const NOT_STATIC = /^\/(api|games|socket\.io|healthz)(\/|$)/;
+// `/games` is boardgame.io's Lobby, which is not served: a JSON 404, not the page.
+const NOT_STATIC = /^\/(api|games|socket\.io|healthz)(\/|$)/i;
 
 /** Koa middleware serving the files under `dir`, with an SPA fallback to `index.html`. */
 export function serveStatic(dir: string) {

@@ -5,7 +5,9 @@
  * chunked or not) and random headers (content types, Authorization garbage). Invariants, per case:
  * a 4xx (never a 5xx) with a JSON `{error, message}` whose message says what was wrong, and
  * nothing stored changed (matches, log, outbox, seats, logins, rooms, webhook ids); per property:
- * /healthz still answers 200 and Object.prototype is untouched.
+ * /healthz still answers 200 and Object.prototype is untouched. boardgame.io's Lobby routes are not
+ * served at all (rooms are made only through POST /api/rooms): they, and any other path our routes
+ * do not answer, get a JSON 404 `not_found`.
  *
  * `npm test` runs a sample; `FULL_RUN=1 npx vitest run test/hostile` runs 1,000 cases per surface.
  */
@@ -1018,7 +1020,39 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
   setPath(child, rest, value);
 }
 
-// --- everything else under /api, and the boardgame.io Lobby ------------------------------------------------
+// --- everything else under /api, the boardgame.io Lobby, and any other path -------------------------------
+
+/** How a Lobby path is spelled: letters' case and escapes (by position), a doubled first slash, a tail. */
+interface Spelling {
+  upper: boolean[];
+  escaped: boolean[];
+  doubled: boolean;
+  tail: string;
+}
+
+/** The plain spelling (as boardgame.io's own client sends it), or a random one. */
+const lobbySpelling: fc.Arbitrary<Spelling> = fc.oneof(
+  fc.constant<Spelling>({ upper: [], escaped: [], doubled: false, tail: '' }),
+  fc.record({
+    upper: fc.array(fc.boolean(), { maxLength: 80 }),
+    escaped: fc.array(
+      fc.nat(9).map((n) => n === 0),
+      { maxLength: 80 },
+    ),
+    doubled: fc.boolean(),
+    tail: fc.constantFrom('', '/', '//', '/.', '?x=1', ';'),
+  }),
+);
+
+/** `path` in the given spelling (`/games/penalty/create` → e.g. `//gAmes/%70enalty/create/`). */
+function spell(path: string, how: Spelling): string {
+  const letters = [...path].map((c, i) => {
+    if (!/[a-z]/i.test(c)) return c;
+    const cased = how.upper[i] ? c.toUpperCase() : c;
+    return how.escaped[i] ? `%${cased.charCodeAt(0).toString(16)}` : cased;
+  });
+  return (how.doubled ? '/' : '') + letters.join('') + how.tail;
+}
 
 describe('unknown routes and the Lobby', () => {
   it(
@@ -1073,7 +1107,7 @@ describe('unknown routes and the Lobby', () => {
   );
 
   it(
-    'the closed Lobby routes with random bodies: 403 lobby_closed, no match created or joined',
+    'the Lobby write routes (create, join, leave, update, rename, playAgain) with random bodies, in any spelling: JSON 404 not_found, no match created or joined',
     async () => {
       const { stack, matchID, seat } = await world();
       const cases = await refusedProperty(
@@ -1089,6 +1123,12 @@ describe('unknown routes and the Lobby', () => {
             `${matchID}/rename`,
             'x/join',
             'create/',
+          ),
+          lobbySpelling,
+          // Methods with a body (Node's client sends a DELETE body unframed, as a second request).
+          fc.oneof(
+            { weight: 3, arbitrary: fc.constant('POST') },
+            { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH') },
           ),
           hostileBody(
             LIMIT,
@@ -1106,14 +1146,56 @@ describe('unknown routes and the Lobby', () => {
             ),
           ),
         ),
-        ([game, action, body]) => ({
-          method: 'POST',
-          path: `/games/${game}/${action}`,
+        ([game, action, spelling, method, body]) => ({
+          method,
+          path: spell(`/games/${game}/${action}`, spelling),
           ...withBody(body),
         }),
         (res, _value, context) => {
-          expect(res.status, context).toBe(403);
-          expect(res.json.error, context).toBe('lobby_closed');
+          expect(res.status, context).toBe(404);
+          expect(res.json.error, context).toBe('not_found');
+        },
+      );
+      expect(cases).toBe(RUNS);
+      // Nobody took a seat or renamed one: the room's metadata is what POST /api/rooms made.
+      const { metadata } = stack.server.store.fetch(matchID, { metadata: true });
+      expect(Object.values(metadata!.players).map((p) => p.name)).toEqual([
+        'alice',
+        undefined,
+        undefined,
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the Lobby read routes, for real and unknown games and matches, in any spelling: JSON 404 not_found, nothing listed',
+    async () => {
+      const { stack, matchID, full } = await world();
+      const cases = await refusedProperty(
+        stack,
+        fc.tuple(
+          fc.oneof(
+            fc.constantFrom('', '/penalty', '/dice-duel', '/verify-cards', '/nogame'),
+            fc
+              .tuple(
+                fc.constantFrom('penalty', 'dice-duel', 'nogame'),
+                fc.oneof(
+                  fc.constantFrom(matchID, full.matchID),
+                  fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/),
+                  badRoomID,
+                ),
+              )
+              .map(([game, id]) => `/${game}/${id}`),
+          ),
+          lobbySpelling,
+        ),
+        ([rest, spelling]) => ({ method: 'GET', path: spell(`/games${rest}`, spelling) }),
+        (res, _value, context) => {
+          expect(res.status, context).toBe(404);
+          expect(res.json.error, context).toBe('not_found');
+          // The answer is `{error, message}` only (expectClientError): no match list, no players.
+          expect(res.text, context).not.toMatch(/"players"|"matches"|"gameName"|"setupData"/);
         },
       );
       expect(cases).toBe(RUNS);
@@ -1122,16 +1204,40 @@ describe('unknown routes and the Lobby', () => {
   );
 
   it(
-    'the read-only Lobby routes with unknown games and match ids: 4xx JSON, never 500',
+    'any other path our routes do not answer, with any method: JSON 404 not_found, nothing changed',
     async () => {
       const { stack } = await world();
       const cases = await refusedProperty(
         stack,
         fc.tuple(
-          fc.constantFrom('penalty', 'dice-duel', 'nogame'),
-          fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/), badRoomID),
+          fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
+          fc.oneof(
+            fc
+              .array(fc.string({ unit: 'binary', maxLength: 12 }).map(encodeSegment), {
+                minLength: 1,
+                maxLength: 4,
+              })
+              .map((parts) => `/${parts.join('/')}`),
+            fc.constantFrom(
+              '/',
+              '/index.html',
+              '/games/',
+              '/Games',
+              '/lobby',
+              '/healthz/',
+              '/HEALTHZ',
+              '/api',
+              '/socket.io',
+              '/.env',
+              '/%2e%2e/%2e%2e/etc/passwd',
+            ),
+          ),
         ),
-        ([game, id]) => ({ method: 'GET', path: `/games/${game}/${id}` }),
+        ([method, path]) => ({ method, path }),
+        (res, _value, context) => {
+          expect(res.status, context).toBe(404);
+          expect(res.json.error, context).toBe('not_found');
+        },
       );
       expect(cases).toBe(RUNS);
     },

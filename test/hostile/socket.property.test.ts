@@ -1,17 +1,21 @@
 /**
  * Hostile socket packets, property-based (issue 5, item 3): random event names and argument
  * lists, forged `update` actions (unknown and forged action types, automatic, wrong argument
- * types, other players' IDs and credentials, other and unknown matchIDs, stale stateIDs), random
- * `sync` packets and oversized payloads, sent through a raw socket.io client.
+ * types, other players' IDs and credentials, other and unknown matchIDs, stale stateIDs, move
+ * arguments the game does not declare, oversized event arguments), random `sync` packets (without
+ * a seat: there are no anonymous spectators) and oversized payloads, sent through a raw socket.io
+ * client.
  *
  * Each case sends its hostile packet(s) and then seat 0's valid `pass` on the same socket: packets
  * of a socket are judged in order and a match's actions are processed in order, so once the pass
  * is stored anything the hostile packets could have done has landed. The stored match
  * (`store.fetch(matchID, {state, log})`) must then hold exactly one more action — the pass, the
  * per-case positive control — no outbox row may exist, no match may be created or touched, and
- * Chaster (the emulator) must have received nothing. Each property ends with a legitimate `lose`
- * that does reach Chaster. Forgeries that must be refused on their own also run as fixed examples
- * in every run, before the random combinations.
+ * Chaster (the emulator) must have received nothing. The accepted pass also resets the socket's
+ * count of refused packets: a socket is disconnected after 8 refused packets in a row, which has a
+ * property of its own. Each property ends with a legitimate `lose` with a declared argument that
+ * does reach Chaster. Forgeries that must be refused on their own also run as fixed examples in
+ * every run, before the random combinations.
  */
 import type { LogEntry, State } from 'boardgame.io';
 import fc from 'fast-check';
@@ -24,7 +28,12 @@ import type { Seat, Stack } from '../helpers/stack.js';
 import { INHERITED_NAMES, jsonLeaf, rawSocket } from './helpers.js';
 import { RUNS, TIMEOUT, params } from './runs.js';
 
-const SOCKET_LIMIT = 64 * 1024;
+/** socket.io's largest message (`maxHttpBufferSize` in src/server/game-server.ts). */
+const SOCKET_LIMIT = 16 * 1024;
+/** Refused packets in a row after which the server disconnects a socket (src/server/guard.ts). */
+const MAX_REFUSALS = 8;
+/** Largest JSON of a game event's arguments (src/server/guard.ts). */
+const MAX_EVENT_ARGS_CHARS = 256;
 const MOVES = Object.keys(PenaltyGame.moves!);
 const ENABLED_EVENTS: string[] = ProcessGameConfig(PenaltyGame as AnyGame).flow.enabledEventNames;
 // socket.io's client refuses to emit these itself.
@@ -181,13 +190,22 @@ async function hostileProperty<T>(
   return cases;
 }
 
-/** A legitimate `lose` by seat 1 still reaches Chaster as actor `extension`. */
+/**
+ * A legitimate `lose('0')` by seat 1 (a declared argument: the rules ask seat 0) still reaches
+ * Chaster as actor `extension`.
+ */
 async function positiveControl(r: Room): Promise<void> {
   // Anything still in flight for the other match has landed by now.
   await new Promise((resolve) => setTimeout(resolve, 50));
   expect(snapshot(r.stack, r.other.matchID).state._stateID).toBe(0);
   const before = snapshot(r.stack, r.matchID);
-  r.socket.emit('update', makeMove('lose', r.seats[1]), before.state._stateID, r.matchID, '1');
+  r.socket.emit(
+    'update',
+    makeMove('lose', r.seats[1], ['0']),
+    before.state._stateID,
+    r.matchID,
+    '1',
+  );
   await until(
     () => r.stack.emulator.requests().length === 1,
     'the legitimate lose to reach Chaster',
@@ -195,6 +213,8 @@ async function positiveControl(r: Room): Promise<void> {
   expect(r.stack.emulator.requests()).toEqual([
     expect.objectContaining({ actor: 'extension', status: 201 }),
   ]);
+  const rows = await r.stack.server.repository.requestsOf(r.matchID);
+  expect(rows.map((row) => [row.playerID, row.requestedBy])).toEqual([['0', 'rules']]);
   expect(snapshot(r.stack, r.matchID).state.G.moves).toBe(before.state.G.moves + 1);
 }
 
@@ -228,7 +248,10 @@ const unknownName = fc
   )
   .filter((s) => !MOVES.includes(s) && !INHERITED_NAMES.includes(s));
 
-/** A target for `lose` that is not a seat: the plugin must refuse it. */
+/**
+ * A target for `lose` or `ask` that is not a seat of the match: the guard refuses what is not a
+ * seat number (`seatArg`), the plugin a seat number the match does not have ('2', '99').
+ */
 const notASeat = fc
   .oneof(
     jsonLeaf,
@@ -244,6 +267,11 @@ interface Packet {
   playerID: unknown;
 }
 
+/** Arguments of a game event whose JSON is exactly `chars` characters long (12 or more). */
+function eventArgs(chars: number): unknown[] {
+  return [{ pad: 'x'.repeat(chars - '[{"pad":""}]'.length) }];
+}
+
 /** One forgery, as data (so fast-check can print it and examples can name it). */
 type Forgery =
   | { kind: 'type'; value: unknown; withState: boolean }
@@ -254,7 +282,8 @@ type Forgery =
   | { kind: 'matchID'; value: unknown }
   | { kind: 'stateID'; value: unknown }
   | { kind: 'move'; value: unknown }
-  | { kind: 'args'; value: unknown }
+  | { kind: 'args'; move: string; value: unknown }
+  | { kind: 'eventArgs'; chars: number }
   | { kind: 'extra'; where: 'payload' | 'action'; key: string; value: unknown }
   | {
       kind: 'replace';
@@ -352,8 +381,17 @@ function forge(p: Packet, f: Forgery, r: Room, before: Snapshot): void {
       payload.type = f.value;
       return;
     case 'args':
-      payload.type = 'lose';
+      // A move's arguments (not an event's: the game enables an event named `pass`).
+      if (action) action.type = 'MAKE_MOVE';
+      payload.type = f.move;
       payload.args = f.value;
+      return;
+    case 'eventArgs':
+      // An event the game enables, whose arguments would be played were they not too large.
+      if (!action) return;
+      action.type = 'GAME_EVENT';
+      payload.type = 'endTurn';
+      payload.args = eventArgs(f.chars);
       return;
     case 'extra':
       if (f.where === 'payload') payload[f.key] = f.value;
@@ -395,8 +433,15 @@ const FORGERY_EXAMPLES: Forgery[] = [
   { kind: 'stateID', value: '0' },
   { kind: 'move', value: 'cheat' },
   { kind: 'move', value: 'Lose' },
-  { kind: 'args', value: ['2'] },
-  { kind: 'args', value: 7 },
+  { kind: 'args', move: 'lose', value: ['2'] },
+  { kind: 'args', move: 'lose', value: 7 },
+  { kind: 'args', move: 'lose', value: ['1', '0'] },
+  { kind: 'args', move: 'ask', value: ['01'] },
+  { kind: 'args', move: 'ask', value: [] },
+  { kind: 'args', move: 'pass', value: ['0'] },
+  { kind: 'args', move: 'pass', value: [null] },
+  { kind: 'args', move: 'finish', value: [true] },
+  { kind: 'eventArgs', chars: MAX_EVENT_ARGS_CHARS + 1 },
   { kind: 'extra', where: 'payload', key: 'by', value: 'self' },
   { kind: 'replace', value: 'payload null' },
 ];
@@ -482,13 +527,31 @@ const forgery: fc.Arbitrary<Forgery> = fc.oneof(
       fc.constantFrom('x'.repeat(65), 'cheat'),
     ),
   }),
+  // Argument lists the game does not declare: `lose()`, `lose(seat)` and `ask(seat)` are declared,
+  // the other moves take none. (boardgame.io would wrap a non-array in a list and spread an array
+  // into the move's arguments; the guard takes only a declared list.)
   fc.record({
     kind: fc.constant('args' as const),
-    // boardgame.io wraps a non-array in a list and spreads an array into the move's arguments.
+    move: fc.constantFrom('lose', 'ask'),
     value: fc.oneof(
       notASeat.map((target) => (Array.isArray(target) ? [target] : target)),
+      notASeat.map((target) => [target]),
       fc.tuple(notASeat, anyArg).map(([target, more]) => [target, more]),
+      // A seat, and one argument too many.
+      fc.tuple(fc.constantFrom('0', '1'), anyArg).map(([target, more]) => [target, more]),
     ),
+  }),
+  fc.record({
+    kind: fc.constant('args' as const),
+    move: fc.constantFrom('pass', 'finish'),
+    value: fc.oneof(
+      fc.array(anyArg, { minLength: 1, maxLength: 3 }),
+      anyArg.filter((v) => v !== null && !Array.isArray(v)),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('eventArgs' as const),
+    chars: fc.integer({ min: MAX_EVENT_ARGS_CHARS + 1, max: 8_000 }),
   }),
   fc.record({
     kind: fc.constant('extra' as const),
@@ -528,6 +591,41 @@ function cancelling(forgeries: Forgery[]): boolean {
   const otherCreds = has((f) => f.kind === 'credentials' && f.value === 'other match');
   const otherMatch = has((f) => f.kind === 'matchID' && f.value === 'other');
   return (seat1Creds && asSeat1) || (otherCreds && otherMatch);
+}
+
+/** A packet the guard refuses, as data; each is refused for another reason. */
+const REFUSED = [
+  'spectator sync',
+  'sync as seat 1 with seat 0 credentials',
+  'pass with an argument',
+  'lose for seat 1',
+  'unknown move',
+  'chat',
+] as const;
+type Refused = (typeof REFUSED)[number];
+
+function sendRefused(r: Room, kind: Refused, stateID: number): void {
+  const seat0 = r.seats[0];
+  switch (kind) {
+    case 'spectator sync':
+      r.socket.emit('sync', r.matchID, null, null, 2);
+      return;
+    case 'sync as seat 1 with seat 0 credentials':
+      r.socket.emit('sync', r.matchID, '1', seat0.credentials, 2);
+      return;
+    case 'pass with an argument':
+      r.socket.emit('update', makeMove('pass', seat0, ['0']), stateID, r.matchID, '0');
+      return;
+    case 'lose for seat 1':
+      r.socket.emit('update', makeMove('lose', seat0), stateID, r.matchID, '1');
+      return;
+    case 'unknown move':
+      r.socket.emit('update', makeMove('Lose', seat0), stateID, r.matchID, '0');
+      return;
+    case 'chat':
+      r.socket.emit('chat', r.matchID, { sender: '0', payload: 'hi' }, seat0.credentials);
+      return;
+  }
 }
 
 // --- surfaces ---------------------------------------------------------------------------------------
@@ -602,7 +700,7 @@ describe('hostile socket packets (property-based)', () => {
   );
 
   it(
-    'forged `update` actions (types, automatic, seats, credentials, matchIDs, stateIDs, moves, arguments, extra fields) are refused',
+    'forged `update` actions (types, automatic, seats, credentials, matchIDs, stateIDs, moves, undeclared move arguments, oversized event arguments, extra fields) are refused',
     async () => {
       const r = await room();
       const seenKinds = new Set<string>();
@@ -632,13 +730,41 @@ describe('hostile socket packets (property-based)', () => {
       );
       expect(cases).toBe(RUNS + FORGERY_EXAMPLES.length);
       // Every kind of forgery was tried.
-      expect(seenKinds.size, [...seenKinds].join(', ')).toBe(11);
+      expect(seenKinds.size, [...seenKinds].join(', ')).toBe(12);
+      // The bound the `eventArgs` forgeries cross: the same event with arguments of exactly 256
+      // JSON characters is played.
+      const before = snapshot(r.stack, r.matchID);
+      r.socket.emit(
+        'update',
+        {
+          type: 'GAME_EVENT',
+          payload: {
+            type: 'endTurn',
+            args: eventArgs(MAX_EVENT_ARGS_CHARS),
+            playerID: '0',
+            credentials: r.seats[0].credentials,
+          },
+        },
+        before.state._stateID,
+        r.matchID,
+        '0',
+      );
+      await until(
+        () => stateIDOf(r.stack, r.matchID) === before.state._stateID + 1,
+        'endTurn with 256 characters of arguments to be played',
+      );
+      const after = snapshot(r.stack, r.matchID);
+      expect(after.state.ctx.turn).toBe(before.state.ctx.turn + 1);
+      expect(after.lastLog?.action).toMatchObject({
+        type: 'GAME_EVENT',
+        payload: { type: 'endTurn' },
+      });
     },
     TIMEOUT,
   );
 
   it(
-    '`sync` of unknown or other matches, or as a seat without its credentials, creates and changes nothing',
+    '`sync` without a seat (a spectator), of unknown or other matches, or as a seat without its credentials, is refused: no answer, nothing created or changed',
     async () => {
       const r = await room();
       const answered: unknown[] = [];
@@ -671,7 +797,6 @@ describe('hostile socket packets (property-based)', () => {
           fc.oneof(fc.integer({ min: -5, max: 100 }), anyArg),
         ) as fc.Arbitrary<SyncCase>,
         ([matchID, playerID, credentials, numPlayers], _before, r) => {
-          const real = matchID === 'ours' || matchID === 'other';
           const id =
             matchID === 'ours' ? r.matchID : matchID === 'other' ? r.other.matchID : matchID;
           const creds =
@@ -682,20 +807,24 @@ describe('hostile socket packets (property-based)', () => {
                 : credentials === 'none'
                   ? undefined
                   : credentials;
-          // A spectator sync of an existing match is allowed, so for those one is sent as seat 0
-          // instead (of an unknown match it must not create it); a seat's own credentials (seat 1
-          // here, seat 0 of the other match) are legitimate, so those go to a seat that is not theirs.
-          let seat = real && (playerID === null || playerID === undefined) ? '0' : playerID;
-          if (
-            (id === r.matchID && creds === r.seats[1].credentials) ||
-            (id === r.other.matchID && creds === r.other.seat.credentials)
-          ) {
-            seat = '9';
-          }
+          // There are no spectators: a sync without a seat (null) is refused like any other. The
+          // one legitimate sync here is a seat's own credentials for that seat (seat 1 here, seat 0
+          // of the other match), so those go to a seat that is not theirs.
+          const seat =
+            (id === r.matchID && playerID === '1' && creds === r.seats[1].credentials) ||
+            (id === r.other.matchID &&
+              playerID === r.other.seat.playerID &&
+              creds === r.other.seat.credentials)
+              ? '9'
+              : playerID;
           r.socket.emit('sync', id, seat, creds, numPlayers);
         },
         RUNS,
         [
+          // Spectators: of this match, of the other one, with a seat's credentials but no seat.
+          [['ours', null, 'none', 2]],
+          [['other', null, 'none', 2]],
+          [['ours', null, 'seat 1', 2]],
           [['no-such-match-1', null, 'none', 2]],
           [['no-such-match-2', '0', 'seat 1', 2]],
           [['no-such-match-3', null, 'none', 16]],
@@ -705,7 +834,7 @@ describe('hostile socket packets (property-based)', () => {
           [['other', '0', 'seat 1', 2]],
         ],
       );
-      expect(cases).toBe(RUNS + 7);
+      expect(cases).toBe(RUNS + 10);
       expect(answered).toEqual([]);
       expect(ownSyncs()).toBe(syncsBefore);
     },
@@ -713,7 +842,7 @@ describe('hostile socket packets (property-based)', () => {
   );
 
   it(
-    'packets over 64 KiB drop the connection, under it a forged one is refused; nothing changes',
+    'packets over 16 KiB drop the connection, under it a forged one is refused; nothing changes',
     async () => {
       const r = await room();
       let dropped = 0;
@@ -740,8 +869,8 @@ describe('hostile socket packets (property-based)', () => {
               context,
               (before) => {
                 // One pad per packet. Over the limit the packet is dropped unread; under it, it
-                // is forged: a pass for seat 1 with seat 0's credentials, an extra packet
-                // argument, or credentials that are not a string of at most 256 characters.
+                // is forged: seat 0's own pass with an argument (a pass takes none), an extra
+                // packet argument, or credentials that are not a string of at most 256 characters.
                 const stateID = before.state._stateID;
                 if (where === 'move argument') {
                   r.socket.emit(
@@ -749,7 +878,7 @@ describe('hostile socket packets (property-based)', () => {
                     makeMove('pass', r.seats[0], [pad]),
                     stateID,
                     r.matchID,
-                    '1',
+                    '0',
                   );
                 } else if (where === 'extra packet argument') {
                   r.socket.emit(
@@ -787,6 +916,76 @@ describe('hostile socket packets (property-based)', () => {
       expectOnlyPassesLogged(r);
       const health = await fetch(`${r.stack.url}/healthz`);
       expect(health.status).toBe(200);
+      await positiveControl(r);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a socket is disconnected after 8 refused packets in a row, never before; an accepted packet resets the count',
+    async () => {
+      const r = await room();
+      let cases = 0;
+      let disconnected = 0;
+      const refused = fc.constantFrom(...REFUSED);
+      const inARow = (n: number): Refused[] =>
+        Array.from({ length: n }, (_, i) => REFUSED[i % REFUSED.length]!);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.array(refused, { minLength: 1, maxLength: MAX_REFUSALS - 1 }),
+            fc.array(refused, { minLength: MAX_REFUSALS, maxLength: MAX_REFUSALS + 4 }),
+          ),
+          async (packets) => {
+            cases += 1;
+            const over = packets.length >= MAX_REFUSALS;
+            const context = `${packets.length} refused in a row: ${packets.join(', ')}`;
+            let reason: string | undefined;
+            const onDisconnect = (why: string) => (reason = why);
+            r.socket.once('disconnect', onDisconnect);
+            await expectOnlyThePass(
+              r,
+              context,
+              (before) => {
+                for (const kind of packets) sendRefused(r, kind, before.state._stateID);
+              },
+              async () => {
+                if (!over) return;
+                // The eighth refusal disconnects the socket; what it sent after that is never
+                // judged. The pass of this case goes out on a fresh connection.
+                await until(() => reason, `the server to disconnect the socket: ${context}`);
+                expect(reason, context).toBe('io server disconnect');
+                disconnected += 1;
+                r.socket.removeAllListeners();
+                r.socket = await connectSeat0(r);
+              },
+            );
+            if (!over) {
+              // The pass was played on the same socket after the refused packets, and it reset
+              // the count for the next case.
+              expect(reason, context).toBeUndefined();
+              expect(r.socket.connected, context).toBe(true);
+              r.socket.off('disconnect', onDisconnect);
+            }
+          },
+        ),
+        // Seven twice (the pass between them resets the count), then eight.
+        {
+          ...params(RUNS + 3),
+          examples: [
+            [inARow(MAX_REFUSALS - 1)],
+            [inARow(MAX_REFUSALS - 1)],
+            [inARow(MAX_REFUSALS)],
+          ],
+        },
+      );
+      expect(cases).toBe(RUNS + 3);
+      expect(disconnected).toBeGreaterThan(0);
+      // Every disconnect was the guard's, none for another reason.
+      expect(r.stack.logs.filter((l) => l.includes('"msg":"socket disconnected'))).toHaveLength(
+        disconnected,
+      );
+      expectOnlyPassesLogged(r);
       await positiveControl(r);
     },
     TIMEOUT,

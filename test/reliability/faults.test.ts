@@ -26,7 +26,10 @@ describe('backoff schedule on a fake clock', () => {
     emulator.setFaults({ errorRate: 1, errorStatus: 503, scope: 'verification' });
     const db = openSqlite(':memory:');
     const repository = new SqliteRepository(db);
-    // One queued row for a seated wearer, as setState would have written it.
+    // One queued row for a seated wearer in a room, as setState would have written it.
+    db.prepare(
+      `INSERT INTO rooms (match_id, policy, created_at) VALUES ('m', '{"cooldownMs":0,"maxRequestsPerMatch":100}', 0)`,
+    ).run();
     db.prepare(
       `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
        VALUES ('m', '0', 'a', ?, 'wearer', 'u', 'l', 'h', 0)`,

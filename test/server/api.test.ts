@@ -1,7 +1,8 @@
 /**
  * The game server's HTTP API (DESIGN.md "Contracts") against a real server and the Chaster
- * emulator over loopback: sessions, bearer tokens, rooms and seats, the closed Lobby routes, the
- * verification feed (JSON and SSE), Chaster webhooks and health. No mocks.
+ * emulator over loopback: sessions, bearer tokens, rooms and seats, boardgame.io's Lobby routes
+ * (not served: a JSON 404 in any spelling), the verification feed (JSON and SSE), Chaster webhooks,
+ * health and unknown routes. No mocks.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -732,63 +733,76 @@ describe('POST /api/rooms/:matchID/join', () => {
 // --- raw boardgame.io Lobby -----------------------------------------------------------------------
 
 describe('raw boardgame.io Lobby routes', () => {
-  it('create, join, leave, playAgain and update are 403 lobby_closed', async () => {
-    const stack = await startStack({ games: [PenaltyGame] });
-    const { tokens } = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, tokens.wearer, { game: 'penalty', numPlayers: 2 });
-    const before = await stack.server.store.listMatches();
-    const attempts: Array<[string, unknown]> = [
-      ['/games/penalty/create', { numPlayers: 2 }],
-      [`/games/penalty/${matchID}/join`, { playerID: '1', playerName: 'mallory' }],
-      [`/games/penalty/${matchID}/leave`, { playerID: '0', credentials: seat.credentials }],
-      [`/games/penalty/${matchID}/playAgain`, { playerID: '0', credentials: seat.credentials }],
-      [
-        `/games/penalty/${matchID}/update`,
-        { playerID: '0', credentials: seat.credentials, newName: 'x' },
-      ],
-      [
-        `/games/penalty/${matchID}/rename`,
-        { playerID: '0', credentials: seat.credentials, newName: 'x' },
-      ],
-      ['/games/penalty/create/', { numPlayers: 2 }],
-    ];
-    for (const [path, json] of attempts) {
-      expectError(await call(stack, 'POST', path, { json }), 403, 'lobby_closed');
-    }
-    expect(await stack.server.store.listMatches()).toEqual(before);
-    const room = await call(stack, 'GET', `/api/rooms/${matchID}`, { token: seat.token });
-    expect(room.json.seats[1].taken).toBe(false);
-  });
-
-  it('GET /games lists the games and GET /games/penalty/:id shows metadata without credentials', async () => {
+  it('boardgame.io’s Lobby routes answer 404 and create/join nothing, in any spelling', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
     const lock = stack.emulator.createLock({ wearerName: 'alice' });
     const { matchID, seat } = await host(stack, lock.tokens.wearer, {
       game: 'penalty',
       numPlayers: 2,
     });
+    const before = await stack.server.store.listMatches();
+    const metadataBefore = stack.server.store.fetch(matchID, { metadata: true }).metadata;
+    const asSeat0 = { playerID: '0', credentials: seat.credentials };
+    const attempts: Array<[string, unknown]> = [
+      ['/games/penalty/create', { numPlayers: 2 }],
+      [`/games/penalty/${matchID}/join`, { playerID: '1', playerName: 'mallory' }],
+      [`/games/penalty/${matchID}/leave`, asSeat0],
+      [`/games/penalty/${matchID}/playAgain`, asSeat0],
+      [`/games/penalty/${matchID}/update`, { ...asSeat0, newName: 'x' }],
+      [`/games/penalty/${matchID}/rename`, { ...asSeat0, newName: 'x' }],
+      // Other spellings the Lobby router would have matched.
+      ['/games/penalty/create/', { numPlayers: 2 }],
+      ['/Games/Penalty/Create', { numPlayers: 2 }],
+      ['/games/%70enalty/create', { numPlayers: 2 }],
+      ['/games/penalty/create?numPlayers=2', { numPlayers: 2 }],
+      [`/GAMES/penalty/${matchID}/join/`, { playerID: '1', playerName: 'mallory' }],
+    ];
+    for (const [path, json] of attempts) {
+      for (const token of [undefined, seat.token]) {
+        const res = await call(stack, 'POST', path, { json, token });
+        expectError(res, 404, 'not_found');
+        expect(res.text).not.toContain(seat.credentials);
+      }
+    }
+    // Nothing was created, joined, left or renamed.
+    expect(await stack.server.store.listMatches()).toEqual(before);
+    expect(stack.server.store.fetch(matchID, { metadata: true }).metadata).toEqual(metadataBefore);
+    const room = await call(stack, 'GET', `/api/rooms/${matchID}`, { token: seat.token });
+    expect(room.json.seats).toEqual([
+      { playerID: '0', role: 'wearer', name: 'alice', taken: true },
+      { playerID: '1', role: 'wearer', name: null, taken: false },
+    ]);
+  });
 
-    const games = await call(stack, 'GET', '/games');
-    expect(games.status, games.text).toBe(200);
-    expect(games.json).toEqual(['penalty']);
-
-    const match = await call(stack, 'GET', `/games/penalty/${matchID}`);
-    expect(match.status, match.text).toBe(200);
-    expect(match.json).toMatchObject({
-      matchID,
-      gameName: 'penalty',
-      players: [{ id: 0, name: 'alice' }, { id: 1 }],
+  it('GET /games, /games/penalty and /games/penalty/:id answer 404 and show no match', async () => {
+    const stack = await startStack({ games: [PenaltyGame] });
+    const lock = stack.emulator.createLock({ wearerName: 'alice' });
+    const { matchID, seat } = await host(stack, lock.tokens.wearer, {
+      game: 'penalty',
+      numPlayers: 2,
     });
-    expect(keysDeep(match.json).has('credentials')).toBe(false);
-    expect(keysDeep(match.json).has('sessionId')).toBe(false);
-    expect(match.text).not.toContain(seat.credentials);
-    expect(match.text).not.toContain(lock.sessionId);
-
-    const list = await call(stack, 'GET', '/games/penalty');
-    expect(list.status, list.text).toBe(200);
-    expect(list.json.matches.map((m: any) => m.matchID)).toContain(matchID);
-    expect(list.text).not.toContain(seat.credentials);
-    expect(list.text).not.toContain(lock.sessionId);
+    for (const path of [
+      '/games',
+      '/games/',
+      '/games/penalty',
+      '/Games/penalty',
+      '/games/penalty?isGameover=false',
+      `/games/penalty/${matchID}`,
+      `/games/%70enalty/${matchID}/`,
+    ]) {
+      for (const token of [undefined, seat.token]) {
+        const res = await call(stack, 'GET', path, { token });
+        expectError(res, 404, 'not_found');
+        expect(keysDeep(res.json)).toEqual(new Set(['error', 'message']));
+        for (const secret of ['alice', 'gameName', seat.credentials, lock.sessionId]) {
+          expect(res.text, path).not.toContain(secret);
+        }
+      }
+    }
+    // Rooms are listed and read only through our own API, signed in.
+    expectError(await call(stack, 'GET', '/api/rooms'), 401, 'unauthorized');
+    const rooms = await call(stack, 'GET', '/api/rooms', { token: seat.token });
+    expect(rooms.json.rooms.map((r: { matchID: string }) => r.matchID)).toEqual([matchID]);
   });
 });
 
@@ -1107,9 +1121,13 @@ describe('health and unknown routes', () => {
     expect(res.json).toEqual({ ok: true });
   });
 
-  it('unknown /api routes and methods answer 404 JSON', async () => {
+  it('unknown routes and methods, in /api and outside it, answer 404 JSON', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
     for (const [method, path] of [
+      ['GET', '/'],
+      ['GET', '/nope'],
+      ['POST', '/healthz'],
+      ['DELETE', '/games'],
       ['GET', '/api/nope'],
       ['GET', '/api/'],
       ['GET', '/api/sessions'],

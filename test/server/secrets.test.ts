@@ -4,8 +4,10 @@
  * delivered request, a refusal with Chaster's own message (a lock without the Verification Picture
  * extension), a 503 phase with retries, a submitted picture (webhook), and failed session
  * exchanges — while everything the server says is captured: HTTP bodies and headers of our API, the
- * SSE feed, the boardgame.io lobby, every socket frame a player and a spectator receive, and every
- * log line. No secret may appear anywhere in it.
+ * SSE feed, the lobby (our room list and room view, also as a user seated in no room, and
+ * boardgame.io's Lobby routes, which answer 404), every socket frame each player receives (each sees
+ * the other's moves and requests), every frame of a socket whose spectator sync is refused, and
+ * every log line. No secret may appear anywhere in it.
  */
 import type { Socket } from 'socket.io-client';
 import { io } from 'socket.io-client';
@@ -119,8 +121,9 @@ describe('secrets stay on the server', () => {
     const b = stack.emulator.createLock({ verificationPicture: false });
     const http: string[] = [];
     const lobby: string[] = [];
-    const playerFrames: string[] = [];
-    const spectatorFrames: string[] = [];
+    const framesA: string[] = [];
+    const framesB: string[] = [];
+    const refusedFrames: string[] = [];
     const sse = { text: '' };
 
     // Sessions: wearers, a keyholder, an unknown mainToken, and an exchange while Chaster fails.
@@ -170,14 +173,14 @@ describe('secrets stay on the server', () => {
     ).toBe(200);
     const stopFeed = await openFeed(stack, matchID, loginA.json.token, sse);
 
-    // Both players and a spectator on raw sockets.
-    const playerA = await capturedSocket(stack, playerFrames);
-    const playerB = await capturedSocket(stack, playerFrames);
-    const spectator = await capturedSocket(stack, spectatorFrames);
+    // Both players on raw sockets, and a socket that tries to watch without a seat (refused).
+    const playerA = await capturedSocket(stack, framesA);
+    const playerB = await capturedSocket(stack, framesB);
+    const watcher = await capturedSocket(stack, refusedFrames);
     playerA.emit('sync', matchID, seatA.playerID, seatA.credentials, 2);
     playerB.emit('sync', matchID, seatB.playerID, seatB.credentials, 2);
-    spectator.emit('sync', matchID, null, null, 2);
-    for (const frames of [playerFrames, spectatorFrames]) {
+    watcher.emit('sync', matchID, null, null, 2);
+    for (const frames of [framesA, framesB]) {
       await until(() => frames.some((f) => f.startsWith('["sync"')), 'sockets synced');
     }
 
@@ -225,12 +228,20 @@ describe('secrets stay on the server', () => {
     await until(() => (sse.text.match(/event: verification/g) ?? []).length >= 6, 'SSE events');
     await stopFeed();
 
-    // The boardgame.io lobby's public routes.
+    // The lobby: our room list and room view, also as the keyholder, who sits in no room; and
+    // boardgame.io's Lobby routes, which are not served.
+    for (const token of [loginA.json.token, keyholder.json.token]) {
+      const list = await call(lobby, stack, 'GET', '/api/rooms', { token });
+      expect(list.status).toBe(200);
+      expect(list.json.rooms.map((r: { matchID: string }) => r.matchID)).toEqual([matchID]);
+      expect((await call(lobby, stack, 'GET', `/api/rooms/${matchID}`, { token })).status).toBe(
+        200,
+      );
+    }
     for (const path of ['/games', '/games/penalty', `/games/penalty/${matchID}`]) {
-      const res = await fetch(stack.url + path);
-      const text = await res.text();
-      record(lobby, res, text);
-      expect(res.status, path).toBe(200);
+      const res = await call(lobby, stack, 'GET', path);
+      expect(res.status, path).toBe(404);
+      expect(res.json.error, path).toBe('not_found');
     }
 
     const secrets: Record<string, string> = {
@@ -256,13 +267,21 @@ describe('secrets stay on the server', () => {
     expect(sse.text).toContain('text/event-stream');
     expect(sse.text).toContain(EXTENSION_MISSING);
     expect(sse.text).toMatch(/Retrying after [^"]*503/);
-    expect(lobby.join('\n')).toContain(matchID);
-    for (const frames of [playerFrames, spectatorFrames]) {
+    expect(lobby.join('\n')).toContain('"seats":[');
+    for (const frames of [framesA, framesB]) {
       const text = frames.join('\n');
       expect(text).toContain(matchID);
       expect(text).toContain('"moves":3');
       expect(text).toContain('"lose"');
     }
+    // The refused watcher got the socket's handshake frames and nothing of the match.
+    expect(refusedFrames.length).toBeGreaterThan(0);
+    expect(refusedFrames.join('\n')).not.toContain(matchID);
+    expect(
+      stack.logs.some(
+        (line) => line.includes('socket packet refused') && line.includes(watcher.id!),
+      ),
+    ).toBe(true);
     const logText = stack.logs.join('\n');
     expect(logText).toContain('verification request refused by Chaster');
     expect(logText).toContain('verification request will be retried');
@@ -272,8 +291,9 @@ describe('secrets stay on the server', () => {
       ...leaks('HTTP answers', http, secrets),
       ...leaks('the SSE feed', [sse.text], secrets),
       ...leaks('lobby answers', lobby, secrets),
-      ...leaks('player socket frames', playerFrames, secrets),
-      ...leaks('spectator socket frames', spectatorFrames, secrets),
+      ...leaks('player A socket frames', framesA, secrets),
+      ...leaks('player B socket frames', framesB, secrets),
+      ...leaks('refused watcher socket frames', refusedFrames, secrets),
       ...leaks('log lines', stack.logs, secrets),
     ]).toEqual([]);
   });

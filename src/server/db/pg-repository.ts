@@ -12,6 +12,7 @@ import {
   CHARGED_STATUSES,
   deliveryRefusal,
   isFirstAttempt,
+  NO_ROOM_REFUSAL,
   policyRefusal,
   seatRefusal,
   toAuthSession,
@@ -138,7 +139,8 @@ function candidateRefusal(r: PgCandidate, view: AdmissionView, now: number): Ref
       ? { role: r.requester_role!, lock_id: r.requester_lock!, session_id: r.requester_session }
       : undefined;
   const refused = seatRefusal(r, target, requester);
-  if (refused || r.policy === null) return refused;
+  if (refused) return refused;
+  if (r.policy === null) return NO_ROOM_REFUSAL;
   return policyRefusal(
     r.policy,
     view.charged(r.match_id),

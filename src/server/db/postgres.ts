@@ -13,6 +13,7 @@ import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardga
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
+import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
 import { redactInitialState } from './initial-state.js';
 import { inTransaction } from './pg-transaction.js';
 import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
@@ -62,7 +63,7 @@ export class PostgresStore extends Async {
           metadata.gameName,
           initialState._stateID,
           JSON.stringify(initialState),
-          JSON.stringify(metadata),
+          boundedMetadata(metadata),
           metadata.gameover !== undefined && metadata.gameover !== null,
           metadata.updatedAt,
         ],
@@ -222,7 +223,7 @@ export class PostgresStore extends Async {
       this.pool.query(
         'UPDATE matches SET metadata = $1, gameover = $2, updated_at = $3 WHERE match_id = $4',
         [
-          JSON.stringify(metadata),
+          boundedMetadata(metadata),
           metadata.gameover !== undefined && metadata.gameover !== null,
           metadata.updatedAt,
           matchID,
@@ -261,8 +262,9 @@ export class PostgresStore extends Async {
       }
       if (opts.log) {
         const { rows } = await this.pool.query<{ entry: LogEntry }>(
-          'SELECT entry FROM match_log WHERE match_id = $1 ORDER BY seq',
-          [matchID],
+          `SELECT entry FROM (SELECT seq, entry FROM match_log WHERE match_id = $1 ORDER BY seq DESC LIMIT $2) AS tail
+           ORDER BY seq`,
+          [matchID, SYNC_LOG_ENTRIES],
         );
         result.log = rows.map((r) => r.entry);
       }

@@ -161,6 +161,16 @@ export function deliveryRefusal(
   return undefined;
 }
 
+/**
+ * A match with no room row was not made through `POST /api/rooms`: no policy allows anything, so
+ * nothing of it is ever sent (fail closed).
+ */
+export const NO_ROOM_REFUSAL: Refusal = {
+  status: 'failed',
+  message:
+    'This match has no room, so no room policy allows a request; rooms are made with POST /api/rooms.',
+};
+
 /** The room's policy: the cap per match, then the cooldown per wearer. */
 export function policyRefusal(
   { cooldownMs, maxRequestsPerMatch }: RoomPolicy,

@@ -8,6 +8,7 @@ import {
   CHARGED_STATUSES,
   deliveryRefusal,
   isFirstAttempt,
+  NO_ROOM_REFUSAL,
   policyRefusal,
   seatRefusal,
   toAuthSession,
@@ -284,7 +285,8 @@ export class SqliteRepository implements Repository {
         ? (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined)
         : undefined;
     const refused = seatRefusal(r, target, requester);
-    if (refused || r.policy === null) return refused;
+    if (refused) return refused;
+    if (r.policy === null) return NO_ROOM_REFUSAL;
     const policy = JSON.parse(r.policy) as RoomPolicy;
     const charged = (this.sql.chargedInMatch!.get(r.match_id) as { n: number }).n;
     // No cooldown: the last admission cannot refuse anything.

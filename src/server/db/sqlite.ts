@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
+import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
 import { redactInitialState } from './initial-state.js';
 import { migrate } from './schema.js';
 
@@ -112,7 +113,10 @@ export class SqliteStore extends Sync {
         `UPDATE matches SET metadata = ?, gameover = ?, updated_at = ? WHERE match_id = ?`,
       ),
       fetchInitial: db.prepare(`SELECT initial_state FROM matches WHERE match_id = ?`),
-      fetchLog: db.prepare(`SELECT entry FROM match_log WHERE match_id = ? ORDER BY seq`),
+      fetchLog: db.prepare(
+        `SELECT entry FROM (SELECT seq, entry FROM match_log WHERE match_id = ? ORDER BY seq DESC LIMIT ?)
+         ORDER BY seq`,
+      ),
       wipeMatch: db.prepare(`DELETE FROM matches WHERE match_id = ?`),
       wipeLog: db.prepare(`DELETE FROM match_log WHERE match_id = ?`),
     };
@@ -128,6 +132,12 @@ export class SqliteStore extends Sync {
   }
 
   override connect(): void {}
+
+  /** Whether `stateID` is the match's stored `_stateID` (undefined when the match is not cached). */
+  committed(matchID: string, stateID: number): boolean | undefined {
+    const entry = this.cache.get(matchID);
+    return entry === undefined ? undefined : entry.stateID === stateID;
+  }
 
   /** Forgets every cached match (after something other than this store deleted or wrote matches). */
   dropCache(): void {
@@ -168,7 +178,7 @@ export class SqliteStore extends Sync {
         gameName: metadata.gameName,
         stateID: initialState._stateID,
         state: JSON.stringify(initialState),
-        metadata: JSON.stringify(metadata),
+        metadata: boundedMetadata(metadata),
         gameover: metadata.gameover === undefined || metadata.gameover === null ? 0 : 1,
         updatedAt: metadata.updatedAt,
       });
@@ -275,7 +285,7 @@ export class SqliteStore extends Sync {
       if (entry) entry.justCommitted = false;
       // The Master's bump of updatedAt after a move: the move's commit already set updated_at.
       if (bumpOnly) return;
-      const json = JSON.stringify(metadata);
+      const json = boundedMetadata(metadata);
       this.sql.setMetadata!.run(
         json,
         metadata.gameover === undefined || metadata.gameover === null ? 0 : 1,
@@ -292,7 +302,7 @@ export class SqliteStore extends Sync {
 
   /**
    * The state is the cached object itself, as InMemory hands it out (boardgame.io never mutates
-   * it); the metadata is a fresh copy, since the Lobby and our routes edit it in place.
+   * it); the metadata is a fresh copy, since boardgame.io and our routes edit it in place.
    */
   fetch<O extends StorageAPI.FetchOpts>(matchID: string, opts: O): StorageAPI.FetchResult<O> {
     const result = {} as Record<string, unknown>;
@@ -312,7 +322,7 @@ export class SqliteStore extends Sync {
         );
       }
       if (opts.log) {
-        const rows = this.sql.fetchLog!.all(matchID) as Array<{ entry: string }>;
+        const rows = this.sql.fetchLog!.all(matchID, SYNC_LOG_ENTRIES) as Array<{ entry: string }>;
         result.log = rows.map((row) => JSON.parse(row.entry) as LogEntry);
       }
     });
