@@ -12,6 +12,7 @@ import type {
   ServerResponse,
 } from 'node:http';
 import type Koa from 'koa';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createChasterClient } from '../chaster/index.js';
@@ -35,6 +36,8 @@ import { HttpError, cors, jsonErrors } from './http.js';
 import { createDispatcher } from './outbox/dispatcher.js';
 import type { Dispatcher, DispatcherOptions } from './outbox/dispatcher.js';
 import type { SocketLimits } from './guard.js';
+import { DEFAULT_API_LIMITS, createLimits } from './limits.js';
+import type { ApiLimits } from './limits.js';
 import { apiRoutes } from './routes.js';
 import { LocalPubSub, MatchTransport } from './transport.js';
 
@@ -65,6 +68,11 @@ export interface GameServerOptions {
   origins?: string[];
   /** Caps on open sockets; see `DEFAULT_SOCKET_LIMITS`. */
   sockets?: Partial<Omit<SocketLimits, 'origins'>>;
+  /**
+   * Rates (logins, rooms), open streams and the operator's bounds on room policies; see
+   * `DEFAULT_API_LIMITS`. With `redisUrl` every instance shares the counts.
+   */
+  limits?: Partial<ApiLimits>;
   /** pino logger. Default: JSON to stdout at LOG_LEVEL (info). */
   logger?: Logger;
 }
@@ -153,6 +161,17 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const pubSub = options.redisUrl
     ? new RedisPubSub(options.redisUrl, onPubSubError, committed)
     : new LocalPubSub(committed, onPubSubError);
+  // Rate counts shared by every instance; commands fail fast while Redis is away (the limiter
+  // then counts in memory).
+  const limitsRedis = options.redisUrl
+    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  limitsRedis?.on('error', onPubSubError);
+  const limits = createLimits(
+    { ...DEFAULT_API_LIMITS, ...options.limits },
+    limitsRedis,
+    await repository.setSettingIfAbsent('deployment_id', randomId(12)),
+  );
   const origins = options.origins ?? [];
   const admission = socketAdmission(
     { origins, ...DEFAULT_SOCKET_LIMITS, ...options.sockets },
@@ -168,6 +187,8 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       socketOpts: {
         maxHttpBufferSize: SOCKET_MAX_BYTES,
         allowRequest: admission.allowRequest,
+        // The client script is bundled with the app; socket.io need not serve its own.
+        serveClient: false,
         // boardgame.io passes `cors: { origins }`, which socket.io 3 ignores (its option is `origin`).
         cors: { origin: origins },
       } as SocketIOOptions['socketOpts'],
@@ -208,6 +229,8 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       feed,
       webhook: options.webhook,
       healthy: async () => dispatcher.healthy() && (await repository.ping()),
+      limits,
+      spendChasterToken: dispatcher.spendToken,
       logger,
     }),
   );
@@ -241,6 +264,9 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       app.middleware.length = ours;
       app.use(notFound);
       const appServer = servers!.appServer;
+      // A request must arrive whole within 30 s (responses, such as event streams, may last).
+      appServer.requestTimeout = 30_000;
+      appServer.headersTimeout = 20_000;
       serveCurrentMiddleware(appServer, app, logger);
       if (host !== undefined && host !== '::' && host !== '0.0.0.0') {
         // bgio's run() listens on every interface; rebind when a host was asked for.
@@ -270,6 +296,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       if (ownClient) await chaster.close();
       await stopListening();
       if (pubSub instanceof RedisPubSub) await pubSub.close();
+      limitsRedis?.disconnect();
       await storage.close();
     },
   };

@@ -57,6 +57,14 @@ const MAX_EVENT_ARGS_CHARS = 256;
 const MAX_REFUSALS = 8;
 /** Packets of one socket waiting for the guard, beyond which the socket is disconnected. */
 const MAX_WAITING_PACKETS = 256;
+/**
+ * Sockets one connection may open (a client multiplexes one per game namespace on a connection);
+ * one more closes the connection. Each CONNECT packet would otherwise make a socket that lives as
+ * long as the connection.
+ */
+const MAX_SOCKETS_PER_CONNECTION = 4;
+/** Refusal lines logged per second at most; the rest are counted in the next line. */
+const MAX_REFUSAL_LOGS_PER_SECOND = 200;
 
 /** What the guard needs to judge a packet. */
 export interface GuardContext {
@@ -127,9 +135,11 @@ export async function judgePacket(
 interface GuardedSocket {
   id: string;
   disconnected: boolean;
+  /** The connection the socket is multiplexed on (socket.io's Client). */
+  client: { conn: { close(): void } };
   disconnect(close?: boolean): void;
   use(fn: (packet: unknown[], next: (err?: Error) => void) => void): void;
-  on(event: 'error', fn: (err: Error) => void): void;
+  on(event: 'error' | 'disconnect', fn: (err: Error) => void): void;
 }
 interface Namespace {
   use(fn: (socket: GuardedSocket, next: (err?: Error) => void) => void): void;
@@ -149,6 +159,14 @@ export function guardSockets({
   matchExists: (matchID: string) => Promise<boolean>;
   logger?: Logger;
 }): void {
+  // The main namespace serves nothing: socket.io 3 would re-emit a client's "error" event there
+  // with no listener, which throws out of the event loop (CVE-2024-38355).
+  io.of('/').use((socket, next) => {
+    socket.on('error', () => {});
+    next(new Error('no such namespace'));
+  });
+  const perConnection = new WeakMap<object, number>();
+  const log = refusalLog(logger);
   for (const game of games) {
     const { flow } = ProcessGameConfig(game);
     const enabledEvents = new Set<string>(flow.enabledEventNames);
@@ -156,8 +174,23 @@ export function guardSockets({
     const moveArgs = (game as WithMoveArgs).moveArgs ?? {};
     const context = { game, seats, matchExists, enabledEvents, moveNames, moveArgs };
     io.of(game.name!).use((socket, next) => {
-      // A refused packet is reported as an 'error' on the socket; without a handler socket.io logs noise.
+      // A refused packet is reported as an 'error' on the socket, and a client may send an event
+      // named "error": without a listener, either throws.
       socket.on('error', () => {});
+      const open = perConnection.get(socket.client) ?? 0;
+      if (open >= MAX_SOCKETS_PER_CONNECTION) {
+        log.refused({
+          game: game.name,
+          socket: socket.id,
+          refusal: 'too many sockets on one connection',
+        });
+        socket.client.conn.close();
+        return next(new Error('too many sockets on one connection'));
+      }
+      perConnection.set(socket.client, open + 1);
+      socket.on('disconnect', () =>
+        perConnection.set(socket.client, (perConnection.get(socket.client) ?? 1) - 1),
+      );
       // Packets pass in the order they arrived: boardgame.io relies on a client's moves being
       // processed in order, and the checks take different times.
       let previous: Promise<void> = Promise.resolve();
@@ -182,15 +215,12 @@ export function guardSockets({
                 return nextPacket();
               }
               if (socket.disconnected) return;
-              logger?.warn(
-                {
-                  game: game.name,
-                  socket: socket.id,
-                  event: String(packet[0]).slice(0, 32),
-                  refusal,
-                },
-                'socket packet refused',
-              );
+              log.refused({
+                game: game.name,
+                socket: socket.id,
+                event: String(packet[0]).slice(0, 32),
+                refusal,
+              });
               nextPacket(new Error(refusal));
               if (++refusals === MAX_REFUSALS) drop(`${MAX_REFUSALS} refused packets in a row`);
             },
@@ -268,6 +298,35 @@ export function socketAdmission(
           else perAddress.delete(address);
         });
       });
+    },
+  };
+}
+
+/**
+ * Refusal log lines, at most `MAX_REFUSAL_LOGS_PER_SECOND`: an anonymous client could otherwise
+ * write log lines as fast as it sends packets. The first line after a quiet second says how many
+ * were left out.
+ */
+function refusalLog(logger: Logger | undefined) {
+  let second = 0;
+  let written = 0;
+  let dropped = 0;
+  return {
+    refused(fields: Record<string, unknown>) {
+      const now = Math.floor(Date.now() / 1000);
+      if (now !== second) {
+        second = now;
+        written = 0;
+      }
+      if (++written > MAX_REFUSAL_LOGS_PER_SECOND) {
+        dropped += 1;
+        return;
+      }
+      logger?.warn(
+        dropped > 0 ? { ...fields, notLogged: dropped } : fields,
+        'socket packet refused',
+      );
+      dropped = 0;
     },
   };
 }

@@ -8,130 +8,42 @@
  * 3. every match is seeded from a CSPRNG and the seed never reaches a client;
  * 4. move arguments are what the game declares, and a sync sends a bounded log;
  * 5. the socket handshake checks Origin against the HTTP allow-list and caps open sockets, and no
- *    malformed handshake reaches socket.io's engine (one used to end the process).
+ *    malformed handshake reaches socket.io's engine (one used to end the process); an event named
+ *    "error" and a flood of CONNECT packets on one connection are refused too.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
 import type { LogEntry, State } from 'boardgame.io';
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { io } from 'socket.io-client';
+import { WebSocket } from 'ws';
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiceDuel } from '../../game/dice-duel.js';
 import { VerifyCards } from '../../game/verify-cards.js';
-import { createChasterEmulator } from '../../src/emulator/index.js';
-import type { ChasterEmulator } from '../../src/emulator/index.js';
-import { createGameServer } from '../../src/server/index.js';
-import type { GameServer, GameServerOptions } from '../../src/server/index.js';
+import { TEST_LIMITS } from '../fixtures/limits.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { REDIS_URL, freshDatabase } from '../helpers/services.js';
 import { needServices } from '../helpers/services-suite.js';
 import { api, makeMove, until } from '../helpers/stack.js';
 import type { Seat } from '../helpers/stack.js';
+import { room, startTarget } from '../helpers/targets.js';
+import type { Target } from '../helpers/targets.js';
 
 const missing = needServices('The Postgres + Redis half of the anonymous-attack tests');
 const ALLOWED_ORIGIN = 'https://games.example.com';
 const SOCKET_CAP_PER_ADDRESS = 12;
 
-const cleanups: Array<() => Promise<void> | void> = [];
+/** The servers' options besides storage: two origins to tell apart, a small socket cap. */
+const TARGET_OPTIONS = {
+  games: [PenaltyGame, DiceDuel, VerifyCards],
+  origins: [ALLOWED_ORIGIN],
+  sockets: { maxSocketsPerAddress: SOCKET_CAP_PER_ADDRESS },
+  limits: TEST_LIMITS,
+};
+
 const sockets: Socket[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.disconnect();
-  for (const fn of cleanups.splice(0).reverse()) await fn();
 });
-
-/** One or two running game servers on one storage, and the emulator they call. */
-interface Target {
-  emulator: ChasterEmulator;
-  servers: GameServer[];
-  urls: string[];
-  /** Deletes a room's row, as if its match had been made without POST /api/rooms. */
-  dropRoom(matchID: string): Promise<void>;
-}
-
-async function startTarget(kind: 'sqlite' | 'postgres'): Promise<Target> {
-  const emulator = createChasterEmulator();
-  await emulator.listen(0);
-  cleanups.push(() => emulator.close());
-  let database: string;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(joinPath(tmpdir(), 'bgio-chaster-anon-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    database = joinPath(dir, 'test.sqlite');
-  } else {
-    const db = await freshDatabase();
-    cleanups.push(db.drop);
-    database = db.url;
-  }
-  const options: GameServerOptions = {
-    games: [PenaltyGame, DiceDuel, VerifyCards],
-    chaster: { baseUrl: emulator.url, token: emulator.token, timeoutMs: 2000 },
-    database,
-    redisUrl: kind === 'postgres' ? REDIS_URL : undefined,
-    origins: [ALLOWED_ORIGIN],
-    sockets: { maxSocketsPerAddress: SOCKET_CAP_PER_ADDRESS },
-    logger: pino({ level: 'silent' }),
-    dispatcher: { backoffBaseMs: 20, backoffCapMs: 200, pollMs: 50, ratePerMinute: 6000 },
-  };
-  const servers: GameServer[] = [];
-  const urls: string[] = [];
-  for (let i = 0; i < (kind === 'sqlite' ? 1 : 2); i++) {
-    const server = await createGameServer(options);
-    urls.push(await server.listen(0, '127.0.0.1'));
-    servers.push(server);
-    cleanups.push(() => server.stop());
-  }
-  return {
-    emulator,
-    servers,
-    urls,
-    async dropRoom(matchID) {
-      const store = servers[0]!.store as {
-        db?: { prepare(sql: string): { run(id: string): unknown } };
-        pool?: { query(sql: string, values: unknown[]): Promise<unknown> };
-      };
-      if (store.db) store.db.prepare('DELETE FROM rooms WHERE match_id = ?').run(matchID);
-      else await store.pool!.query('DELETE FROM rooms WHERE match_id = $1', [matchID]);
-    },
-  };
-}
-
-async function login(url: string, mainToken: string): Promise<string> {
-  const res = await api(url, 'POST', '/api/sessions', { body: { mainToken } });
-  expect(res.status).toBe(201);
-  return res.json.token as string;
-}
-
-/** Hosts a room at `url` as a new wearer; `others` more wearers join, on the last instance. */
-async function room(
-  target: Target,
-  game: string,
-  numPlayers: number,
-  joiners = numPlayers - 1,
-): Promise<{ matchID: string; seats: Seat[]; createdAt: number }> {
-  const url = target.urls[0]!;
-  const token = await login(url, target.emulator.createLock().tokens.wearer);
-  const res = await api(url, 'POST', '/api/rooms', {
-    token,
-    body: { game, numPlayers, rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 } },
-  });
-  expect(res.status, JSON.stringify(res.json)).toBe(201);
-  const seats: Seat[] = [{ token, playerID: res.json.playerID, credentials: res.json.credentials }];
-  const last = target.urls[target.urls.length - 1]!;
-  for (let i = 0; i < joiners; i++) {
-    const joiner = await login(last, target.emulator.createLock().tokens.wearer);
-    const joined = await api(last, 'POST', `/api/rooms/${res.json.matchID}/join`, {
-      token: joiner,
-    });
-    expect(joined.status).toBe(200);
-    seats.push({ token: joiner, ...joined.json });
-  }
-  const view = await api(url, 'GET', `/api/rooms/${res.json.matchID}`, { token });
-  return { matchID: res.json.matchID, seats, createdAt: Date.parse(view.json.createdAt) };
-}
 
 /** A raw socket.io connection to a game's namespace, as boardgame.io's client opens one. */
 function rawSocket(
@@ -192,7 +104,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('no sequence of syncs, moves and disconnects from others stops a match from storing moves or recording requests', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     // The victim's room has a third seat, taken by an ordinary signed-in attacker.
     const victim = await room(target, 'penalty', 3);
     const own = await room(target, 'penalty', 2, 0);
@@ -277,7 +189,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it("boardgame.io's Lobby answers 404 in every spelling and creates, joins and lists nothing", async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const victim = await room(target, 'dice-duel', 3, 1);
     const url = target.urls[0]!;
     const before = await target.servers[0]!.store.listMatches({});
@@ -328,7 +240,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('a match without a room row sends nothing: its requests fail closed', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const r = await room(target, 'penalty', 2);
     await target.dropRoom(r.matchID);
     const socket = await connected(target.urls[0]!, 'penalty');
@@ -351,7 +263,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('every match is seeded from a CSPRNG, not the clock, and the seed reaches no client', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const a = await room(target, 'verify-cards', 2);
     const b = await room(target, 'dice-duel', 2);
     const seeds: string[] = [];
@@ -396,7 +308,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('move arguments the game does not declare are refused, and a sync sends a bounded log', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const r = await room(target, 'penalty', 2);
     const socket = await connected(target.urls[0]!, 'penalty');
     socket.emit('sync', r.matchID, '0', r.seats[0]!.credentials, 2);
@@ -455,7 +367,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('a socket that keeps sending refused packets is disconnected', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const r = await room(target, 'penalty', 2);
     const socket = await connected(target.urls[0]!, 'penalty');
     const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
@@ -465,7 +377,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('the socket handshake refuses foreign origins and sockets over the cap; HTTP CORS uses the same list', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const r = await room(target, 'penalty', 2);
     const url = target.urls[target.urls.length - 1]!;
     const foreign = fc.oneof(
@@ -518,7 +430,7 @@ describe.each(KINDS)('on %s', (kind) => {
 
   it('malformed websocket upgrades and resets mid-handshake are refused; the server keeps serving', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, TARGET_OPTIONS);
     const url = new URL(target.urls[0]!);
     const junk = Array.from({ length: 2000 }, (_, i) => `x${i.toString(36)}: y`).join('\r\n');
     const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13';
@@ -549,6 +461,52 @@ describe.each(KINDS)('on %s', (kind) => {
       expect(health.status, `after variant ${i}`).toBe(200);
     }
     // A well-formed socket still connects and plays.
+    const r = await room(target, 'penalty', 2);
+    const socket = await connected(target.urls[0]!, 'penalty');
+    socket.emit('sync', r.matchID, '0', r.seats[0]!.credentials, 2);
+    await pass(target, socket, r.matchID, r.seats[0]!);
+  });
+
+  it('an "error" event on any namespace and a flood of CONNECTs on one connection are refused; the server keeps serving', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await startTarget(kind, TARGET_OPTIONS);
+    const base = target.urls[0]!.replace('http', 'ws');
+    /** Raw socket.io frames on one websocket; resolves with what came back once it closed or 500 ms passed. */
+    const frames = (sent: string[]) =>
+      new Promise<{ got: string[]; closed: boolean }>((resolve) => {
+        const ws = new WebSocket(`${base}/socket.io/?EIO=4&transport=websocket`);
+        const got: string[] = [];
+        let closed = false;
+        ws.on('message', (data) => got.push(String(data)));
+        ws.on('error', () => {});
+        ws.on('open', async () => {
+          for (const frame of sent) {
+            if (ws.readyState !== WebSocket.OPEN) break;
+            ws.send(frame);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        });
+        ws.on('close', () => (closed = true));
+        setTimeout(() => {
+          ws.terminate();
+          resolve({ got, closed });
+        }, 500);
+      });
+    const healthy = async () => expect((await fetch(`${target.urls[0]}/healthz`)).status).toBe(200);
+    // The main namespace refuses every connect, so its "error" event never reaches a socket.
+    const main = await frames(['40', '42["error","boom"]', '42["error"]']);
+    expect(main.got.some((f) => f.startsWith('44'))).toBe(true);
+    await healthy();
+    // A game namespace has a listener for it.
+    await frames(['40/penalty,', '42/penalty,["error","boom"]', '42/penalty,["error"]']);
+    await healthy();
+    // Twenty CONNECTs to one namespace on one connection: four sockets at most, then it is closed.
+    const flood = await frames(Array.from({ length: 20 }, () => '40/penalty,'));
+    const accepted = flood.got.filter((f) => f.startsWith('40/penalty,{'));
+    expect(accepted.length).toBeLessThanOrEqual(4);
+    expect(flood.closed).toBe(true);
+    await healthy();
+    // A legitimate player still plays.
     const r = await room(target, 'penalty', 2);
     const socket = await connected(target.urls[0]!, 'penalty');
     socket.emit('sync', r.matchID, '0', r.seats[0]!.credentials, 2);
