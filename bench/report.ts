@@ -2,6 +2,7 @@
  * What a benchmark run writes: the top-level numbers of latest.json (stable keys, for comparing
  * runs mechanically), the console table, and BENCHMARKS.md.
  */
+import type { FairnessResult } from './fairness.js';
 import type { DeliveryResult } from './delivery.js';
 import type { PostgresResult } from './postgres.js';
 import type { ScaleConfig, ScalePoint } from './scale.js';
@@ -25,6 +26,7 @@ export interface Sections {
   storage?: Stamp & StorageResult;
   sync?: Stamp & SyncResult;
   postgres?: Stamp & PostgresResult;
+  fairness?: Stamp & FairnessResult;
 }
 
 /** The box the figures come from. */
@@ -60,6 +62,8 @@ export interface TopLevel {
   kb_per_idle_match: number;
   ms_per_move_at_10: number;
   ms_per_move_at_10000: number;
+  /** Worst commit → delivery of a quiet room's first request while one user floods, in ms. */
+  fairness_worst_ms: number;
   /** Postgres, one instance / SQLite, moves/s (paired), at 1 and 20 concurrent matches. */
   postgres_ratio_1: number;
   postgres_ratio_20: number;
@@ -108,6 +112,7 @@ export function topLevel(s: Sections): TopLevel {
     kb_per_idle_match: largest?.kbPerIdleMatch ?? Number.NaN,
     ms_per_move_at_10: s.storage?.sqlite.msAtStart.median ?? Number.NaN,
     ms_per_move_at_10000: s.storage?.sqlite.msAtEnd.median ?? Number.NaN,
+    fairness_worst_ms: s.fairness?.worstMs ?? Number.NaN,
     ...postgresNumbers(s.postgres),
   };
   const rounded = Object.fromEntries(
@@ -129,6 +134,11 @@ export function topLevel(s: Sections): TopLevel {
         `≤ 50 KB at ${largest?.matches ?? '?'} matches`,
         numbers.kb_per_idle_match,
         numbers.kb_per_idle_match <= 50,
+      ),
+      fairness_worst_ms: target(
+        `≤ ${s.fairness?.boundMs ?? '?'} ms (one send per busy room at the budget's rate, + 1 s)`,
+        numbers.fairness_worst_ms,
+        numbers.fairness_worst_ms <= (s.fairness?.boundMs ?? 0),
       ),
       storage_growth: target(
         'flat: ms/move at 10,000 ≤ 1.5 × at 10',
@@ -224,6 +234,11 @@ export function renderTable(r: Results): string {
       `${f(r.postgres_missing_requests, 0)} / ${f(r.postgres_duplicate_requests, 0)}`,
       mark(r.targets.postgres_exactly_once),
     ],
+    [
+      "fairness_worst_ms (a quiet room's first request under a flood)",
+      f(r.fairness_worst_ms, 0),
+      mark(r.targets.fairness_worst_ms),
+    ],
     ['quick', String(r.quick), ''],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -286,6 +301,9 @@ export function renderMarkdown(r: Results, notes: string): string {
   );
   out.push(
     `| storage: ms/move at move 10 → 10,000 | flat (≤ 1.5×) | ${f(r.ms_per_move_at_10, 3)} → ${f(r.ms_per_move_at_10000, 3)} | ${yes(t.storage_growth)} |`,
+  );
+  out.push(
+    `| fairness: commit → delivery of a quiet room's first request while one user floods | ${t.fairness_worst_ms?.target ?? '—'} | ${f(r.fairness_worst_ms, 0)} ms (first come, first served: ~${f(s.fairness?.fifoEstimateMs ?? Number.NaN, 0)} ms) | ${yes(t.fairness_worst_ms)} |`,
   );
   if (s.postgres) {
     out.push(

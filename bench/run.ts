@@ -17,6 +17,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDelivery } from './delivery.js';
+import { runFairness } from './fairness.js';
 import { runPostgres } from './postgres.js';
 import { summarizeProfile } from './profile.js';
 import { renderMarkdown, renderTable, topLevel } from './report.js';
@@ -30,7 +31,15 @@ import { runThroughput } from './throughput.js';
 import type { ThroughputConfig } from './throughput.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SECTIONS = ['throughput', 'delivery', 'scale', 'storage', 'sync', 'postgres'] as const;
+const SECTIONS = [
+  'throughput',
+  'delivery',
+  'scale',
+  'storage',
+  'sync',
+  'postgres',
+  'fairness',
+] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 /** Command-line options. */
@@ -69,7 +78,7 @@ function parseArgs(argv: string[]): RunOptions {
       }
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--only throughput,delivery,scale,storage,sync,postgres] [--out DIR] [--profile] [--render]\n',
+        'npm run bench [-- --quick] [--only throughput,delivery,scale,storage,sync,postgres,fairness] [--out DIR] [--profile] [--render]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -120,6 +129,9 @@ function configs(quick: boolean) {
           instances: 3,
           synchronousCommit: pgSync,
         },
+    fairness: quick
+      ? { ratePerMinute: 600, floodRooms: 3, floodPerRoom: 40, quietRooms: 2, quietEveryMs: 200 }
+      : { ratePerMinute: 600, floodRooms: 5, floodPerRoom: 100, quietRooms: 8, quietEveryMs: 500 },
     sync: quick
       ? { storageMoves: 300, reps: 1 }
       : {
@@ -239,6 +251,9 @@ export async function run(options: RunOptions): Promise<Results> {
           break;
         case 'sync':
           sections.sync = { ...stamp(), ...(await runSync(sizes.sync, emulator, log)) };
+          break;
+        case 'fairness':
+          sections.fairness = { ...stamp(), ...(await runFairness(sizes.fairness, log)) };
           break;
         case 'postgres': {
           const missing = await servicesMissing();

@@ -166,6 +166,12 @@ if (side !== 'plugin') {
     logger: pino({ level: env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
     // Every benchmark client connects from loopback: one address for thousands of sockets.
     sockets: { maxSocketsPerAddress: 100_000, maxSockets: 100_000 },
+    limits: {
+      sessionsPerAddressPerMinute: 1e9,
+      sessionsPerMinute: 1e9,
+      roomsPerUserPerMinute: 1e9,
+      openRoomsPerUser: 1e9,
+    },
     dispatcher: {
       ratePerMinute: 10_000_000,
       ...(env.BENCH_CONNECTIONS ? { concurrency: Number(env.BENCH_CONNECTIONS) } : {}),

@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   WEBHOOK_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MIN_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
+  MAX_REQUESTS_PER_MATCH: z.coerce.number().int().min(0).max(100).optional(),
+  TRUST_PROXY: z.enum(['0', '1']).default('0'),
 });
 
 // An empty variable counts as unset (`CHASTER_TOKEN= npm start` is sandbox mode).
@@ -77,7 +80,17 @@ const server = await createGameServer({
   logger,
   // The sandbox talks to a local emulator: no need to spare it.
   dispatcher: sandbox ? { ratePerMinute: 600 } : undefined,
+  limits: {
+    ...(env.MIN_COOLDOWN_SECONDS === undefined
+      ? {}
+      : { minCooldownSeconds: env.MIN_COOLDOWN_SECONDS }),
+    ...(env.MAX_REQUESTS_PER_MATCH === undefined
+      ? {}
+      : { maxRequestsPerMatch: env.MAX_REQUESTS_PER_MATCH }),
+  },
 });
+// Behind a reverse proxy, the client's address (for the per-address limits) is X-Forwarded-For's.
+server.app.proxy = env.TRUST_PROXY === '1';
 server.app.use(serveStatic(clientDir));
 stopOnSignals(
   {

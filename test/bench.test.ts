@@ -21,6 +21,7 @@ const REQUIRED = [
   'plugin_ratio_20',
   'bgio_plugin_ratio_20',
   'delivery_ratio',
+  'fairness_worst_ms',
   'latency_p50_ms',
   'latency_p99_ms',
   'kb_per_idle_match',

@@ -77,6 +77,8 @@ export interface ChasterEmulator {
   createLock(input?: CreateLockInput): CreatedLock;
   /** Every verification request received, in order. */
   requests(): ReceivedVerificationRequest[];
+  /** How many mainToken exchanges (`GET /api/extensions/auth/sessions/:mainToken`) it answered. */
+  authCalls(): number;
   /** Custom log entries written to a session's lock, in order. */
   customLogs(sessionId: string): Array<Record<string, unknown>>;
   /** Replaces the fault settings; throws a ZodError on bad settings. */
@@ -155,6 +157,7 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
   const now = options.now ?? Date.now;
   const state = new EmulatorState(options.extensionSlug ?? 'bgio-chaster', now);
   const received: ReceivedVerificationRequest[] = [];
+  let authCalls = 0;
   const customLogs = new Map<string, Array<Record<string, unknown>>>();
   let webhook = options.webhook;
   let faults: Faults | undefined;
@@ -283,6 +286,7 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
   ): Promise<[number, unknown]> {
     let m: RegExpMatchArray | null;
     if (req.method === 'GET' && (m = path.match(/^\/api\/extensions\/auth\/sessions\/([^/]+)$/))) {
+      authCalls += 1;
       requireBearer(req);
       const grant = state.grant(safeDecode(m[1]!));
       if (!grant) throw assumed(ASSUMED_ERRORS.mainTokenNotFound);
@@ -447,6 +451,7 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
     },
     createLock: (input) => state.createLock(parseControl(CreateLockSchema, input ?? {})),
     requests: () => received.map((r) => ({ ...r })),
+    authCalls: () => authCalls,
     customLogs: (sessionId) => [...(customLogs.get(sessionId) ?? [])],
     setFaults,
     clearFaults,

@@ -8,6 +8,8 @@ import type { z } from 'zod';
 /** An error answer: `status` with `{error: code, message}`. */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
+  /** Headers to send with the answer (e.g. `retry-after` with a 429). */
+  headers: Record<string, string> = {};
   constructor(
     readonly status: number,
     readonly code: string,
@@ -99,6 +101,7 @@ export function jsonErrors(onUnexpected: (error: unknown) => void) {
       await next();
     } catch (error) {
       if (error instanceof HttpError) {
+        ctx.set(error.headers);
         ctx.status = error.status;
         ctx.body = { error: error.code, message: error.message };
         return;

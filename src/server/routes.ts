@@ -3,7 +3,7 @@
  * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
  * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Server as ServerTypes, StorageAPI } from 'boardgame.io';
 import type { Context, Next } from 'koa';
@@ -24,6 +24,7 @@ import { createMatch } from './bgio.js';
 import type { AnyGame } from './bgio.js';
 import type { AuthSession, Repository, RoomPolicy } from './db/types.js';
 import type { VerificationFeed } from './feed.js';
+import type { Limits } from './limits.js';
 import { HttpError, parseWith, readJson } from './http.js';
 import { toVerificationStatus } from './outbox/types.js';
 
@@ -74,7 +75,11 @@ const WebhookBody = z.looseObject({
 });
 const SubmittedData = z.looseObject({
   sessionId: z.string().min(1).max(128),
-  actionLog: z.looseObject({ type: z.literal('verification_picture_submitted') }),
+  actionLog: z.looseObject({
+    type: z.literal('verification_picture_submitted'),
+    // When the picture was submitted: it answers only the requests delivered before then.
+    createdAt: z.iso.datetime({ offset: true }),
+  }),
 });
 
 /** What the routes need. */
@@ -89,14 +94,26 @@ export interface ApiDeps {
   feed: VerificationFeed;
   webhook?: { user: string; password: string };
   healthy: () => Promise<boolean>;
+  /** Rates, stream slots and room limits. */
+  limits: Limits;
+  /** Spends a token of the Chaster budget the deliveries use: 0, or the ms until one is free. */
+  spendChasterToken?: () => number;
   logger?: Logger;
   now?: () => number;
 }
 
+/** Most refused mainTokens remembered (each for `REFUSAL_TTL_MS`), so retries do not reach Chaster. */
+const MAX_REMEMBERED_REFUSALS = 10_000;
+const REFUSAL_TTL_MS = 60_000;
+
 /** Koa middleware serving `/api/*` and `/healthz`. */
 export function apiRoutes(deps: ApiDeps) {
-  const { db, repository, feed, logger } = deps;
+  const { db, repository, feed, logger, limits } = deps;
   const now = deps.now ?? Date.now;
+  /** mainTokens (by hash) that Chaster refused lately, with the answer given then. */
+  const refusals = new Map<string, { until: number; error: HttpError }>();
+  /** This instance's open streams by login, so a logout ends them at once. */
+  const streamsByLogin = new Map<string, Set<() => void>>();
   const games = new Map(deps.games.map((g) => [g.name!, g]));
 
   async function authenticate(ctx: Context): Promise<AuthSession> {
@@ -141,12 +158,33 @@ export function apiRoutes(deps: ApiDeps) {
   }
 
   async function createSession(ctx: Context) {
+    await limits.sessionsByAddress.consume(ctx.ip);
     const { mainToken } = parseWith(SessionBody, await readJson(ctx));
+    const key = createHash('sha256').update(mainToken).digest('base64url');
+    const refused = refusals.get(key);
+    if (refused && refused.until > now()) throw refused.error;
+    await limits.sessions.consume('all');
+    const wait = deps.spendChasterToken?.() ?? 0;
+    if (wait > 0) {
+      const busy = new HttpError(
+        503,
+        'chaster_budget_spent',
+        `This server has used its Chaster budget for the moment; try again in ${Math.ceil(wait / 1000)} s.`,
+      );
+      busy.headers = { 'retry-after': String(Math.ceil(wait / 1000)) };
+      throw busy;
+    }
     let auth;
     try {
       auth = await deps.chaster.getSessionAuth(mainToken);
     } catch (error) {
-      throw chasterHttpError(error, logger);
+      const answer = chasterHttpError(error, logger);
+      if (answer.status === 401) {
+        if (refusals.size >= MAX_REMEMBERED_REFUSALS)
+          refusals.delete(refusals.keys().next().value!);
+        refusals.set(key, { until: now() + REFUSAL_TTL_MS, error: answer });
+      }
+      throw answer;
     }
     const lock = auth.lockForUser;
     const user =
@@ -183,9 +221,55 @@ export function apiRoutes(deps: ApiDeps) {
     };
   }
 
+  /** `DELETE /api/sessions`: the caller's login ends now, on every instance (and its streams). */
+  async function deleteSession(ctx: Context) {
+    const caller = await authenticate(ctx);
+    await repository.revokeAuthSession(caller.id);
+    for (const end of streamsByLogin.get(caller.id) ?? []) end();
+    ctx.body = { ok: true };
+  }
+
+  /** The room's delivery policy within the operator's limits; a host cannot go beyond them. */
+  function withinLimits(rules: RoomPolicyRules, given: unknown): void {
+    const { minCooldownSeconds, maxRequestsPerMatch } = limits.settings;
+    const set = (name: string) =>
+      typeof given === 'object' && given !== null && Object.hasOwn(given, name);
+    if (rules.cooldownSeconds < minCooldownSeconds) {
+      if (set('cooldownSeconds')) {
+        throw new HttpError(
+          400,
+          'below_server_limit',
+          `This server requires cooldownSeconds of at least ${minCooldownSeconds}.`,
+        );
+      }
+      rules.cooldownSeconds = minCooldownSeconds;
+    }
+    if (rules.maxRequestsPerMatch > maxRequestsPerMatch) {
+      if (set('maxRequestsPerMatch')) {
+        throw new HttpError(
+          400,
+          'above_server_limit',
+          `This server allows maxRequestsPerMatch of at most ${maxRequestsPerMatch}.`,
+        );
+      }
+      rules.maxRequestsPerMatch = maxRequestsPerMatch;
+    }
+  }
+
   async function createRoom(ctx: Context) {
     const caller = await authenticate(ctx);
-    const body = parseWith(CreateRoomBody, await readJson(ctx));
+    const raw = await readJson(ctx);
+    const body = parseWith(CreateRoomBody, raw);
+    withinLimits(body.rules, (raw as { rules?: unknown }).rules);
+    await limits.roomsByUser.consume(caller.userId);
+    const open = await repository.openRoomsHostedBy(caller.userId);
+    if (open >= limits.settings.openRoomsPerUser) {
+      throw new HttpError(
+        429,
+        'too_many_rooms',
+        `You already host ${open} open rooms (at most ${limits.settings.openRoomsPerUser}); finish one first.`,
+      );
+    }
     const game = games.get(body.game);
     if (!game) {
       throw new HttpError(
@@ -223,7 +307,7 @@ export function apiRoutes(deps: ApiDeps) {
       cooldownMs: body.rules.cooldownSeconds * 1000,
       maxRequestsPerMatch: body.rules.maxRequestsPerMatch,
     };
-    await repository.createRoom(matchID, policy, now());
+    await repository.createRoom(matchID, policy, now(), caller.userId);
     const seat = await takeSeat(matchID, String(host), caller);
     ctx.status = 201;
     ctx.body = { matchID, ...seat };
@@ -329,21 +413,47 @@ export function apiRoutes(deps: ApiDeps) {
         'Only players seated in this room can see its verification requests.',
       );
     }
-    if (ctx.get('accept').includes('text/event-stream')) return stream(ctx, matchID);
+    if (ctx.get('accept').includes('text/event-stream')) return stream(ctx, matchID, caller);
     ctx.body = { requests: (await repository.requestsOf(matchID)).map(toVerificationStatus) };
   }
 
-  async function stream(ctx: Context, matchID: string) {
+  async function stream(ctx: Context, matchID: string, caller: AuthSession) {
+    const slot = await limits.openStream(caller.userId);
     const body = new PassThrough();
     const send = (status: unknown) =>
       body.write(`event: verification\ndata: ${JSON.stringify(status)}\n\n`);
     const unsubscribe = feed.subscribe(matchID, send);
-    const heartbeat = setInterval(() => body.write(': keep-alive\n\n'), 15_000);
-    heartbeat.unref();
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
+      clearTimeout(expiry);
       unsubscribe();
+      ours.delete(end);
+      if (ours.size === 0) streamsByLogin.delete(caller.id);
+      slot
+        .release()
+        .catch((error: unknown) => logger?.warn({ err: error }, 'stream slot release failed'));
     };
+    // The login ended (expired, or revoked here or on another instance): so does its stream.
+    const end = () => {
+      if (!closed) body.end('event: session_ended\ndata: {}\n\n');
+      close();
+    };
+    const ours = streamsByLogin.get(caller.id) ?? new Set();
+    streamsByLogin.set(caller.id, ours.add(end));
+    const expiry = setTimeout(end, Math.max(0, caller.expiresAt - now()));
+    expiry.unref();
+    const heartbeat = setInterval(() => {
+      body.write(': keep-alive\n\n');
+      void (async () => {
+        const still = await repository.getAuthSession(caller.id);
+        if (!still || still.expiresAt <= now()) return end();
+        await slot.renew();
+      })().catch((error: unknown) => logger?.warn({ err: error }, 'stream heartbeat failed'));
+    }, limits.settings.streamRecheckMs);
+    heartbeat.unref();
     ctx.req.on('close', close);
     body.on('error', close);
     ctx.req.socket.setTimeout(0);
@@ -386,6 +496,7 @@ export function apiRoutes(deps: ApiDeps) {
     const rows = await repository.markSubmitted(
       submitted.data.sessionId,
       envelope.requestId,
+      Date.parse(submitted.data.actionLog.createdAt),
       now(),
     );
     if (rows === undefined) {
@@ -409,6 +520,7 @@ export function apiRoutes(deps: ApiDeps) {
     }
     if (!path.startsWith('/api/')) return next();
     if (method === 'POST' && path === '/api/sessions') return createSession(ctx);
+    if (method === 'DELETE' && path === '/api/sessions') return deleteSession(ctx);
     if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
     if (method === 'GET' && path === '/api/rooms') return listRooms(ctx);
     if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);

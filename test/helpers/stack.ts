@@ -14,6 +14,8 @@ import { afterEach, expect } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
 import type { ChasterEmulator } from '../../src/emulator/index.js';
 import { createGameServer } from '../../src/server/index.js';
+import type { ApiLimits } from '../../src/server/limits.js';
+import { TEST_LIMITS } from '../fixtures/limits.js';
 import type {
   DispatcherOptions,
   GameServer,
@@ -40,8 +42,10 @@ export async function startStack({
   games,
   dispatcher,
   webhook,
+  limits,
 }: {
   games: AnyGame[];
+  limits?: Partial<ApiLimits>;
   dispatcher?: DispatcherOptions;
   webhook?: { user: string; password: string };
 }): Promise<Stack> {
@@ -54,6 +58,7 @@ export async function startStack({
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const server = await createGameServer({
     games,
+    limits: { ...TEST_LIMITS, ...limits },
     chaster: { baseUrl: emulator.url, token: emulator.token, timeoutMs: 2000 },
     database: joinPath(dir, 'test.sqlite'),
     synchronous: 'NORMAL',

@@ -804,6 +804,8 @@ describe('POST /api/chaster/webhooks', () => {
     stack: Stack;
     sessionId: string;
     status: () => Promise<string>;
+    /** When the request was delivered (its row's updated_at). */
+    deliveredAt: number;
   }> {
     const { stack, bob, matchID, seat } = await world();
     const seatB = await join(stack, bob.tokens.wearer, matchID);
@@ -811,15 +813,26 @@ describe('POST /api/chaster/webhooks', () => {
     client.moves.lose!();
     const [row] = await settled(stack, matchID, seat.token, 1);
     expect(row!.status).toBe('delivered');
-    const status = async () => (await stack.server.repository.requestsOf(matchID))[0]!.status;
-    return { stack, sessionId: bob.sessionId, status };
+    const first = async () => (await stack.server.repository.requestsOf(matchID))[0]!;
+    const status = async () => (await first()).status;
+    return { stack, sessionId: bob.sessionId, status, deliveredAt: (await first()).updatedAt };
   }
 
-  const envelope = (sessionId: string, requestId: string) => ({
+  /** A submission webhook; the picture was submitted at `createdAt` (by default now). */
+  const envelope = (
+    sessionId: string,
+    requestId: string,
+    createdAt: string | typeof MISSING = new Date().toISOString(),
+  ) => ({
     event: 'action_log.created',
     data: {
       sessionId,
-      actionLog: { _id: 'log1', type: 'verification_picture_submitted', role: 'user' },
+      actionLog: {
+        _id: 'log1',
+        type: 'verification_picture_submitted',
+        role: 'user',
+        ...(createdAt === MISSING ? {} : { createdAt }),
+      },
     },
     sentAt: new Date().toISOString(),
     requestId,
@@ -881,7 +894,7 @@ describe('POST /api/chaster/webhooks', () => {
   it(
     'random bodies with valid auth: 400, or 200 without marking anything; only a valid submission marks',
     async () => {
-      const { stack, sessionId, status } = await delivered();
+      const { stack, sessionId, status, deliveredAt } = await delivered();
       /** One thing wrong with an otherwise valid submission. */
       const mutation = fc.oneof(
         fc.tuple(
@@ -911,6 +924,27 @@ describe('POST /api/chaster/webhooks', () => {
           fc.oneof(
             wrongType('string'),
             fc.constantFrom('verification_picture_requested', 'VERIFICATION_PICTURE_SUBMITTED', ''),
+          ),
+        ),
+        // No submission time, not an ISO datetime, or a picture submitted before the delivery:
+        // it answers no request that is delivered now.
+        fc.tuple(
+          fc.constant('data.actionLog.createdAt'),
+          fc.oneof(
+            wrongType('string'),
+            fc.constantFrom(
+              MISSING,
+              '',
+              'now',
+              '2025-13-01T00:00:00Z',
+              '2025-01-01',
+              '2025-01-01T00:00:00',
+              String(Date.now()),
+              new Date().toUTCString(),
+              new Date(0).toISOString(),
+              '1999-12-31T23:59:59+01:00',
+              new Date(deliveredAt - 1).toISOString(),
+            ),
           ),
         ),
         fc.tuple(
@@ -974,16 +1008,33 @@ describe('POST /api/chaster/webhooks', () => {
         params(),
       );
       expect(cases).toBe(RUNS);
-      // The positive control: the same route takes a valid submission and marks the request.
-      const ok = await send(stack.url, {
-        method: 'POST',
-        path: '/api/chaster/webhooks',
-        headers: {
-          authorization: basic(HOOK.user, HOOK.password),
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(envelope(sessionId, 'the-real-one')),
-      });
+      const hook = (body: unknown) =>
+        send(stack.url, {
+          method: 'POST',
+          path: '/api/chaster/webhooks',
+          headers: {
+            authorization: basic(HOOK.user, HOOK.password),
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify(body),
+        });
+      // A submission without its time settles nothing; one from before the delivery is handled
+      // but answers nothing delivered after it.
+      const untimed = await hook(envelope(sessionId, 'no-time', MISSING));
+      expect(untimed.status, untimed.text).toBe(200);
+      expect(untimed.json).toEqual({ ok: true, handled: false });
+      expect(await status()).toBe('delivered');
+      const early = await hook(
+        envelope(sessionId, 'too-early', new Date(deliveredAt - 1).toISOString()),
+      );
+      expect(early.status, early.text).toBe(200);
+      expect(early.json).toMatchObject({ ok: true, handled: true, updated: 0 });
+      expect(await status()).toBe('delivered');
+      // The positive control: the same route takes a valid submission, made at (or after) the
+      // delivery, and marks the request.
+      const ok = await hook(
+        envelope(sessionId, 'the-real-one', new Date(deliveredAt).toISOString()),
+      );
       expect(ok.status, ok.text).toBe(200);
       expect(ok.json).toMatchObject({ ok: true, handled: true, updated: 1 });
       expect(await status()).toBe('submitted');
@@ -1001,13 +1052,18 @@ function toTree(value: unknown): Tree {
   return { leaf: value as string | number | boolean | null };
 }
 
-/** Sets (or adds) `path` in a tree; a path through a non-object replaces it with an object. */
+/**
+ * Sets (or adds) `path` in a tree, or removes it when `value` is MISSING; a path through a
+ * non-object replaces it with an object.
+ */
 function setPath(tree: Tree, path: string[], value: unknown): void {
   if (!('entries' in tree)) return;
   const [key, ...rest] = path as [string, ...string[]];
   const at = tree.entries.findIndex(([k]) => k === key);
   if (rest.length === 0) {
-    if (at === -1) tree.entries.push([key, toTree(value)]);
+    if (value === MISSING) {
+      if (at !== -1) tree.entries.splice(at, 1);
+    } else if (at === -1) tree.entries.push([key, toTree(value)]);
     else tree.entries[at] = [key, toTree(value)];
     return;
   }
@@ -1087,11 +1143,12 @@ describe('unknown routes and the Lobby', () => {
             fc.oneof(fc.constant(`Bearer ${outsider}`), authorizationGarbage),
           )
           .filter(
-            // The room list with a valid token is the one request here that is not hostile.
+            // The room list and the logout with a valid token are the requests here that are not
+            // hostile (the logout is tried on its own below).
             ([method, path, authorization]) =>
               !(
-                method === 'GET' &&
-                path === '/api/rooms' &&
+                ((method === 'GET' && path === '/api/rooms') ||
+                  (method === 'DELETE' && path === '/api/sessions')) &&
                 authorization === `Bearer ${outsider}`
               ),
           ),
@@ -1105,6 +1162,57 @@ describe('unknown routes and the Lobby', () => {
     },
     TIMEOUT,
   );
+
+  it('DELETE /api/sessions with a valid token: 200, that login is gone, its token answers 401 token_expired', async () => {
+    const { stack, matchID, seat, outsider, keyholder } = await world();
+    const before = fingerprint(stack);
+    const out = await send(stack.url, {
+      method: 'DELETE',
+      path: '/api/sessions',
+      headers: { authorization: `Bearer ${outsider}` },
+    });
+    expect(out.status, out.text).toBe(200);
+    expect(out.json).toEqual({ ok: true });
+    // One login row less, nothing else changed.
+    const after = fingerprint(stack);
+    expect(after.logins).toHaveLength(before.logins.length - 1);
+    expect(before.logins).toEqual(expect.arrayContaining(after.logins));
+    expect({ ...after, logins: [] }).toEqual({ ...before, logins: [] });
+    // The revoked token is refused everywhere, the logout itself included.
+    const routes: Array<[string, string, string | undefined]> = [
+      ['GET', '/api/rooms', undefined],
+      ['POST', '/api/rooms', JSON.stringify({ game: 'penalty', numPlayers: 2 })],
+      ['GET', `/api/rooms/${matchID}`, undefined],
+      ['POST', `/api/rooms/${matchID}/join`, undefined],
+      ['GET', `/api/rooms/${matchID}/verifications`, undefined],
+      ['DELETE', '/api/sessions', undefined],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await send(stack.url, {
+        method,
+        path,
+        headers: {
+          authorization: `Bearer ${outsider}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body,
+      });
+      const context = `${method} ${path}`;
+      expectClientError(res, context, ['token_expired']);
+      expect(res.status, context).toBe(401);
+    }
+    expect(fingerprint(stack)).toEqual(after);
+    // Other logins are untouched.
+    for (const token of [keyholder, seat.token]) {
+      const res = await send(stack.url, {
+        method: 'GET',
+        path: '/api/rooms',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status, res.text).toBe(200);
+    }
+    await expectHealthy(stack);
+  });
 
   it(
     'the Lobby write routes (create, join, leave, update, rename, playAgain) with random bodies, in any spelling: JSON 404 not_found, no match created or joined',

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { connect, host, join, requests, settled, startStack, until } from '../helpers/stack.js';
+import {
+  api,
+  connect,
+  host,
+  join,
+  requests,
+  settled,
+  startStack,
+  until,
+} from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 import type { DispatcherOptions } from '../../src/server/index.js';
 
@@ -25,6 +34,42 @@ async function room(stack: Stack, rules: Record<string, unknown> = {}, seats = 2
 
 const start = (dispatcher: DispatcherOptions = {}) =>
   startStack({ games: [PenaltyGame], dispatcher });
+
+/** The dispatcher's bucket (src/server/outbox/dispatcher.ts): min(ratePerMinute, 4 × concurrency). */
+const bucketOf = ({ ratePerMinute, concurrency }: { ratePerMinute: number; concurrency: number }) =>
+  Math.max(1, Math.min(ratePerMinute, concurrency * 4));
+
+/** POST /api/sessions once: the status, the JSON answer and its Retry-After header. */
+async function tryLogin(stack: Stack, mainToken: string) {
+  const res = await fetch(`${stack.url}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mainToken }),
+  });
+  return {
+    status: res.status,
+    json: (await res.json()) as Record<string, string>,
+    retryAfter: res.headers.get('retry-after'),
+  };
+}
+
+/**
+ * A login refused because it would run the Chaster budget more than one bucket into debt: 503
+ * `chaster_budget_spent`, with a Retry-After of at most the two tokens the debt can lack.
+ */
+function expectBudgetSpent(
+  answer: Awaited<ReturnType<typeof tryLogin>>,
+  ratePerMinute: number,
+): number {
+  expect(answer.status, JSON.stringify(answer.json)).toBe(503);
+  expect(answer.json.error).toBe('chaster_budget_spent');
+  expect(answer.json.message).toMatch(/Chaster budget/);
+  const seconds = Number(answer.retryAfter);
+  expect(Number.isInteger(seconds), String(answer.retryAfter)).toBe(true);
+  expect(seconds).toBeGreaterThanOrEqual(1);
+  expect(seconds).toBeLessThanOrEqual(Math.ceil((2 * 60) / ratePerMinute));
+  return seconds;
+}
 
 describe('backoff schedule', () => {
   it('is full jitter over a doubling ceiling, capped', () => {
@@ -141,18 +186,106 @@ describe('dispatcher against the emulator', () => {
     );
   });
 
-  it('keeps under the global rate limit', async () => {
-    // 120/min with a burst of 4: ten requests to ten wearers cannot all go out at once.
-    const stack = await start({ ratePerMinute: 120, concurrency: 1 });
-    const { matchID, token, lose } = await room(stack, {}, 10);
-    const started = Date.now();
-    for (let i = 0; i < 10; i++) await lose(String(i));
+  it('keeps under the global rate limit, which the logins share', async () => {
+    // 240/min with a burst of 4: ten wearers log in (ten Chaster calls charged to the same bucket,
+    // the last ones running it into debt or told to come back later), then ten requests to them
+    // cannot all go out at once.
+    const options = { ratePerMinute: 240, concurrency: 1 };
+    const burst = bucketOf(options);
+    const started = Date.now(); // before the bucket is made: its refill counts from later
+    const stack = await start(options);
+    const locks = Array.from({ length: 10 }, () => stack.emulator.createLock());
+    const tokens: string[] = [];
+    for (const lock of locks) {
+      for (;;) {
+        const answer = await tryLogin(stack, lock.tokens.wearer);
+        if (answer.status === 201) {
+          tokens.push(answer.json.token!);
+          break;
+        }
+        const wait = expectBudgetSpent(answer, options.ratePerMinute);
+        await new Promise((r) => setTimeout(r, wait * 1000));
+      }
+    }
+    // Refused logins never reached Chaster: every charged login is one call.
+    const logins = stack.emulator.authCalls();
+    expect(logins).toBe(10);
+    const hosted = await api(stack.url, 'POST', '/api/rooms', {
+      token: tokens[0],
+      body: {
+        game: 'penalty',
+        numPlayers: 10,
+        rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
+      },
+    });
+    expect(hosted.status, JSON.stringify(hosted.json)).toBe(201);
+    const matchID = hosted.json.matchID as string;
+    for (const token of tokens.slice(1)) {
+      const joined = await api(stack.url, 'POST', `/api/rooms/${matchID}/join`, { token });
+      expect(joined.status, JSON.stringify(joined.json)).toBe(200);
+    }
+    const client = await connect(stack, PenaltyGame, matchID, {
+      playerID: hosted.json.playerID,
+      credentials: hosted.json.credentials,
+    });
+    for (let i = 0; i < 10; i++) {
+      const before = client.getState()!._stateID;
+      client.moves.lose!(String(i));
+      await until(() => client.getState()!._stateID > before, 'move applied');
+    }
     await until(() => stack.emulator.requests().length >= 5, 'five sent', 10_000);
-    // The fifth needs a refilled token: at least ~500 ms after the start.
-    expect(Date.parse(stack.emulator.requests()[4]!.at) - started).toBeGreaterThanOrEqual(400);
-    expect(stack.emulator.requests().length).toBeLessThan(10);
-    expect((await requests(stack, matchID, token)).length).toBe(10);
+    const sent = stack.emulator.requests();
+    // Every call to Chaster, logins first, spent a token: the k-th request went out only once the
+    // bucket had refilled enough for it and all ten logins.
+    const early = sent
+      .map((r, i) => ({ k: i + 1, ms: Date.parse(r.at) - started }))
+      .filter(({ k, ms }) => k + logins > burst + (options.ratePerMinute * ms) / 60_000);
+    expect(early, JSON.stringify(sent)).toEqual([]);
+    expect(sent.length).toBeLessThan(10);
+    expect((await requests(stack, matchID, tokens[0]!)).length).toBe(10);
   }, 15_000);
+
+  it('a login spends a token of the same budget: past one bucket of debt it is told to wait, and deliveries wait for the debt', async () => {
+    // 6/min with a burst of 4: what the logins owe is not paid back during this test.
+    const options = { ratePerMinute: 6, concurrency: 1 };
+    const burst = bucketOf(options);
+    const stack = await start(options);
+    const locks = Array.from({ length: 2 * burst + 2 }, () => stack.emulator.createLock());
+    // The first login hosts a one-seat room, leaving burst − 1 tokens.
+    const { matchID, seat } = await host(stack, locks[0]!.tokens.wearer, {
+      game: 'penalty',
+      numPlayers: 1,
+    });
+    const client = await connect(stack, PenaltyGame, matchID, seat);
+    // Logins go ahead of deliveries down to −burst: 2 × burst of them in all are let through.
+    for (const lock of locks.slice(1, 2 * burst)) {
+      const answer = await tryLogin(stack, lock.tokens.wearer);
+      expect(answer.status, JSON.stringify(answer.json)).toBe(201);
+    }
+    // The next one gets through only on what refilled meanwhile (the bucket is then more than
+    // one bucket in debt); the one after it is refused at the latest, without asking Chaster.
+    let calls = stack.emulator.authCalls();
+    let answer = await tryLogin(stack, locks[2 * burst]!.tokens.wearer);
+    if (answer.status === 201) {
+      calls += 1;
+      answer = await tryLogin(stack, locks[2 * burst + 1]!.tokens.wearer);
+    }
+    expectBudgetSpent(answer, options.ratePerMinute);
+    expect(await tryLogin(stack, locks[2 * burst + 1]!.tokens.wearer)).toMatchObject({
+      status: 503,
+    });
+    expect(stack.emulator.authCalls()).toBe(calls);
+    // A request recorded now waits for the bucket: it stays queued and Chaster hears nothing.
+    client.moves.lose!();
+    await until(
+      async () => (await requests(stack, matchID, seat.token)).length === 1,
+      'request recorded',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const [row] = await requests(stack, matchID, seat.token);
+    expect(row!.status).toBe('queued');
+    expect(stack.emulator.requests()).toEqual([]);
+  });
 
   it('stop() waits for an in-flight request and records its outcome', async () => {
     const stack = await start();

@@ -347,10 +347,20 @@ function seat(store: SqliteStore, matchID: string, playerID: string, role: strin
     );
 }
 
+/** Both seats of a two-player match taken by wearers: every target is bound. */
+function seatBoth(store: SqliteStore, matchID: string): void {
+  seat(store, matchID, '0', 'wearer');
+  seat(store, matchID, '1', 'wearer');
+}
+
+const NO_WEARER = (playerID: string) =>
+  `No wearer in seat ${playerID}: nobody sat there when this was recorded, so nobody is asked.`;
+
 describe('SqliteStore outbox', () => {
   it('a MAKE_MOVE with 2 intents inserts 2 queued rows keyed matchID:_stateID:i, actor extension', () => {
     const { store, outbox } = sqlite();
     const match = newMatch(store, 'm1');
+    seatBoth(store, 'm1');
     match.play(move('pass'));
     const s = match.play(move('double', '0'));
     expect(s.state._stateID).toBe(2);
@@ -387,6 +397,7 @@ describe('SqliteStore outbox', () => {
   it('a GAME_EVENT deltalog inserts the intents of the hooks it triggered', () => {
     const { store, outbox } = sqlite();
     const match = newMatch(store, 'm1');
+    seatBoth(store, 'm1');
     const s = match.play(event('endTurn', '0'));
     expect(s.deltalog.map((e) => e.action.type)).toEqual(['GAME_EVENT']);
     expect(outbox()).toEqual([
@@ -538,20 +549,82 @@ describe('SqliteStore outbox', () => {
     expect(logger.error).toHaveBeenCalled();
   });
 
-  it("by: 'self' from an unseated requester is inserted as failed with a message", () => {
+  it('an intent for a seat nobody sits in is inserted as failed at commit, and stays so when someone sits down later', () => {
     const { store, outbox } = sqlite();
     const match = newMatch(store, 'm1');
+    seat(store, 'm1', '0', 'wearer'); // seat 1 is empty
+    const listener = vi.fn();
+    store.onOutbox(listener);
+    match.play(move('double', '0'));
+    expect(outbox()).toEqual([
+      expect.objectContaining({
+        id: 'm1:1:0',
+        player_id: '1',
+        reason: 'first',
+        requested_by: 'rules',
+        requester_id: '0',
+        actor: null,
+        status: 'failed',
+        message: NO_WEARER('1'),
+      }),
+      expect.objectContaining({
+        id: 'm1:1:1',
+        player_id: '0',
+        reason: 'second',
+        actor: 'extension',
+        status: 'queued',
+        message: null,
+      }),
+    ]);
+    // The failed row is committed (and announced) with the others: the room sees why.
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(listener.mock.calls[0]![0].map((r: OutboxRow) => [r.id, r.status])).toEqual([
+      ['m1:1:0', 'failed'],
+      ['m1:1:1', 'queued'],
+    ]);
+
+    // Whoever takes seat 1 afterwards is not asked for what was recorded before they sat down;
+    // requests recorded from now on are theirs.
+    seat(store, 'm1', '1', 'wearer');
+    match.play(move('double', '0'));
+    const rows = outbox();
+    expect(rows.map((r) => [r.id, r.player_id, r.actor, r.status, r.message])).toEqual([
+      ['m1:1:0', '1', null, 'failed', NO_WEARER('1')],
+      ['m1:1:1', '0', 'extension', 'queued', null],
+      ['m1:2:0', '1', 'extension', 'queued', null],
+      ['m1:2:1', '0', 'extension', 'queued', null],
+    ]);
+  });
+
+  it("by: 'self' from an unseated requester is inserted as failed: no wearer first, then no session", () => {
+    const { store, outbox } = sqlite();
+    const match = newMatch(store, 'm1');
+    // Neither seat taken: the target is checked first, so the row says nobody sits in seat 1.
     match.play(move('ask', '0', '1'));
-    const [row] = outbox();
+    expect(outbox()).toEqual([
+      expect.objectContaining({
+        id: 'm1:1:0',
+        player_id: '1',
+        requested_by: 'self',
+        requester_id: '0',
+        actor: null,
+        status: 'failed',
+        message: NO_WEARER('1'),
+      }),
+    ]);
+
+    // The target seated, the requester not: the requester has no role to ask with.
+    seat(store, 'm1', '1', 'wearer');
+    match.play(move('ask', '0', '1'));
+    const row = outbox().find((r) => r.id === 'm1:2:0');
     expect(row).toMatchObject({
-      id: 'm1:1:0',
       player_id: '1',
       requested_by: 'self',
       requester_id: '0',
       actor: null,
       status: 'failed',
     });
-    expect(row!.message).toMatch(/Seat 0 has no Chaster session/);
+    expect(row!.message).toMatch(/^Seat 0 has no Chaster session/);
   });
 
   it("by: 'self' from a seated requester gets the seat's role as actor; rules requests stay 'extension'", () => {
@@ -585,6 +658,7 @@ describe('SqliteStore outbox', () => {
   it('onOutbox is called once per commit with the inserted rows, and never for refused writes', () => {
     const { store } = sqlite();
     const match = newMatch(store, 'm1');
+    seatBoth(store, 'm1');
     const calls: OutboxRow[][] = [];
     const stop = store.onOutbox((rows) => calls.push(rows));
 

@@ -12,6 +12,7 @@ import {
   CHARGED_STATUSES,
   deliveryRefusal,
   isFirstAttempt,
+  FAIR_TURN,
   NO_ROOM_REFUSAL,
   policyRefusal,
   seatRefusal,
@@ -179,12 +180,29 @@ export class PgRepository implements Repository {
     return rows[0] && toAuthSession(rows[0]);
   }
 
-  async createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void> {
-    await this.pool.query('INSERT INTO rooms (match_id, policy, created_at) VALUES ($1, $2, $3)', [
-      matchID,
-      JSON.stringify(policy),
-      now,
-    ]);
+  async revokeAuthSession(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM auth_sessions WHERE id = $1', [id]);
+  }
+
+  async openRoomsHostedBy(userId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT COUNT(*)::int AS n FROM rooms r JOIN matches m ON m.match_id = r.match_id
+       WHERE r.host_user_id = $1 AND NOT m.gameover`,
+      [userId],
+    );
+    return rows[0]!.n;
+  }
+
+  async createRoom(
+    matchID: string,
+    policy: RoomPolicy,
+    now: number,
+    hostUserId?: string,
+  ): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO rooms (match_id, policy, created_at, host_user_id) VALUES ($1, $2, $3, $4)',
+      [matchID, JSON.stringify(policy), now, hostUserId ?? null],
+    );
   }
 
   async getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined> {
@@ -257,17 +275,28 @@ export class PgRepository implements Repository {
     const nextDueAt = await inTransaction(this.pool, async (client) => {
       finished = await this.finish(client, outcomes);
       if (limit <= 0) return now;
+      // Rooms take turns (FAIR_TURN); rows are picked in that order, then locked (a window
+      // function and FOR UPDATE do not mix in one SELECT).
       const { rows: candidates } = await client.query<PgCandidate>(
-        `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
+        `WITH due AS (
+           SELECT o.id, o.next_attempt_at, o.created_at, ${FAIR_TURN}
+           FROM outbox o
+           WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
+         ), picked AS (
+           SELECT d.id, d.turn, r.served_at FROM due d
+           JOIN outbox o ON o.id = d.id LEFT JOIN rooms r ON r.match_id = o.match_id
+           ORDER BY d.turn, r.served_at NULLS FIRST, d.next_attempt_at, d.created_at LIMIT $2
+         )
+         SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
                 q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
                 r.policy
-         FROM outbox o
+         FROM picked p
+         JOIN outbox o ON o.id = p.id
          LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
          LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id
          LEFT JOIN rooms r ON r.match_id = o.match_id
          WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
-         ORDER BY o.next_attempt_at, o.created_at
-         LIMIT $2
+         ORDER BY p.turn, p.served_at NULLS FIRST, o.next_attempt_at, o.created_at
          FOR UPDATE OF o SKIP LOCKED`,
         [now, limit * 4 + 16],
       );
@@ -461,6 +490,10 @@ export class PgRepository implements Repository {
        WHERE id = ANY($3) RETURNING *`,
       [now + leaseMs, now, ids],
     );
+    await client.query(
+      'UPDATE rooms SET served_at = $1 WHERE match_id IN (SELECT match_id FROM outbox WHERE id = ANY($2))',
+      [now, ids],
+    );
     return new Map(rows.map((r) => [r.id, toRow(r)]));
   }
 
@@ -475,6 +508,7 @@ export class PgRepository implements Repository {
   async markSubmitted(
     sessionId: string,
     requestId: string,
+    submittedAt: number,
     now: number,
   ): Promise<OutboxRow[] | undefined> {
     return inTransaction(this.pool, async (client) => {
@@ -487,9 +521,9 @@ export class PgRepository implements Repository {
         `UPDATE outbox o SET status = 'submitted', message = 'The wearer submitted a picture.', lease_until = NULL, updated_at = $2
          FROM seats s
          WHERE s.match_id = o.match_id AND s.player_id = o.player_id AND s.session_id = $1
-           AND o.status IN ('delivered', 'already_pending')
+           AND o.status IN ('delivered', 'already_pending') AND o.updated_at <= $3
          RETURNING o.*`,
-        [sessionId, now],
+        [sessionId, now, submittedAt],
       );
       const changed = rows.map(toRow);
       await this.notifyMany(client, changed);

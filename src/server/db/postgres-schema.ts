@@ -106,6 +106,13 @@ const MIGRATIONS: string[] = [
   DROP INDEX matches_by_game;
   CREATE INDEX matches_by_game ON matches (game_name);
   `,
+  `
+  -- Who hosted each room: a user may keep only so many rooms open at once.
+  ALTER TABLE rooms ADD COLUMN host_user_id TEXT;
+  CREATE INDEX rooms_by_host ON rooms (host_user_id);
+  -- When a request of the room was last sent: the least recently served room goes first.
+  ALTER TABLE rooms ADD COLUMN served_at BIGINT;
+  `,
 ];
 
 /** Brings a Postgres database up to the newest schema; safe when several instances start at once. */

@@ -8,6 +8,8 @@ import {
   CHARGED_STATUSES,
   deliveryRefusal,
   isFirstAttempt,
+  FAIR_ORDER,
+  FAIR_TURN,
   NO_ROOM_REFUSAL,
   policyRefusal,
   seatRefusal,
@@ -40,6 +42,9 @@ const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role
   FROM outbox o
   LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
   LEFT JOIN rooms r ON r.match_id = o.match_id`;
+
+/** The candidate with its turn (its place among its room's due rows) and its room's last send. */
+const CANDIDATE_TURN = CANDIDATE.replace(', r.policy', `, r.policy, r.served_at, ${FAIR_TURN}`);
 
 /**
  * No other row of the candidate's wearer is out with a live lease. Walked from the wearer's seats
@@ -87,7 +92,14 @@ export class SqliteRepository implements Repository {
          VALUES (@id, @sessionId, @role, @userId, @username, @lockId, @lockTitle, @createdAt, @expiresAt)`,
       ),
       getAuth: db.prepare(`SELECT * FROM auth_sessions WHERE id = ?`),
-      insertRoom: db.prepare(`INSERT INTO rooms (match_id, policy, created_at) VALUES (?, ?, ?)`),
+      revokeAuth: db.prepare(`DELETE FROM auth_sessions WHERE id = ?`),
+      insertRoom: db.prepare(
+        `INSERT INTO rooms (match_id, policy, created_at, host_user_id) VALUES (?, ?, ?, ?)`,
+      ),
+      openRoomsOf: db.prepare(
+        `SELECT COUNT(*) AS n FROM rooms r JOIN matches m ON m.match_id = r.match_id
+         WHERE r.host_user_id = ? AND m.gameover = 0`,
+      ),
       getRoom: db.prepare(`SELECT policy FROM rooms WHERE match_id = ?`),
       bindSeat: db.prepare(
         `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
@@ -101,12 +113,13 @@ export class SqliteRepository implements Repository {
       seatCredentials: db.prepare(
         `UPDATE seats SET credentials_hash = ? WHERE match_id = ? AND player_id = ?`,
       ),
-      // Due rows in index order with their seat and room, leaving out rows whose wearer already
-      // has a request in flight (one at a time per wearer: Chaster keeps one pending per lock).
-      // Filtering in SQL keeps a wearer's long queue from filling every page of the claim.
+      // Due rows with their seat and room, leaving out rows whose wearer already has a request
+      // in flight (one at a time per wearer: Chaster keeps one pending per lock). Rooms take
+      // turns (FAIR_TURN): each room's oldest due row first, then each room's second…
       queued: db.prepare(
-        `${CANDIDATE} WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY}
-         ORDER BY o.next_attempt_at, o.created_at`,
+        `SELECT * FROM (
+           ${CANDIDATE_TURN} WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY})
+         ORDER BY ${FAIR_ORDER}`,
       ),
       // Rows whose sender died: their lease ran out. Asked only once a lease can have run out.
       expired: db.prepare(
@@ -121,6 +134,7 @@ export class SqliteRepository implements Repository {
          JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
          WHERE s.session_id = ? AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
       ),
+      served: db.prepare(`UPDATE rooms SET served_at = ? WHERE match_id = ?`),
       lease: db.prepare(
         `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?,
                 admitted_at = COALESCE(admitted_at, ?)
@@ -151,7 +165,7 @@ export class SqliteRepository implements Repository {
       ),
       submittable: db.prepare(
         `SELECT o.* FROM outbox o JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         WHERE s.session_id = ? AND o.status IN ('delivered', 'already_pending')`,
+         WHERE s.session_id = ? AND o.status IN ('delivered', 'already_pending') AND o.updated_at <= ?`,
       ),
       getSetting: db.prepare(`SELECT value FROM settings WHERE key = ?`),
       putSetting: db.prepare(
@@ -170,8 +184,21 @@ export class SqliteRepository implements Repository {
     return r && toAuthSession(r);
   }
 
-  async createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void> {
-    this.sql.insertRoom!.run(matchID, JSON.stringify(policy), now);
+  async revokeAuthSession(id: string): Promise<void> {
+    this.sql.revokeAuth!.run(id);
+  }
+
+  async openRoomsHostedBy(userId: string): Promise<number> {
+    return (this.sql.openRoomsOf!.get(userId) as { n: number }).n;
+  }
+
+  async createRoom(
+    matchID: string,
+    policy: RoomPolicy,
+    now: number,
+    hostUserId?: string,
+  ): Promise<void> {
+    this.sql.insertRoom!.run(matchID, JSON.stringify(policy), now, hostUserId ?? null);
   }
 
   async getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined> {
@@ -236,6 +263,7 @@ export class SqliteRepository implements Repository {
       sessions.add(r.seat_session!);
       const leaseUntil = now + leaseMs;
       this.sql.lease!.run(leaseUntil, now, now, r.id);
+      this.sql.served!.run(now, r.match_id);
       this.leasesEndAfter = Math.min(this.leasesEndAfter, leaseUntil);
       claimed.push({
         row: toRow({
@@ -304,11 +332,13 @@ export class SqliteRepository implements Repository {
   async markSubmitted(
     sessionId: string,
     requestId: string,
+    submittedAt: number,
     now: number,
   ): Promise<OutboxRow[] | undefined> {
     return this.db.transaction(() => {
       if (this.sql.seenWebhook!.run(requestId, now).changes === 0) return undefined;
-      const rows = this.sql.submittable!.all(sessionId) as OutboxRecord[];
+      // A delivered row's updated_at is when it was delivered: nothing changes it until now.
+      const rows = this.sql.submittable!.all(sessionId, submittedAt) as OutboxRecord[];
       for (const r of rows)
         this.sql.settle!.run('submitted', 'The wearer submitted a picture.', now, r.id);
       return rows.map((r) =>

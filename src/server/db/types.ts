@@ -104,8 +104,13 @@ export interface PruneResult {
 export interface Repository {
   createAuthSession(session: AuthSession): Promise<void>;
   getAuthSession(id: string): Promise<AuthSession | undefined>;
+  /** Ends a login at once (logout): its bearer token stops working on every instance. */
+  revokeAuthSession(id: string): Promise<void>;
 
-  createRoom(matchID: string, policy: RoomPolicy, now: number): Promise<void>;
+  /** Records a room's policy and who hosted it. */
+  createRoom(matchID: string, policy: RoomPolicy, now: number, hostUserId?: string): Promise<void>;
+  /** How many rooms `userId` hosts whose match is not over. */
+  openRoomsHostedBy(userId: string): Promise<number>;
   getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined>;
 
   /** Binds a free seat; false when it is taken. */
@@ -122,10 +127,14 @@ export interface Repository {
    */
   claim(options: ClaimOptions): Promise<ClaimResult>;
   requestsOf(matchID: string): Promise<OutboxRow[]>;
-  /** Marks delivered requests of a session `submitted`; undefined when `requestId` was seen before. */
+  /**
+   * Marks `submitted` the requests of a session delivered at or before `submittedAt` (a picture
+   * answers only what was asked before it); undefined when `requestId` was seen before.
+   */
   markSubmitted(
     sessionId: string,
     requestId: string,
+    submittedAt: number,
     now: number,
   ): Promise<OutboxRow[] | undefined>;
 

@@ -59,6 +59,12 @@ export interface Dispatcher {
   stop(): Promise<void>;
   /** True while the loop runs and its last pass did not fail. */
   healthy(): boolean;
+  /**
+   * Charges another Chaster call (a login) to the budget the deliveries use: 0 when charged, else
+   * the ms until it can be. A login may go ahead of deliveries by up to one bucket (the bucket
+   * then owes it, and deliveries wait), so a backlog of deliveries never locks people out.
+   */
+  spendToken(): number;
 }
 
 /** The delay before retry number `attempt` (1-based): full jitter over an exponential ceiling. */
@@ -372,6 +378,12 @@ export function createDispatcher({
     },
     healthy() {
       return running && !lastPassFailed;
+    },
+    spendToken() {
+      refill();
+      if (tokens <= -capacity) return Math.ceil(((1 - capacity - tokens) * 60_000) / ratePerMinute);
+      tokens -= 1;
+      return 0;
     },
   };
 }

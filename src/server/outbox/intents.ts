@@ -1,6 +1,7 @@
 /**
  * From a committed state to outbox rows: which actions count, and one row per recorded intent with
- * its actor taken from the asking seat's role at commit time. Shared by every storage adapter.
+ * its target and actor bound at commit time: a seat nobody sits in fails at once, and the actor is
+ * the asking seat's role. Shared by every storage adapter.
  */
 import type { LogEntry, State } from 'boardgame.io';
 import type { Actor } from '../../chaster/index.js';
@@ -47,7 +48,12 @@ export function outboxRowsFor(
     let actor: Actor | null = 'extension';
     let status: OutboxStatus = 'queued';
     let message: string | null = null;
-    if (requestedBy === 'self') {
+    if (!seatRoles.has(intent.player)) {
+      // The target is bound now: whoever sits down later never gets a request recorded before.
+      actor = null;
+      status = 'failed';
+      message = `No wearer in seat ${intent.player.slice(0, 8)}: nobody sat there when this was recorded, so nobody is asked.`;
+    } else if (requestedBy === 'self') {
       actor = (requesterID !== null && seatRoles.get(requesterID)) || null;
       if (actor === null) {
         status = 'failed';

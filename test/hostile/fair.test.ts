@@ -1,0 +1,350 @@
+/**
+ * Fair and bounded (docs/security.md), tried by an ordinary signed-in user who wants more than
+ * their share and by an anonymous caller, on one instance over SQLite and on two instances sharing
+ * Postgres and Redis (where every count must hold across the instances):
+ * - logins are rate-limited per address and in all, and a mainToken Chaster refused is answered
+ *   from memory for a while instead of asking Chaster again;
+ * - a user hosts only so many rooms, creates only so many a minute, and cannot go beyond the
+ *   operator's bounds on the room policy;
+ * - open event streams are capped per user and in all, and end with their login;
+ * - a logout ends the token on every instance;
+ * - a request recorded for an empty seat fails at once and never reaches whoever sits there later;
+ * - a webhook settles only the requests delivered before the picture was submitted.
+ */
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { io } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_LIMITS } from '../fixtures/limits.js';
+import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { needServices } from '../helpers/services-suite.js';
+import { api, makeMove, until } from '../helpers/stack.js';
+import { login, room, startTarget } from '../helpers/targets.js';
+import type { Target, TargetKind } from '../helpers/targets.js';
+
+const missing = needServices('The Postgres + Redis half of the fairness tests');
+const WEBHOOK = { user: 'chaster', password: 'webhook-secret' };
+
+const closers: Array<() => void> = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+/** Servers with these limits (the rest generous, as in every test not about them). */
+function start(kind: TargetKind, limits: Record<string, number>) {
+  return startTarget(kind, {
+    games: [PenaltyGame],
+    limits: { ...TEST_LIMITS, ...limits },
+    webhook: WEBHOOK,
+  });
+}
+
+/** The instance a request goes to: alternating, so a count must hold across both. */
+const at = (target: Target, i: number) => target.urls[i % target.urls.length]!;
+
+/** An open SSE stream of a room's verifications; resolves with its status and the events it gets. */
+function openStream(url: string, matchID: string, token: string) {
+  return new Promise<{ status: number; text: () => string; ended: Promise<void> }>(
+    (resolve, reject) => {
+      const req = httpRequest(`${url}/api/rooms/${matchID}/verifications`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      });
+      req.on('response', (res: IncomingMessage) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        const ended = new Promise<void>((done) => res.on('close', () => done()));
+        closers.push(() => req.destroy());
+        resolve({ status: res.statusCode ?? 0, text: () => text, ended });
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+async function webhook(url: string, sessionId: string, requestId: string, createdAt: number) {
+  const res = await fetch(`${url}/api/chaster/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${WEBHOOK.user}:${WEBHOOK.password}`).toString('base64')}`,
+    },
+    body: JSON.stringify({
+      event: 'action_log.created',
+      requestId,
+      data: {
+        sessionId,
+        actionLog: {
+          type: 'verification_picture_submitted',
+          createdAt: new Date(createdAt).toISOString(),
+        },
+      },
+    }),
+  });
+  expect(res.status).toBe(200);
+}
+
+describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
+  const skip = () => kind === 'postgres' && missing() !== undefined;
+
+  it('logins are limited per address and in all, with 429, Retry-After and a message, across instances', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, { sessionsPerAddressPerMinute: 3, sessionsPerMinute: 1000 });
+    const answers = [];
+    for (let i = 0; i < 5; i++) {
+      const token = target.emulator.createLock().tokens.wearer;
+      answers.push(
+        await api(at(target, i), 'POST', '/api/sessions', { body: { mainToken: token } }),
+      );
+    }
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 429, 429]);
+    expect(answers[3]!.json).toEqual({
+      error: 'rate_limited',
+      message: expect.stringMatching(
+        /Too many logins from your address \(3 a minute\); try again in \d+ s\./,
+      ),
+    });
+    const global = await start(kind, { sessionsPerAddressPerMinute: 1000, sessionsPerMinute: 2 });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const token = global.emulator.createLock().tokens.wearer;
+      const res = await fetch(`${at(global, i)}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mainToken: token }),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([201, 201, 429, 429]);
+  });
+
+  it('a mainToken Chaster refused is answered from memory, without asking Chaster again', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, {});
+    const bogus = 'a'.repeat(24);
+    const first = await api(at(target, 0), 'POST', '/api/sessions', { body: { mainToken: bogus } });
+    expect(first.status).toBe(401);
+    expect(first.json.error).toBe('invalid_main_token');
+    const calls = target.emulator.authCalls();
+    for (let i = 0; i < 5; i++) {
+      const again = await api(at(target, 0), 'POST', '/api/sessions', {
+        body: { mainToken: bogus },
+      });
+      expect(again).toEqual(first);
+    }
+    expect(target.emulator.authCalls()).toBe(calls);
+  });
+
+  it('a user hosts a bounded number of rooms, creates a bounded number a minute, and keeps within the operator bounds', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, {
+      openRoomsPerUser: 2,
+      roomsPerUserPerMinute: 3,
+      minCooldownSeconds: 60,
+      maxRequestsPerMatch: 10,
+    });
+    const token = await login(at(target, 0), target.emulator.createLock().tokens.wearer);
+    const create = (i: number, rules: Record<string, unknown> = {}) =>
+      api(at(target, i), 'POST', '/api/rooms', {
+        token,
+        body: { game: 'penalty', numPlayers: 2, rules },
+      });
+    const low = await create(0, { cooldownSeconds: 0 });
+    expect(low.status).toBe(400);
+    expect(low.json).toEqual({
+      error: 'below_server_limit',
+      message: 'This server requires cooldownSeconds of at least 60.',
+    });
+    const high = await create(1, { maxRequestsPerMatch: 50 });
+    expect(high.json.error).toBe('above_server_limit');
+    // Unset rules take the bounds: the default cooldown (120) is above the floor and stays.
+    const a = await create(0, { maxRequestsPerMatch: 10 });
+    expect(a.status).toBe(201);
+    const view = await api(at(target, 1), 'GET', `/api/rooms/${a.json.matchID}`, { token });
+    expect(view.json.rules).toMatchObject({ cooldownSeconds: 120, maxRequestsPerMatch: 10 });
+    expect((await create(1)).status).toBe(201);
+    const third = await create(0);
+    expect(third.status).toBe(429);
+    expect(third.json.error).toBe('too_many_rooms');
+    // The refused ones counted against the per-minute rate too (three creates: two rooms, one refused).
+    const fourth = await create(1);
+    expect(fourth.status).toBe(429);
+    expect(fourth.json.error).toBe('rate_limited');
+  });
+
+  it('open streams are capped per user and in all, across instances, and a closed one frees its place', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, { streamsPerUser: 2, streams: 3 });
+    const r = await room(target, 'penalty', 2);
+    const [a, b] = r.seats;
+    const s1 = await openStream(at(target, 0), r.matchID, a!.token);
+    const s2 = await openStream(at(target, 1), r.matchID, a!.token);
+    expect([s1.status, s2.status]).toEqual([200, 200]);
+    const s3 = await openStream(at(target, 0), r.matchID, a!.token);
+    expect(s3.status).toBe(429);
+    expect(s3.text()).toContain('too_many_streams');
+    const s4 = await openStream(at(target, 1), r.matchID, b!.token);
+    expect(s4.status).toBe(200);
+    const s5 = await openStream(at(target, 0), r.matchID, b!.token);
+    expect(s5.status).toBe(429);
+    expect(s5.text()).toMatch(/as many live verification feeds open as it allows/);
+    closers.splice(0, 1)[0]!();
+    await until(
+      async () => (await openStream(at(target, 1), r.matchID, b!.token)).status === 200,
+      'a place to free up',
+    );
+  });
+
+  it('a logout ends the token on every instance, and its streams', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, { streamRecheckMs: 200 });
+    const r = await room(target, 'penalty', 2);
+    const token = r.seats[0]!.token;
+    const here = await openStream(at(target, 0), r.matchID, token);
+    const there = await openStream(at(target, 1), r.matchID, token);
+    expect((await api(at(target, 0), 'DELETE', '/api/sessions', { token })).status).toBe(200);
+    await Promise.all([here.ended, there.ended]);
+    expect(here.text()).toContain('event: session_ended');
+    for (let i = 0; i < 2; i++) {
+      const res = await api(at(target, i), 'GET', '/api/rooms', { token });
+      expect(res.status).toBe(401);
+      expect(res.json.error).toBe('token_expired');
+    }
+    // The other player is still signed in.
+    expect(
+      (await api(at(target, 1), 'GET', '/api/rooms', { token: r.seats[1]!.token })).status,
+    ).toBe(200);
+  });
+
+  it('a request recorded for an empty seat fails at once and never reaches whoever sits there later', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, {});
+    const r = await room(target, 'penalty', 2, 0);
+    const host = r.seats[0]!;
+    const socket = io(`${at(target, 0)}/penalty`, { transports: ['websocket'], forceNew: true });
+    closers.push(() => socket.disconnect());
+    socket.emit('sync', r.matchID, '0', host.credentials, 2);
+    await until(() => socket.connected, 'connected');
+    socket.emit('update', makeMove('lose', host, ['1']), 0, r.matchID, '0');
+    const failed = await until(async () => {
+      const res = await api(at(target, 1), 'GET', `/api/rooms/${r.matchID}/verifications`, {
+        token: host.token,
+      });
+      return res.json.requests.length === 1 ? res.json.requests[0] : undefined;
+    }, 'the request');
+    expect(failed.status).toBe('failed');
+    expect(failed.message).toMatch(/^No wearer in seat 1/);
+    const late = target.emulator.createLock();
+    const joiner = await login(at(target, 1), late.tokens.wearer);
+    expect(
+      (await api(at(target, 1), 'POST', `/api/rooms/${r.matchID}/join`, { token: joiner })).status,
+    ).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(target.emulator.requests().filter((q) => q.sessionId === late.sessionId)).toEqual([]);
+  });
+
+  it('a webhook settles only the requests delivered before the picture; late and replayed ones settle nothing else', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, {});
+    const lock = target.emulator.createLock();
+    const token = await login(at(target, 0), lock.tokens.wearer);
+    const created = await api(at(target, 0), 'POST', '/api/rooms', {
+      token,
+      body: { game: 'penalty', numPlayers: 1, rules: { cooldownSeconds: 0 } },
+    });
+    const matchID = created.json.matchID as string;
+    const seat = { playerID: '0', credentials: created.json.credentials as string };
+    const socket = io(`${at(target, 0)}/penalty`, { transports: ['websocket'], forceNew: true });
+    closers.push(() => socket.disconnect());
+    socket.emit('sync', matchID, '0', seat.credentials, 1);
+    const statuses = async () =>
+      (
+        await api(at(target, 1), 'GET', `/api/rooms/${matchID}/verifications`, { token })
+      ).json.requests.map((q: { status: string }) => q.status) as string[];
+    socket.emit('update', makeMove('lose', seat), 0, matchID, '0');
+    await until(async () => (await statuses())[0] === 'delivered', 'the first request delivered');
+    const firstPicture = Date.now() + 5;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    target.emulator.submit(lock.sessionId).catch(() => {});
+    socket.emit('update', makeMove('lose', seat), 1, matchID, '0');
+    await until(async () => (await statuses())[1] === 'delivered', 'the second request delivered');
+    // The first picture's webhook arrives only now: it answers the first request alone.
+    await webhook(at(target, 1), lock.sessionId, 'w-1', firstPicture);
+    await until(async () => (await statuses()).join() === 'submitted,delivered', 'first settled');
+    // Replayed, and an earlier picture's webhook with another id: nothing else changes.
+    await webhook(at(target, 0), lock.sessionId, 'w-1', Date.now());
+    await webhook(at(target, 0), lock.sessionId, 'w-0', firstPicture - 10_000);
+    expect(await statuses()).toEqual(['submitted', 'delivered']);
+    await webhook(at(target, 0), lock.sessionId, 'w-2', Date.now());
+    await until(async () => (await statuses()).join() === 'submitted,submitted', 'second settled');
+  });
+
+  it("one user's flood of requests delays another room's first request by one turn per busy room, not by the backlog", async (ctx) => {
+    if (skip()) return ctx.skip();
+    // 10 requests a second (in bursts of 32) for the whole server.
+    const target = await startTarget(kind, {
+      games: [PenaltyGame],
+      limits: TEST_LIMITS,
+      dispatcher: { backoffBaseMs: 20, backoffCapMs: 200, pollMs: 50, ratePerMinute: 600 },
+    });
+    const flooder = target.emulator.createLock();
+    const token = await login(at(target, 0), flooder.tokens.wearer);
+    const FLOOD_ROOMS = 3;
+    const PER_ROOM = 60;
+    for (let i = 0; i < FLOOD_ROOMS; i++) {
+      const hosted = await api(at(target, i), 'POST', '/api/rooms', {
+        token,
+        body: {
+          game: 'penalty',
+          numPlayers: 1,
+          rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
+        },
+      });
+      const seat = { playerID: '0', credentials: hosted.json.credentials as string };
+      const socket = io(`${at(target, i)}/penalty`, { transports: ['websocket'], forceNew: true });
+      closers.push(() => socket.disconnect());
+      socket.emit('sync', hosted.json.matchID, '0', seat.credentials, 1);
+      for (let n = 0; n < PER_ROOM; n++) {
+        socket.emit('update', makeMove('lose', seat), n, hosted.json.matchID, '0');
+      }
+    }
+    const flooded = () =>
+      target.emulator.requests().filter((q) => q.sessionId === flooder.sessionId);
+    await until(() => flooded().length >= 40, 'the flood to fill the budget');
+    // Another user's room, one request.
+    const quiet = await room(target, 'penalty', 1);
+    const socket = io(`${at(target, 1)}/penalty`, { transports: ['websocket'], forceNew: true });
+    closers.push(() => socket.disconnect());
+    socket.emit('sync', quiet.matchID, '0', quiet.seats[0]!.credentials, 1);
+    const committedAt = Date.now();
+    socket.emit('update', makeMove('lose', quiet.seats[0]!), 0, quiet.matchID, '0');
+    await until(
+      async () => {
+        const res = await api(at(target, 0), 'GET', `/api/rooms/${quiet.matchID}/verifications`, {
+          token: quiet.seats[0]!.token,
+        });
+        return res.json.requests[0]?.status === 'delivered';
+      },
+      "the quiet room's request",
+      10_000,
+    ).catch(async (error: Error) => {
+      const res = await api(at(target, 0), 'GET', `/api/rooms/${quiet.matchID}/verifications`, {
+        token: quiet.seats[0]!.token,
+      });
+      throw new Error(
+        `${error.message}: ${JSON.stringify(res.json)}; flood sent ${flooded().length}`,
+      );
+    });
+    const delay = Date.now() - committedAt;
+    const backlog = FLOOD_ROOMS * PER_ROOM - flooded().length;
+    // First come, first served it would wait for the whole backlog at 10 a second.
+    expect(backlog).toBeGreaterThan(60);
+    // Fair: behind at most one row per flooding room, plus one pass and the round trip.
+    expect(
+      delay,
+      `delivered ${delay} ms after its commit, ${backlog} flood rows still queued`,
+    ).toBeLessThan(((FLOOD_ROOMS + 1) / 10) * 1000 + 1500);
+  });
+});
