@@ -33,7 +33,8 @@ import type { SqliteSynchronous } from './db/sqlite.js';
 import { VerificationFeed } from './feed.js';
 import { guardSockets, socketAdmission } from './guard.js';
 import { HttpError, cors, jsonErrors } from './http.js';
-import { createDispatcher } from './outbox/dispatcher.js';
+import { redisBudget } from './outbox/budget.js';
+import { budgetCapacity, createDispatcher } from './outbox/dispatcher.js';
 import type { Dispatcher, DispatcherOptions } from './outbox/dispatcher.js';
 import type { SocketLimits } from './guard.js';
 import { DEFAULT_API_LIMITS, createLimits } from './limits.js';
@@ -138,12 +139,34 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const feed = new VerificationFeed();
   // With Postgres every change reaches every instance's feed through NOTIFY; with SQLite, directly.
   const publish = storage.shared ? () => {} : (row: OutboxRow) => feed.publish(row);
+  // With Redis, every instance of this database spends from one Chaster budget and shares the
+  // API's rate counts. Commands fail fast while Redis is away: each instance then counts alone.
+  const sharedRedis = options.redisUrl
+    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  sharedRedis?.on('error', (error) => logger.error({ err: error }, 'redis error (limits)'));
+  const deployment = await repository.setSettingIfAbsent('deployment_id', randomId(12));
   const dispatcher = createDispatcher({
     repository,
     client: chaster,
     logger,
     onChange: publish,
-    options: options.dispatcher,
+    options: {
+      ...options.dispatcher,
+      budget:
+        options.dispatcher?.budget ??
+        (sharedRedis &&
+          redisBudget(
+            sharedRedis,
+            `bgio-chaster:${deployment}:chaster-budget`,
+            {
+              ratePerMinute: options.dispatcher?.ratePerMinute ?? 60,
+              capacity: budgetCapacity(options.dispatcher ?? {}),
+            },
+            (error) =>
+              logger.warn({ err: error }, 'shared Chaster budget unreachable; counting here'),
+          )),
+    },
   });
   store.onOutbox((rows) => {
     rows.forEach(publish);
@@ -161,16 +184,10 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const pubSub = options.redisUrl
     ? new RedisPubSub(options.redisUrl, onPubSubError, committed)
     : new LocalPubSub(committed, onPubSubError);
-  // Rate counts shared by every instance; commands fail fast while Redis is away (the limiter
-  // then counts in memory).
-  const limitsRedis = options.redisUrl
-    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    : undefined;
-  limitsRedis?.on('error', onPubSubError);
   const limits = createLimits(
     { ...DEFAULT_API_LIMITS, ...options.limits },
-    limitsRedis,
-    await repository.setSettingIfAbsent('deployment_id', randomId(12)),
+    sharedRedis,
+    deployment,
   );
   const origins = options.origins ?? [];
   const admission = socketAdmission(
@@ -296,7 +313,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       if (ownClient) await chaster.close();
       await stopListening();
       if (pubSub instanceof RedisPubSub) await pubSub.close();
-      limitsRedis?.disconnect();
+      sharedRedis?.disconnect();
       await storage.close();
     },
   };

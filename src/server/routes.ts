@@ -97,7 +97,7 @@ export interface ApiDeps {
   /** Rates, stream slots and room limits. */
   limits: Limits;
   /** Spends a token of the Chaster budget the deliveries use: 0, or the ms until one is free. */
-  spendChasterToken?: () => number;
+  spendChasterToken?: () => Promise<number>;
   logger?: Logger;
   now?: () => number;
 }
@@ -164,7 +164,7 @@ export function apiRoutes(deps: ApiDeps) {
     const refused = refusals.get(key);
     if (refused && refused.until > now()) throw refused.error;
     await limits.sessions.consume('all');
-    const wait = deps.spendChasterToken?.() ?? 0;
+    const wait = (await deps.spendChasterToken?.()) ?? 0;
     if (wait > 0) {
       const busy = new HttpError(
         503,

@@ -15,6 +15,7 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signToken } from '../../src/server/auth.js';
 import { TEST_LIMITS } from '../fixtures/limits.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { needServices } from '../helpers/services-suite.js';
@@ -346,5 +347,81 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       delay,
       `delivered ${delay} ms after its commit, ${backlog} flood rows still queued`,
     ).toBeLessThan(((FLOOD_ROOMS + 1) / 10) * 1000 + 1500);
+  });
+
+  it('every Chaster call of every instance, logins included, spends from one budget', async (ctx) => {
+    if (skip()) return ctx.skip();
+    // 60 a minute in bursts of 32: two instances with a bucket each would send up to 64 at once.
+    const target = await startTarget(kind, {
+      games: [PenaltyGame],
+      limits: TEST_LIMITS,
+      dispatcher: { backoffBaseMs: 20, backoffCapMs: 200, pollMs: 50, ratePerMinute: 60 },
+    });
+    const t0 = Date.now();
+    const flooders = [target.emulator.createLock(), target.emulator.createLock()];
+    for (const [i, flooder] of flooders.entries()) {
+      const url = at(target, i);
+      const token = await login(url, flooder.tokens.wearer);
+      for (let r = 0; r < 2; r++) {
+        const hosted = await api(url, 'POST', '/api/rooms', {
+          token,
+          body: {
+            game: 'penalty',
+            numPlayers: 1,
+            rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
+          },
+        });
+        const socket = io(`${url}/penalty`, { transports: ['websocket'], forceNew: true });
+        closers.push(() => socket.disconnect());
+        socket.emit('sync', hosted.json.matchID, '0', hosted.json.credentials, 1);
+        const seat = { playerID: '0', credentials: hosted.json.credentials as string };
+        for (let n = 0; n < 25; n++) {
+          socket.emit('update', makeMove('lose', seat), n, hosted.json.matchID, '0');
+        }
+      }
+    }
+    const logins = target.emulator.authCalls();
+    expect(logins).toBe(2);
+    await until(() => target.emulator.requests().length >= 20, 'the flood to start');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const sent = target.emulator.requests().length;
+    const seconds = (Date.now() - t0) / 1000;
+    const bound = 32 + seconds + 1;
+    expect(
+      sent + logins,
+      `${sent} sent and ${logins} logins in ${seconds.toFixed(1)} s`,
+    ).toBeLessThanOrEqual(bound);
+  });
+
+  it('a stream ends when its login expires', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, {});
+    const lock = target.emulator.createLock();
+    const signedIn = await api(at(target, 0), 'POST', '/api/sessions', {
+      body: { mainToken: lock.tokens.wearer },
+    });
+    const hosted = await api(at(target, 0), 'POST', '/api/rooms', {
+      token: signedIn.json.token,
+      body: { game: 'penalty', numPlayers: 1, rules: {} },
+    });
+    // A second login of the same user that expires in a second and a half.
+    const repository = target.servers[0]!.repository;
+    const now = Date.now();
+    const short = {
+      ...(await repository.getAuthSession(
+        JSON.parse(Buffer.from(signedIn.json.token.split('.')[1], 'base64url').toString()).sid,
+      ))!,
+      id: 'short-lived-login',
+      createdAt: now,
+      expiresAt: now + 1500,
+    };
+    await repository.createAuthSession(short);
+    const secret = (await repository.getSetting('session_secret'))!;
+    const token = signToken(secret, { sid: short.id, exp: short.expiresAt });
+    const stream = await openStream(at(target, 1), hosted.json.matchID, token);
+    expect(stream.status).toBe(200);
+    await stream.ended;
+    expect(Date.now() - now).toBeGreaterThanOrEqual(1400);
+    expect(stream.text()).toContain('event: session_ended');
   });
 });

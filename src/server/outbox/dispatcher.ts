@@ -1,8 +1,8 @@
 /**
  * The dispatcher: claims due outbox rows with a lease, sends them to Chaster through the client,
  * and records the outcome. Retries use exponential backoff with full jitter and never come
- * sooner than Chaster's Retry-After / X-RateLimit-Reset. A global token bucket keeps us under
- * Chaster's rate limit. On SIGTERM (`stop()`) it stops claiming, sends the rows it has already
+ * sooner than Chaster's Retry-After / X-RateLimit-Reset. The Chaster budget (a token bucket, see
+ * budget.ts; shared by instances on Redis) keeps us under Chaster's rate limit. On SIGTERM (`stop()`) it stops claiming, sends the rows it has already
  * claimed and waits for their outcomes.
  *
  * Storage work is batched per turn of the event loop: the outcomes of the sends that finished
@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
 import type { ChasterClient } from '../../chaster/index.js';
 import type { ClaimedRequest, OutcomeUpdate, Repository } from '../db/types.js';
+import { localBudget } from './budget.js';
+import type { ChasterBudget } from './budget.js';
 import type { OutboxRow } from './types.js';
 
 /** Retry and pacing settings of the dispatcher. */
@@ -37,6 +39,16 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * The bucket every Chaster call spends from; default one in this process of `ratePerMinute`
+   * holding `budgetCapacity(options)` tokens (`redisBudget` shares one between instances).
+   */
+  budget?: ChasterBudget;
+}
+
+/** The size of the Chaster budget's bucket: a burst of at most the rate, or four per send slot. */
+export function budgetCapacity({ ratePerMinute = 60, concurrency = 8 }: DispatcherOptions): number {
+  return Math.max(1, Math.min(ratePerMinute, concurrency * 4));
 }
 
 /** A finished send waiting to be written, and what settles its send once it is. */
@@ -61,10 +73,10 @@ export interface Dispatcher {
   healthy(): boolean;
   /**
    * Charges another Chaster call (a login) to the budget the deliveries use: 0 when charged, else
-   * the ms until it can be. A login may go ahead of deliveries by up to one bucket (the bucket
+   * the ms until it can be. A login may go ahead of deliveries by about one bucket (the bucket
    * then owes it, and deliveries wait), so a backlog of deliveries never locks people out.
    */
-  spendToken(): number;
+  spendToken(): Promise<number>;
 }
 
 /** The delay before retry number `attempt` (1-based): full jitter over an exponential ceiling. */
@@ -103,15 +115,9 @@ export function createDispatcher({
     now = Date.now,
   } = options;
 
-  // Token bucket: `ratePerMinute` tokens, refilled continuously.
-  const capacity = Math.max(1, Math.min(ratePerMinute, concurrency * 4));
-  let tokens = capacity;
-  let refilledAt = now();
-  const refill = () => {
-    const t = now();
-    tokens = Math.min(capacity, tokens + ((t - refilledAt) * ratePerMinute) / 60_000);
-    refilledAt = t;
-  };
+  const budget =
+    options.budget ??
+    localBudget({ ratePerMinute, capacity: budgetCapacity({ ratePerMinute, concurrency }) }, now);
 
   /** Sends whose outcome is not written yet (what `stop()` waits for). */
   const inFlight = new Set<Promise<void>>();
@@ -180,10 +186,14 @@ export function createDispatcher({
   async function pass(): Promise<void> {
     const batch = outcomes;
     outcomes = [];
-    refill();
-    const limit = running ? Math.max(0, Math.min(room(), Math.floor(tokens))) : 0;
-    if (batch.length === 0 && limit === 0) return;
+    let limit = 0;
     try {
+      const want = running ? Math.max(0, room()) : 0;
+      if (want > 0) {
+        const granted = budget.take(want);
+        limit = typeof granted === 'number' ? granted : await granted;
+      }
+      if (batch.length === 0 && limit === 0) return;
       const { finished, claimed, settled, nextDueAt } = await repository.claim({
         now: now(),
         limit,
@@ -211,14 +221,16 @@ export function createDispatcher({
         backlog = claimed.length >= limit;
       }
       settled.forEach(notify);
+      budget.refund(limit - claimed.length);
+      limit = 0;
       for (const request of claimed) {
-        tokens -= 1;
         notify(request.row);
         ready.push(request);
       }
       while (sending < concurrency && ready.length > 0) start(ready.shift()!);
       lastPassFailed = false;
     } catch (error) {
+      budget.refund(limit);
       lastPassFailed = true;
       dueAt = undefined;
       logger?.error(
@@ -238,7 +250,7 @@ export function createDispatcher({
     // One millisecond late: timers and Date.now() round apart, and a wake a hair early claims
     // nothing and has to arm again.
     if (dueAt !== undefined && room() > 0) wait = Math.min(wait, dueAt - now() + 1);
-    if (tokens < 1) wait = Math.max(wait, ((1 - tokens) * 60_000) / ratePerMinute);
+    wait = Math.max(wait, budget.nextTokenMs());
     clearTimeout(timer);
     timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
     timer.unref?.();
@@ -379,11 +391,6 @@ export function createDispatcher({
     healthy() {
       return running && !lastPassFailed;
     },
-    spendToken() {
-      refill();
-      if (tokens <= -capacity) return Math.ceil(((1 - capacity - tokens) * 60_000) / ratePerMinute);
-      tokens -= 1;
-      return 0;
-    },
+    spendToken: () => budget.charge(),
   };
 }
