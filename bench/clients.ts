@@ -36,7 +36,8 @@ interface Answer {
   token: string;
 }
 
-async function post(url: string, body: unknown, token?: string): Promise<Answer> {
+/** POSTs JSON (with a bearer token when given); throws with the answer unless it is 2xx. */
+export async function post(url: string, body: unknown, token?: string): Promise<Answer> {
   const res = await fetch(url, {
     method: 'POST',
     headers: {

@@ -14,8 +14,8 @@ import type { Socket } from 'socket.io-client';
 import { createChasterEmulator } from '../src/emulator/index.js';
 import { createGameServer } from '../src/server/index.js';
 import type { GameServer, VerificationStatus } from '../src/server/index.js';
-import { PluginGame } from './games.js';
-import { BENCH_GAME } from './games.js';
+import { post } from './clients.js';
+import { BENCH_GAME, PluginGame } from './games.js';
 
 /** Sizes of the fairness run. */
 export interface FairnessConfig {
@@ -39,19 +39,6 @@ export interface FairnessResult {
   backlogLeft: number;
   /** What first come, first served would have made the first quiet request wait, in ms. */
   fifoEstimateMs: number;
-}
-
-async function post(url: string, body: unknown, token?: string): Promise<Record<string, string>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, string>;
 }
 
 /** Runs the fairness measurement. */
@@ -80,9 +67,11 @@ export async function runFairness(
       socket.emit('sync', matchID, '0', credentials, 1);
       return socket;
     };
-    const host = async (mainToken: string) => {
-      const { token } = await post(`${url}/api/sessions`, { mainToken });
-      const room = await post(
+    const login = async (mainToken: string) =>
+      (await post(`${url}/api/sessions`, { mainToken })).token;
+    /** A one-seat room with no cooldown, hosted by `token`'s user. */
+    const host = async (token: string) =>
+      post(
         `${url}/api/rooms`,
         {
           game: BENCH_GAME,
@@ -91,8 +80,6 @@ export async function runFairness(
         },
         token,
       );
-      return { matchID: room.matchID!, credentials: room.credentials! };
-    };
     const lose = (credentials: string, stateID: number, matchID: string) => ({
       packet: [
         { type: 'MAKE_MOVE', payload: { type: 'lose', args: [], playerID: '0', credentials } },
@@ -104,21 +91,12 @@ export async function runFairness(
 
     // The flooder: one user, several rooms, every move a request for themselves.
     const flooder = emulator.createLock();
-    const floodToken = (await post(`${url}/api/sessions`, { mainToken: flooder.tokens.wearer }))
-      .token!;
+    const floodToken = await login(flooder.tokens.wearer);
     for (let r = 0; r < config.floodRooms; r++) {
-      const room = await post(
-        `${url}/api/rooms`,
-        {
-          game: BENCH_GAME,
-          numPlayers: 1,
-          rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
-        },
-        floodToken,
-      );
-      const socket = open(room.matchID!, room.credentials!);
+      const room = await host(floodToken);
+      const socket = open(room.matchID, room.credentials);
       for (let n = 0; n < config.floodPerRoom; n++) {
-        socket.emit('update', ...lose(room.credentials!, n, room.matchID!).packet);
+        socket.emit('update', ...lose(room.credentials, n, room.matchID).packet);
       }
     }
     const floodSent = () =>
@@ -129,7 +107,7 @@ export async function runFairness(
     // Quiet rooms, one request each, while the flood goes on.
     const delaysMs: number[] = [];
     for (let q = 0; q < config.quietRooms; q++) {
-      const room = await host(emulator.createLock().tokens.wearer);
+      const room = await host(await login(emulator.createLock().tokens.wearer));
       const socket = open(room.matchID, room.credentials);
       await new Promise((r) => setTimeout(r, 50));
       const delivered = new Promise<number>((resolve) => {

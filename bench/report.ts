@@ -273,6 +273,20 @@ export function renderMarkdown(r: Results, notes: string): string {
       (m.commit ? `, commit ${m.commit}${m.dirty ? ' with uncommitted changes' : ''}` : '') +
       '.',
   );
+  // `--only` keeps the other sections of an earlier run: say which run each figure comes from.
+  const runs = new Map<string, string[]>();
+  for (const [name, section] of Object.entries(s)) {
+    const at = (section as Stamp | undefined)?.at?.slice(0, 16).replace('T', ' ');
+    if (at) runs.set(at, [...(runs.get(at) ?? []), name]);
+  }
+  if (runs.size > 1) {
+    out.push(
+      `Sections come from more than one run (the line above is the newest): ${[...runs]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([at, names]) => `${names.join(', ')} at ${at} UTC`)
+        .join('; ')}.`,
+    );
+  }
   out.push(
     `Load average before/after: ${m.loadAverageBefore.join(' ')} / ${m.loadAverageAfter.join(' ')}` +
       (Math.max(...m.loadAverageBefore, ...m.loadAverageAfter) > m.cores * 0.5

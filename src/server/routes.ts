@@ -229,30 +229,23 @@ export function apiRoutes(deps: ApiDeps) {
     ctx.body = { ok: true };
   }
 
-  /** The room's delivery policy within the operator's limits; a host cannot go beyond them. */
+  /**
+   * The room's delivery policy within the operator's bounds: a host who asks for more gets a 400
+   * naming the bound; a rule left out (its default) is moved within it.
+   */
   function withinLimits(rules: RoomPolicyRules, given: unknown): void {
     const { minCooldownSeconds, maxRequestsPerMatch } = limits.settings;
-    const set = (name: string) =>
-      typeof given === 'object' && given !== null && Object.hasOwn(given, name);
-    if (rules.cooldownSeconds < minCooldownSeconds) {
-      if (set('cooldownSeconds')) {
-        throw new HttpError(
-          400,
-          'below_server_limit',
-          `This server requires cooldownSeconds of at least ${minCooldownSeconds}.`,
-        );
+    const bounds = [
+      ['cooldownSeconds', 'at least', minCooldownSeconds, 'below_server_limit'],
+      ['maxRequestsPerMatch', 'at most', maxRequestsPerMatch, 'above_server_limit'],
+    ] as const;
+    for (const [name, side, bound, code] of bounds) {
+      const beyond = side === 'at least' ? rules[name] < bound : rules[name] > bound;
+      if (!beyond) continue;
+      if (typeof given === 'object' && given !== null && Object.hasOwn(given, name)) {
+        throw new HttpError(400, code, `This server requires ${name} of ${side} ${bound}.`);
       }
-      rules.cooldownSeconds = minCooldownSeconds;
-    }
-    if (rules.maxRequestsPerMatch > maxRequestsPerMatch) {
-      if (set('maxRequestsPerMatch')) {
-        throw new HttpError(
-          400,
-          'above_server_limit',
-          `This server allows maxRequestsPerMatch of at most ${maxRequestsPerMatch}.`,
-        );
-      }
-      rules.maxRequestsPerMatch = maxRequestsPerMatch;
+      rules[name] = bound;
     }
   }
 
