@@ -15,7 +15,7 @@ import { HttpError } from './http.js';
 export interface ApiLimits {
   /** Logins (`POST /api/sessions`, each a call to Chaster) per client address per minute. */
   sessionsPerAddressPerMinute: number;
-  /** Logins per minute in all, whatever their address. */
+  /** Logins per minute in all, whatever their address: a third of the default Chaster budget. */
   sessionsPerMinute: number;
   /** Rooms one user may create per minute. */
   roomsPerUserPerMinute: number;
@@ -39,7 +39,7 @@ export interface ApiLimits {
 /** Default API limits. */
 export const DEFAULT_API_LIMITS: ApiLimits = {
   sessionsPerAddressPerMinute: 10,
-  sessionsPerMinute: 60,
+  sessionsPerMinute: 20,
   roomsPerUserPerMinute: 5,
   openRoomsPerUser: 5,
   streamsPerUser: 4,

@@ -4,6 +4,7 @@
  * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type { Server as ServerTypes, StorageAPI } from 'boardgame.io';
 import type { Context, Next } from 'koa';
@@ -158,7 +159,7 @@ export function apiRoutes(deps: ApiDeps) {
   }
 
   async function createSession(ctx: Context) {
-    await limits.sessionsByAddress.consume(ctx.ip);
+    await limits.sessionsByAddress.consume(addressKey(ctx.ip));
     const { mainToken } = parseWith(SessionBody, await readJson(ctx));
     const key = createHash('sha256').update(mainToken).digest('base64url');
     const refused = refusals.get(key);
@@ -255,14 +256,14 @@ export function apiRoutes(deps: ApiDeps) {
     const body = parseWith(CreateRoomBody, raw);
     withinLimits(body.rules, (raw as { rules?: unknown }).rules);
     await limits.roomsByUser.consume(caller.userId);
-    const open = await repository.openRoomsHostedBy(caller.userId);
-    if (open >= limits.settings.openRoomsPerUser) {
-      throw new HttpError(
+    const tooMany = (open: number) =>
+      new HttpError(
         429,
         'too_many_rooms',
         `You already host ${open} open rooms (at most ${limits.settings.openRoomsPerUser}); finish one first.`,
       );
-    }
+    const open = await repository.openRoomsHostedBy(caller.userId);
+    if (open >= limits.settings.openRoomsPerUser) throw tooMany(open);
     const game = games.get(body.game);
     if (!game) {
       throw new HttpError(
@@ -301,6 +302,14 @@ export function apiRoutes(deps: ApiDeps) {
       maxRequestsPerMatch: body.rules.maxRequestsPerMatch,
     };
     await repository.createRoom(matchID, policy, now(), caller.userId);
+    // Counted again now that the room exists: of creates racing on several instances, those
+    // that went over the cap take their room back (all of them, at worst), so it always holds.
+    const after = await repository.openRoomsHostedBy(caller.userId);
+    if (after > limits.settings.openRoomsPerUser) {
+      await repository.removeRoom(matchID);
+      await db.wipe(matchID);
+      throw tooMany(after - 1);
+    }
     const seat = await takeSeat(matchID, String(host), caller);
     ctx.status = 201;
     ctx.body = { matchID, ...seat };
@@ -447,8 +456,11 @@ export function apiRoutes(deps: ApiDeps) {
       })().catch((error: unknown) => logger?.warn({ err: error }, 'stream heartbeat failed'));
     }, limits.settings.streamRecheckMs);
     heartbeat.unref();
-    ctx.req.on('close', close);
-    body.on('error', close);
+    // The client may have gone while this stream was authorised and given its place: then no
+    // 'close' is coming, and the place must be given back now.
+    ctx.res.on('close', close);
+    body.on('close', close);
+    if (ctx.req.socket.destroyed || ctx.res.destroyed) close();
     ctx.req.socket.setTimeout(0);
     ctx.status = 200;
     ctx.set({
@@ -565,4 +577,24 @@ function chasterHttpError(error: unknown, logger: Logger | undefined): HttpError
     'chaster_error',
     `Chaster refused the session: ${error.displayMessage}`,
   );
+}
+
+/**
+ * The key a client address is counted under: an IPv4 address as it is (an IPv4-mapped IPv6
+ * address too), an IPv6 address by its /64, which one subscriber usually holds whole.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -424,4 +424,59 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     expect(Date.now() - now).toBeGreaterThanOrEqual(1400);
     expect(stream.text()).toContain('event: session_ended');
   });
+
+  it('streams whose client left before they were set up give their place back', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, { streamsPerUser: 2, streams: 1000 });
+    const r = await room(target, 'penalty', 1);
+    const token = r.seats[0]!.token;
+    for (let i = 0; i < 30; i++) {
+      const req = httpRequest(`${at(target, i)}/api/rooms/${r.matchID}/verifications`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      });
+      req.on('error', () => {});
+      req.end();
+      setTimeout(() => req.destroy(), i % 4);
+    }
+    await until(
+      async () => {
+        const opened = [
+          await openStream(at(target, 0), r.matchID, token),
+          await openStream(at(target, 1), r.matchID, token),
+        ];
+        const ok = opened.every((o) => o.status === 200);
+        closers.splice(0).forEach((close) => close());
+        return ok;
+      },
+      'both places to be free again',
+      5000,
+    );
+  });
+
+  it('racing room creates on several instances never let a user past the open-rooms cap', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, { openRoomsPerUser: 2 });
+    const lock = target.emulator.createLock();
+    const signedIn = await api(at(target, 0), 'POST', '/api/sessions', {
+      body: { mainToken: lock.tokens.wearer },
+    });
+    const token = signedIn.json.token as string;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api(at(target, i), 'POST', '/api/rooms', {
+          token,
+          body: { game: 'penalty', numPlayers: 1, rules: {} },
+        }),
+      ),
+    );
+    const created = answers.filter((a) => a.status === 201);
+    expect(created.length).toBeLessThanOrEqual(2);
+    for (const a of answers.filter((x) => x.status !== 201)) {
+      expect(a.status).toBe(429);
+      expect(a.json.error).toBe('too_many_rooms');
+    }
+    expect(await target.servers[0]!.repository.openRoomsHostedBy(signedIn.json.user.id)).toBe(
+      created.length,
+    );
+  });
 });

@@ -184,6 +184,13 @@ export class PgRepository implements Repository {
     await this.pool.query('DELETE FROM auth_sessions WHERE id = $1', [id]);
   }
 
+  async removeRoom(matchID: string): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query('DELETE FROM rooms WHERE match_id = $1', [matchID]);
+      await client.query('DELETE FROM seats WHERE match_id = $1', [matchID]);
+    });
+  }
+
   async openRoomsHostedBy(userId: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
       `SELECT COUNT(*)::int AS n FROM rooms r JOIN matches m ON m.match_id = r.match_id

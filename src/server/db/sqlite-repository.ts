@@ -188,6 +188,13 @@ export class SqliteRepository implements Repository {
     this.sql.revokeAuth!.run(id);
   }
 
+  async removeRoom(matchID: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM rooms WHERE match_id = ?').run(matchID);
+      this.db.prepare('DELETE FROM seats WHERE match_id = ?').run(matchID);
+    })();
+  }
+
   async openRoomsHostedBy(userId: string): Promise<number> {
     return (this.sql.openRoomsOf!.get(userId) as { n: number }).n;
   }

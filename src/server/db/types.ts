@@ -111,6 +111,8 @@ export interface Repository {
   createRoom(matchID: string, policy: RoomPolicy, now: number, hostUserId?: string): Promise<void>;
   /** How many rooms `userId` hosts whose match is not over. */
   openRoomsHostedBy(userId: string): Promise<number>;
+  /** Deletes a room that was just made (its policy and seats), when its creation is refused. */
+  removeRoom(matchID: string): Promise<void>;
   getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined>;
 
   /** Binds a free seat; false when it is taken. */

@@ -6,7 +6,7 @@
  * falls back to its own bucket.
  *
  *   tokens ──take(n)──▶ deliveries (unused ones are refunded)
- *      ▲  └─charge()──▶ a login (may run the bucket down to −capacity: deliveries then wait)
+ *      ▲  └─charge()──▶ a login (may run the bucket down to −capacity/2: deliveries then wait)
  *      └── refilled at ratePerMinute, up to capacity
  */
 import type { Redis } from 'ioredis';
@@ -53,7 +53,9 @@ export function localBudget(
     },
     async charge() {
       refill();
-      if (tokens <= -capacity) return Math.ceil(((1 - capacity - tokens) * 60_000) / ratePerMinute);
+      if (tokens <= -capacity / 2) {
+        return Math.ceil(((1 - capacity / 2 - tokens) * 60_000) / ratePerMinute);
+      }
       tokens -= 1;
       return 0;
     },
@@ -65,7 +67,7 @@ export function localBudget(
 }
 
 // One atomic step of the bucket, on Redis's clock. ARGV: rate per ms, capacity, mode, n.
-// mode 'take': grant up to n; 'refund': add n; 'charge': one token, down to -capacity.
+// mode 'take': grant up to n; 'refund': add n; 'charge': one token, down to -capacity / 2.
 // Returns {granted, tokens after} (tokens as a string: Lua numbers lose their fraction in replies).
 const BUCKET_SCRIPT = `
 local time = redis.call('TIME')
@@ -86,7 +88,7 @@ if ARGV[3] == 'take' then
   tokens = tokens - granted
 elseif ARGV[3] == 'refund' then
   tokens = math.min(capacity, tokens + n)
-elseif tokens > -capacity then
+elseif tokens > -capacity / 2 then
   tokens = tokens - 1
   granted = 1
 end
@@ -144,7 +146,7 @@ export function redisBudget(
     async charge() {
       try {
         if ((await step('charge', 1)) === 1) return 0;
-        return Math.ceil((1 - size.capacity - lastTokens) / rate);
+        return Math.ceil((1 - size.capacity / 2 - lastTokens) / rate);
       } catch (error) {
         failed(error);
         return fallback.charge();

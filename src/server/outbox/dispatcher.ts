@@ -73,7 +73,7 @@ export interface Dispatcher {
   healthy(): boolean;
   /**
    * Charges another Chaster call (a login) to the budget the deliveries use: 0 when charged, else
-   * the ms until it can be. A login may go ahead of deliveries by about one bucket (the bucket
+   * the ms until it can be. A login may go ahead of deliveries by about half a bucket (the bucket
    * then owes it, and deliveries wait), so a backlog of deliveries never locks people out.
    */
   spendToken(): Promise<number>;
