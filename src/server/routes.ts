@@ -1,5 +1,5 @@
 /**
- * The game server's HTTP API (see DESIGN.md "Contracts"): sessions from a Chaster mainToken, rooms
+ * The game server's HTTP API (the README's "HTTP API"; limits in docs/security.md): sessions from a Chaster mainToken, rooms
  * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
  * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
  */

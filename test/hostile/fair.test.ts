@@ -64,6 +64,25 @@ function openStream(url: string, matchID: string, token: string) {
   );
 }
 
+/** Hosts a one-seat room at `url` and sends `moves` losses at once: each one a request. */
+async function flood(url: string, token: string, moves: number): Promise<void> {
+  const hosted = await api(url, 'POST', '/api/rooms', {
+    token,
+    body: {
+      game: 'penalty',
+      numPlayers: 1,
+      rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
+    },
+  });
+  const seat = { playerID: '0', credentials: hosted.json.credentials as string };
+  const socket = io(`${url}/penalty`, { transports: ['websocket'], forceNew: true });
+  closers.push(() => socket.disconnect());
+  socket.emit('sync', hosted.json.matchID, '0', seat.credentials, 1);
+  for (let n = 0; n < moves; n++) {
+    socket.emit('update', makeMove('lose', seat), n, hosted.json.matchID, '0');
+  }
+}
+
 async function webhook(url: string, sessionId: string, requestId: string, createdAt: number) {
   const res = await fetch(`${url}/api/chaster/webhooks`, {
     method: 'POST',
@@ -294,23 +313,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     const token = await login(at(target, 0), flooder.tokens.wearer);
     const FLOOD_ROOMS = 3;
     const PER_ROOM = 60;
-    for (let i = 0; i < FLOOD_ROOMS; i++) {
-      const hosted = await api(at(target, i), 'POST', '/api/rooms', {
-        token,
-        body: {
-          game: 'penalty',
-          numPlayers: 1,
-          rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
-        },
-      });
-      const seat = { playerID: '0', credentials: hosted.json.credentials as string };
-      const socket = io(`${at(target, i)}/penalty`, { transports: ['websocket'], forceNew: true });
-      closers.push(() => socket.disconnect());
-      socket.emit('sync', hosted.json.matchID, '0', seat.credentials, 1);
-      for (let n = 0; n < PER_ROOM; n++) {
-        socket.emit('update', makeMove('lose', seat), n, hosted.json.matchID, '0');
-      }
-    }
+    for (let i = 0; i < FLOOD_ROOMS; i++) await flood(at(target, i), token, PER_ROOM);
     const flooded = () =>
       target.emulator.requests().filter((q) => q.sessionId === flooder.sessionId);
     await until(() => flooded().length >= 40, 'the flood to fill the budget');
@@ -362,23 +365,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     for (const [i, flooder] of flooders.entries()) {
       const url = at(target, i);
       const token = await login(url, flooder.tokens.wearer);
-      for (let r = 0; r < 2; r++) {
-        const hosted = await api(url, 'POST', '/api/rooms', {
-          token,
-          body: {
-            game: 'penalty',
-            numPlayers: 1,
-            rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
-          },
-        });
-        const socket = io(`${url}/penalty`, { transports: ['websocket'], forceNew: true });
-        closers.push(() => socket.disconnect());
-        socket.emit('sync', hosted.json.matchID, '0', hosted.json.credentials, 1);
-        const seat = { playerID: '0', credentials: hosted.json.credentials as string };
-        for (let n = 0; n < 25; n++) {
-          socket.emit('update', makeMove('lose', seat), n, hosted.json.matchID, '0');
-        }
-      }
+      for (let r = 0; r < 2; r++) await flood(url, token, 25);
     }
     const logins = target.emulator.authCalls();
     expect(logins).toBe(2);
