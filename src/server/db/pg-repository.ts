@@ -12,7 +12,6 @@ import {
   CHARGED_STATUSES,
   deliveryRefusal,
   isFirstAttempt,
-  FAIR_TURN,
   NO_ROOM_REFUSAL,
   policyRefusal,
   seatRefusal,
@@ -282,28 +281,18 @@ export class PgRepository implements Repository {
     const nextDueAt = await inTransaction(this.pool, async (client) => {
       finished = await this.finish(client, outcomes);
       if (limit <= 0) return now;
-      // Rooms take turns (FAIR_TURN); rows are picked in that order, then locked (a window
-      // function and FOR UPDATE do not mix in one SELECT).
+      // Due rows in fair-queuing order (records.ts, fairTags).
       const { rows: candidates } = await client.query<PgCandidate>(
-        `WITH due AS (
-           SELECT o.id, o.next_attempt_at, o.created_at, ${FAIR_TURN}
-           FROM outbox o
-           WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
-         ), picked AS (
-           SELECT d.id, d.turn, r.served_at FROM due d
-           JOIN outbox o ON o.id = d.id LEFT JOIN rooms r ON r.match_id = o.match_id
-           ORDER BY d.turn, r.served_at NULLS FIRST, d.next_attempt_at, d.created_at LIMIT $2
-         )
-         SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
+        `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
                 q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
                 r.policy
-         FROM picked p
-         JOIN outbox o ON o.id = p.id
+         FROM outbox o
          LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
          LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id
          LEFT JOIN rooms r ON r.match_id = o.match_id
          WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
-         ORDER BY p.turn, p.served_at NULLS FIRST, o.next_attempt_at, o.created_at
+         ORDER BY o.fair_tag, o.next_attempt_at, o.created_at
+         LIMIT $2
          FOR UPDATE OF o SKIP LOCKED`,
         [now, limit * 4 + 16],
       );
@@ -496,10 +485,6 @@ export class PgRepository implements Repository {
               admitted_at = COALESCE(admitted_at, $2)
        WHERE id = ANY($3) RETURNING *`,
       [now + leaseMs, now, ids],
-    );
-    await client.query(
-      'UPDATE rooms SET served_at = $1 WHERE match_id IN (SELECT match_id FROM outbox WHERE id = ANY($2))',
-      [now, ids],
     );
     return new Map(rows.map((r) => [r.id, toRow(r)]));
   }

@@ -14,6 +14,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
+import { fairTags } from './records.js';
 import { redactInitialState } from './initial-state.js';
 import { inTransaction } from './pg-transaction.js';
 import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
@@ -185,12 +186,33 @@ export class PostgresStore extends Async {
       Date.now(),
       (idx) => this.options.logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
     );
+    // The match row is locked by this transaction's compare-and-set: its room's tag is ours to move.
+    const { rows: tagRows } = await client.query<{
+      last_tag: string | null;
+      lowest: string | null;
+    }>(
+      `SELECT (SELECT last_tag FROM rooms WHERE match_id = $1) AS last_tag,
+              (SELECT MIN(fair_tag) FROM outbox WHERE status = 'queued') AS lowest`,
+      [matchID],
+    );
+    const { last_tag: roomTag, lowest } = tagRows[0]!;
+    const tags = fairTags(
+      Number(roomTag ?? 0),
+      lowest === null ? null : Number(lowest),
+      candidates.length,
+    );
+    if (roomTag !== null && tags.length > 0) {
+      await client.query('UPDATE rooms SET last_tag = $1 WHERE match_id = $2', [
+        tags[tags.length - 1],
+        matchID,
+      ]);
+    }
     const inserted: OutboxRow[] = [];
-    for (const row of candidates) {
+    for (const [i, row] of candidates.entries()) {
       const result = await client.query(
         `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
-                             status, message, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
+                             status, message, next_attempt_at, created_at, updated_at, fair_tag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13)
          ON CONFLICT (id) DO NOTHING`,
         [
           row.id,
@@ -205,6 +227,7 @@ export class PostgresStore extends Async {
           row.status,
           row.message,
           row.createdAt,
+          tags[i],
         ],
       );
       if ((result.rowCount ?? 0) > 0) inserted.push(row);

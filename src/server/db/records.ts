@@ -162,16 +162,16 @@ export function deliveryRefusal(
 }
 
 /**
- * Fair queuing of deliveries: among due rows, rooms take turns — every room's oldest due row goes
- * before any room's second (`FAIR_TURN`), and among rooms' rows of the same turn the room served
- * longest ago goes first (`FAIR_ORDER`; a room never served before any other). So one room's
- * backlog delays another room's first request by at most one send per room with rows due, never
- * by its whole backlog. Both repositories order by these.
+ * Fair queuing of deliveries (start-time fair queuing): each new row gets a tag, and due rows are
+ * claimed in tag order. A room's rows are tagged one after another, starting after both the room's
+ * last tag and the lowest tag still queued (the queue's virtual time). So every room with rows
+ * queued gets one row per tag: one room's (or one user's) backlog delays another room's first
+ * request by at most one row per busy room, never by the backlog. Both stores tag with this.
  */
-export const FAIR_TURN =
-  'ROW_NUMBER() OVER (PARTITION BY o.match_id ORDER BY o.next_attempt_at, o.created_at) AS turn';
-/** The order of due rows; `served_at` is the room's last send (`rooms.served_at`). */
-export const FAIR_ORDER = 'turn, served_at NULLS FIRST, next_attempt_at, created_at';
+export function fairTags(roomLastTag: number, lowestQueuedTag: number | null, n: number): number[] {
+  const start = Math.max(roomLastTag, lowestQueuedTag ?? 0);
+  return Array.from({ length: n }, (_, i) => start + 1 + i);
+}
 
 /**
  * A match with no room row was not made through `POST /api/rooms`: no policy allows anything, so

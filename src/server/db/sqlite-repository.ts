@@ -8,8 +8,6 @@ import {
   CHARGED_STATUSES,
   deliveryRefusal,
   isFirstAttempt,
-  FAIR_ORDER,
-  FAIR_TURN,
   NO_ROOM_REFUSAL,
   policyRefusal,
   seatRefusal,
@@ -42,9 +40,6 @@ const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role
   FROM outbox o
   LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
   LEFT JOIN rooms r ON r.match_id = o.match_id`;
-
-/** The candidate with its turn (its place among its room's due rows) and its room's last send. */
-const CANDIDATE_TURN = CANDIDATE.replace(', r.policy', `, r.policy, r.served_at, ${FAIR_TURN}`);
 
 /**
  * No other row of the candidate's wearer is out with a live lease. Walked from the wearer's seats
@@ -113,13 +108,13 @@ export class SqliteRepository implements Repository {
       seatCredentials: db.prepare(
         `UPDATE seats SET credentials_hash = ? WHERE match_id = ? AND player_id = ?`,
       ),
-      // Due rows with their seat and room, leaving out rows whose wearer already has a request
-      // in flight (one at a time per wearer: Chaster keeps one pending per lock). Rooms take
-      // turns (FAIR_TURN): each room's oldest due row first, then each room's second…
+      // Due rows in fair-queuing order (records.ts, fairTags) with their seat and room, leaving
+      // out rows whose wearer already has a request in flight (one at a time per wearer: Chaster
+      // keeps one pending per lock). Walked in the index's order: a claim stops after its page.
       queued: db.prepare(
-        `SELECT * FROM (
-           ${CANDIDATE_TURN} WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY})
-         ORDER BY ${FAIR_ORDER}`,
+        `${CANDIDATE.replace('FROM outbox o', 'FROM outbox o INDEXED BY outbox_fair')}
+         WHERE o.status = 'queued' AND o.next_attempt_at <= @now AND ${NOT_BUSY}
+         ORDER BY o.fair_tag, o.next_attempt_at`,
       ),
       // Rows whose sender died: their lease ran out. Asked only once a lease can have run out.
       expired: db.prepare(
@@ -134,7 +129,6 @@ export class SqliteRepository implements Repository {
          JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
          WHERE s.session_id = ? AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
       ),
-      served: db.prepare(`UPDATE rooms SET served_at = ? WHERE match_id = ?`),
       lease: db.prepare(
         `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?,
                 admitted_at = COALESCE(admitted_at, ?)
@@ -270,7 +264,6 @@ export class SqliteRepository implements Repository {
       sessions.add(r.seat_session!);
       const leaseUntil = now + leaseMs;
       this.sql.lease!.run(leaseUntil, now, now, r.id);
-      this.sql.served!.run(now, r.match_id);
       this.leasesEndAfter = Math.min(this.leasesEndAfter, leaseUntil);
       claimed.push({
         row: toRow({

@@ -21,6 +21,7 @@ import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents
 import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
+import { fairTags } from './records.js';
 import { redactInitialState } from './initial-state.js';
 import { migrate } from './schema.js';
 
@@ -104,11 +105,16 @@ export class SqliteStore extends Sync {
       seatRoles: db.prepare(`SELECT player_id, role FROM seats WHERE match_id = ?`),
       insertOutbox: db.prepare(
         `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
-                             status, message, next_attempt_at, created_at, updated_at)
+                             status, message, next_attempt_at, created_at, updated_at, fair_tag)
          VALUES (@id, @matchID, @stateID, @idx, @playerID, @reason, @requestedBy, @requesterID, @actor,
-                 @status, @message, @now, @now, @now)
+                 @status, @message, @now, @now, @now, @fairTag)
          ON CONFLICT (id) DO NOTHING`,
       ),
+      roomTag: db.prepare(`SELECT last_tag FROM rooms WHERE match_id = ?`),
+      lowestQueuedTag: db.prepare(
+        `SELECT MIN(fair_tag) AS tag FROM outbox INDEXED BY outbox_fair WHERE status = 'queued'`,
+      ),
+      setRoomTag: db.prepare(`UPDATE rooms SET last_tag = ? WHERE match_id = ?`),
       setMetadata: db.prepare(
         `UPDATE matches SET metadata = ?, gameover = ?, updated_at = ? WHERE match_id = ?`,
       ),
@@ -271,9 +277,14 @@ export class SqliteStore extends Sync {
     const candidates = outboxRowsFor(matchID, state, roles, Date.now(), (idx) =>
       this.logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
     );
+    const room = this.sql.roomTag!.get(matchID) as { last_tag: number } | undefined;
+    const lowest = (this.sql.lowestQueuedTag!.get() as { tag: number | null }).tag;
+    const tags = fairTags(room?.last_tag ?? 0, lowest, candidates.length);
+    if (room && tags.length > 0) this.sql.setRoomTag!.run(tags[tags.length - 1], matchID);
     return candidates.filter(
-      (row) =>
-        this.sql.insertOutbox!.run({ ...row, idx: row.index, now: row.createdAt }).changes > 0,
+      (row, i) =>
+        this.sql.insertOutbox!.run({ ...row, idx: row.index, now: row.createdAt, fairTag: tags[i] })
+          .changes > 0,
     );
   }
 
