@@ -1,5 +1,5 @@
 /**
- * The game server's HTTP API as the client sees it (DESIGN.md "Contracts", src/server/routes.ts):
+ * The game server's HTTP API as the client sees it (docs/design.md "Contracts", src/server/routes.ts):
  * typed answers and one fetch wrapper whose errors carry the server's human `message`.
  */
 

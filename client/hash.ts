@@ -1,6 +1,6 @@
 /**
  * Reading the hash Chaster gives the extension page: `#` + URI-encoded JSON such as
- * `{"mainToken":"…"}` (see shared/reference/chaster-api.md §1).
+ * `{"mainToken":"…"}`, as Chaster opens an extension's page in its iframe.
  */
 
 /** What the page learned from its hash, or why it learned nothing. */

@@ -2,7 +2,7 @@
  * Every guess the emulator makes about the real Chaster API, in one place.
  *
  * Chaster documents that these cases "return an error" but not the status or body
- * (see shared/reference/chaster-api.md, "Gaps"). Each answer below is our choice of a plausible
+ * (docs/design.md, "The endpoint it exists for"). Each answer below is our choice of a plausible
  * NestJS answer. The client (`src/chaster/classify.ts`) reads the message text first and the
  * status only as a fallback, so a different real status changes little. The README's
  * "Emulator assumptions" section lists the same table: keep both in step.

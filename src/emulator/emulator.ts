@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the Chaster Extensions API: a real HTTP server with the routes this project
- * uses, NestJS-style errors, the control routes of DESIGN.md, fault injection and webhooks.
+ * uses, NestJS-style errors, the control routes of docs/design.md ("Contracts"), fault injection and webhooks.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The game server's HTTP API (DESIGN.md "Contracts") against a real server and the Chaster
+ * The game server's HTTP API (docs/design.md "Contracts") against a real server and the Chaster
  * emulator over loopback: sessions, bearer tokens, rooms and seats, boardgame.io's Lobby routes
  * (not served: a JSON 404 in any spelling), the verification feed (JSON and SSE), Chaster webhooks,
  * health and unknown routes. No mocks.

@@ -1,5 +1,5 @@
 /**
- * Forged socket traffic against a real game server (DESIGN.md, Promises: "Forged socket actions
+ * Forged socket traffic against a real game server (docs/design.md, Promises: "Forged socket actions
  * (RESET, UPDATE, SYNC, PLUGIN, automatic) are rejected; sync to an unknown match does not create
  * one"; docs/security.md, "Socket packets"). Packets are sent through a raw socket.io client with
  * the shapes boardgame.io's own client uses. A match's packets are processed in order, so each

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md, Promises: "The developer token and Chaster sessionIds never reach a browser, a log
+ * docs/design.md, Promises: "The developer token and Chaster sessionIds never reach a browser, a log
  * line or a lobby response." A short game runs through every path that carries Chaster data — a
  * delivered request, a refusal with Chaster's own message (a lock without the Verification Picture
  * extension), a 503 phase with retries, a submitted picture (webhook), and failed session

@@ -1,7 +1,7 @@
 /**
  * What the server keeps besides boardgame.io's matches: our logins, seat bindings, room policies,
- * the outbox's delivery state and settings. SQLite implements it today, Postgres can tomorrow:
- * every method is async for that reason.
+ * the outbox's delivery state and settings. SQLite (`SqliteRepository`) and Postgres
+ * (`PgRepository`) implement it; every method is async because Postgres needs it.
  */
 import type { Actor } from '../../chaster/index.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
