@@ -144,7 +144,9 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const sharedRedis = options.redisUrl
     ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
-  sharedRedis?.on('error', (error) => logger.error({ err: error }, 'redis error (limits)'));
+  sharedRedis?.on('error', (error) =>
+    logger.error({ err: error }, 'redis error (limits and Chaster budget)'),
+  );
   const deployment = await repository.setSettingIfAbsent('deployment_id', randomId(12));
   const dispatcher = createDispatcher({
     repository,

@@ -10,27 +10,27 @@
  * has committed it, and never if the write was refused.
  */
 import { Redis } from 'ioredis';
-import { afterCommit } from './transport.js';
+import { Channels, afterCommit } from './transport.js';
 import type { CommittedCheck, GenericPubSub } from './transport.js';
 
 /** Redis pub/sub for boardgame.io's SocketIO transport. */
 export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly callbacks = new Map<string, Set<(payload: T) => void>>();
+  private readonly channels: Channels<T>;
 
   constructor(
     url: string,
     private readonly onError: (error: unknown) => void = () => {},
     private readonly committed?: CommittedCheck,
   ) {
+    this.channels = new Channels(onError);
     this.publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.subscriber = new Redis(url, { lazyConnect: false });
     this.publisher.on('error', onError);
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, message: string) => {
-      const callbacks = this.callbacks.get(channel);
-      if (!callbacks) return;
+      if (!this.channels.has(channel)) return;
       let payload: T;
       try {
         payload = JSON.parse(message) as T;
@@ -38,13 +38,7 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
         this.onError(error);
         return;
       }
-      for (const callback of callbacks) {
-        try {
-          callback(payload);
-        } catch (error) {
-          this.onError(error);
-        }
-      }
+      this.channels.deliver(channel, payload);
     });
   }
 
@@ -57,22 +51,19 @@ export class RedisPubSub<T = unknown> implements GenericPubSub<T> {
   }
 
   subscribe(channelId: string, callback: (payload: T) => void): void {
-    let callbacks = this.callbacks.get(channelId);
-    if (!callbacks) {
-      this.callbacks.set(channelId, (callbacks = new Set()));
+    if (this.channels.add(channelId, callback)) {
       this.subscriber.subscribe(channelId).catch(this.onError);
     }
-    callbacks.add(callback);
   }
 
   unsubscribeAll(channelId: string): void {
-    if (!this.callbacks.delete(channelId)) return;
+    if (!this.channels.remove(channelId)) return;
     this.subscriber.unsubscribe(channelId).catch(this.onError);
   }
 
   /** Closes both connections. */
   async close(): Promise<void> {
-    this.callbacks.clear();
+    this.channels.clear();
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }
 }

@@ -71,40 +71,72 @@ export function afterCommit(
   });
 }
 
+/** The subscribers of each channel of a pub/sub; no subscriber's throw reaches the publisher. */
+export class Channels<T> {
+  private readonly callbacks = new Map<string, Set<(payload: T) => void>>();
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  /** Adds a subscriber; true when it is the channel's first. */
+  add(channelId: string, callback: (payload: T) => void): boolean {
+    const callbacks = this.callbacks.get(channelId);
+    if (callbacks) callbacks.add(callback);
+    else this.callbacks.set(channelId, new Set([callback]));
+    return callbacks === undefined;
+  }
+
+  /** Drops a channel's subscribers; true when it had any. */
+  remove(channelId: string): boolean {
+    return this.callbacks.delete(channelId);
+  }
+
+  /** Whether the channel has subscribers. */
+  has(channelId: string): boolean {
+    return this.callbacks.has(channelId);
+  }
+
+  /** Hands `payload` to each subscriber of the channel; a throw goes to `onError`. */
+  deliver(channelId: string, payload: T): void {
+    for (const callback of this.callbacks.get(channelId) ?? []) {
+      try {
+        callback(payload);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+
+  clear(): void {
+    this.callbacks.clear();
+  }
+}
+
 /** In-process pub/sub for one instance: publishes after commit, and no subscriber's throw escapes. */
 export class LocalPubSub<T = unknown> implements GenericPubSub<T> {
-  private readonly callbacks = new Map<string, Set<(payload: T) => void>>();
+  private readonly channels: Channels<T>;
 
   constructor(
     private readonly committed?: CommittedCheck,
     private readonly onError: (error: unknown) => void = () => {},
-  ) {}
+  ) {
+    this.channels = new Channels(onError);
+  }
 
   publish(channelId: string, payload: T): void {
     afterCommit(
       this.committed,
       payload,
-      () => {
-        for (const callback of this.callbacks.get(channelId) ?? []) {
-          try {
-            callback(payload);
-          } catch (error) {
-            this.onError(error);
-          }
-        }
-      },
+      () => this.channels.deliver(channelId, payload),
       this.onError,
     );
   }
 
   subscribe(channelId: string, callback: (payload: T) => void): void {
-    let callbacks = this.callbacks.get(channelId);
-    if (!callbacks) this.callbacks.set(channelId, (callbacks = new Set()));
-    callbacks.add(callback);
+    this.channels.add(channelId, callback);
   }
 
   unsubscribeAll(channelId: string): void {
-    this.callbacks.delete(channelId);
+    this.channels.remove(channelId);
   }
 }
 

@@ -111,7 +111,7 @@ const MIGRATIONS: string[] = [
   ALTER TABLE rooms ADD COLUMN host_user_id TEXT;
   CREATE INDEX rooms_by_host ON rooms (host_user_id);
   -- Fair queuing (records.ts, fairTags): rows are claimed in the order of their tag; a room's
-  -- new rows are tagged after its last tag and after the lowest tag still queued.
+  -- new rows are tagged after its last tag and no earlier than the lowest tag still queued.
   ALTER TABLE rooms ADD COLUMN last_tag BIGINT NOT NULL DEFAULT 0;
   ALTER TABLE outbox ADD COLUMN fair_tag BIGINT NOT NULL DEFAULT 0;
   CREATE INDEX outbox_fair ON outbox (fair_tag, next_attempt_at) WHERE status = 'queued';
