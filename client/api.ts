@@ -1,19 +1,18 @@
 /**
  * The game server's HTTP API as the client sees it (docs/design.md "Contracts", src/server/routes.ts):
- * typed answers and one fetch wrapper whose errors carry the server's human `message`.
+ * typed answers and one fetch wrapper whose errors carry the server's human `message`. The types
+ * the server and the games define are imported from them (type-only, so no server code is
+ * bundled).
  */
-
-/** Role of the signed-in user on their lock, and of a seat in a room. */
-export type Role = 'wearer' | 'keyholder';
-
-/** Games this client can render; the names are the server's game names. */
-export type GameName = 'dice-duel' | 'verify-cards';
+import type { GameName } from '../game/registry.js';
+import type { SeatRole } from '../game/types.js';
 
 /** `POST /api/sessions` answer. */
 export interface Session {
   token: string;
   expiresAt: string;
-  role: Role;
+  /** Role of the signed-in user on their lock. */
+  role: SeatRole;
   user: { id: string; username: string };
   lock: {
     id: string;
@@ -28,7 +27,7 @@ export interface Session {
 /** One seat of a room. */
 export interface Seat {
   playerID: string;
-  role: Role;
+  role: SeatRole;
   name: string | null;
   taken: boolean;
 }
@@ -47,32 +46,6 @@ export interface Room {
 export interface SeatGrant {
   playerID: string;
   credentials: string;
-}
-
-/** Every status a verification request goes through. */
-export type VerificationStatusName =
-  | 'queued'
-  | 'sending'
-  | 'delivered'
-  | 'already_pending'
-  | 'suppressed'
-  | 'failed'
-  | 'dead'
-  | 'submitted';
-
-/** Who asked Chaster for the picture. */
-export type Actor = 'extension' | 'keyholder' | 'wearer';
-
-/** One verification request of a room, as the status feed sends it. */
-export interface Verification {
-  id: string;
-  playerID: string;
-  reason: string;
-  actor: Actor | null;
-  status: VerificationStatusName;
-  message: string | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 /** A failed call: `message` is the server's own text, meant for the user. */

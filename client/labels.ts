@@ -2,10 +2,12 @@
  * Human words for the codes the server and the games use, in one place so that the timeline,
  * boards and tests agree on them.
  */
-import type { Actor, VerificationStatusName } from './api.js';
+import { GAME_INFO, isGameName } from '../game/registry.js';
+import type { Actor } from '../src/chaster/index.js';
+import type { OutboxStatus } from '../src/server/outbox/types.js';
 
 /** Badge text per verification status. */
-export const STATUS_WORDS: Record<VerificationStatusName, string> = {
+export const STATUS_WORDS: Record<OutboxStatus, string> = {
   queued: 'queued',
   sending: 'sending',
   delivered: 'delivered',
@@ -17,7 +19,7 @@ export const STATUS_WORDS: Record<VerificationStatusName, string> = {
 };
 
 /** One sentence per status, for the badge's title (hover / long-press). */
-export const STATUS_HINTS: Record<VerificationStatusName, string> = {
+export const STATUS_HINTS: Record<OutboxStatus, string> = {
   queued: 'Waiting to be sent to Chaster.',
   sending: 'Being sent to Chaster now.',
   delivered: 'Chaster accepted it: the wearer has been asked for a picture.',
@@ -41,19 +43,12 @@ export function reasonWords(reason: string): string {
   return reason.replace(/[-_]+/g, ' ');
 }
 
-/** Replaces the games' "Player N" labels (see game/rules.ts `playerLabel`) with names. */
-export function withNames(text: string, nameOf: (playerID: string) => string): string {
-  return text.replace(/\bPlayer (\d{1,3})\b/g, (_, n: string) => nameOf(String(Number(n) - 1)));
-}
-
-/** Display name of a game. */
+/** Display name of a game; a name the registry does not know is shown as it is. */
 export function gameTitle(game: string): string {
-  if (game === 'dice-duel') return 'Dice Duel';
-  if (game === 'verify-cards') return 'Verify Cards';
-  return game;
+  return isGameName(game) ? GAME_INFO[game].title : game;
 }
 
 /** What the numbers in a game's end-of-game summary count. */
-export function summaryValueLabel(game: string): string {
-  return game === 'verify-cards' ? 'Verify cards drawn' : 'Rounds lost';
+export function summaryLabel(game: string): string {
+  return isGameName(game) ? GAME_INFO[game].summaryLabel : 'Score';
 }

@@ -9,24 +9,15 @@ import type { Game } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
 import type { VerificationAPI, WithMoveArgs, WithVerification } from '../src/plugin/index.js';
-import {
-  demand,
-  DEMAND_MOVE_ARGS,
-  gameOverText,
-  listLabels,
-  OPEN_TABLE,
-  parseDiceDuelRules,
-  playerLabel,
-  pushEvent,
-  randomCheck,
-  readSetup,
-  recordRequest,
-  summarise,
-  validateDiceDuelSetup,
-  volunteer,
-  wearerSeats,
-} from './rules.js';
-import type { DiceDuelRulesInput, RandomCheckDice } from './rules.js';
+import { playerCounts } from './registry.js';
+import { parseDiceDuelRules, readSetup, validateDiceDuelSetup } from './rules.js';
+import type { DiceDuelRulesInput } from './rules.js';
+import { pushEvent } from './shared/log.js';
+import { DEMAND_MOVE_ARGS, demandsFor, OPEN_TABLE, seatMoves } from './shared/moves.js';
+import { randomCheck, recordRequest } from './shared/requests.js';
+import type { RandomCheckDice } from './shared/requests.js';
+import { gameOverText, summarise } from './shared/scoring.js';
+import { listLabels, playerLabel, wearerSeats } from './shared/seats.js';
 import type { DiceDuelState, GameSetupData, GameSummary } from './types.js';
 
 /** The dice a move needs from boardgame.io's random plugin. */
@@ -106,9 +97,7 @@ function resolve(G: DiceDuelState, random: Dice, verification: VerificationAPI):
 /** dice-duel: 2–6 wearers and at most one keyholder; `setupData = { rules, seats }`. */
 export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceDuelRulesInput>> &
   WithMoveArgs = {
-  name: 'dice-duel',
-  minPlayers: 2,
-  maxPlayers: 7,
+  ...playerCounts('dice-duel'),
   // Requests are real-world effects: an undone move would not take one back.
   disableUndo: true,
   validateSetupData: validateDiceDuelSetup,
@@ -134,7 +123,7 @@ export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceD
       losses: perWearer(0),
       bonus: perWearer(0),
       volunteered: perWearer(false),
-      demandsLeft: seats.includes('keyholder') ? rules.keyholderDemands : 0,
+      demandsLeft: demandsFor(seats, rules.keyholderDemands),
       results: [],
       events: [],
       requests: 0,
@@ -168,16 +157,11 @@ export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceD
       if (G.rollers.every((id) => G.rolls[id] !== null)) resolve(G, random, verification);
     },
 
-    /** `demand(target)`: the keyholder seat, while demands are left, on a wearer seat. */
-    demand: ({ G, playerID, verification }, target: unknown) => {
-      if (!demand(G, playerID, target, verification)) return INVALID_MOVE;
-    },
-
-    /** `volunteer()`: a wearer, once per round; +1 on their next roll. */
-    volunteer: ({ G, playerID, verification }) => {
-      if (!volunteer(G, playerID, verification, '+1 on the next roll')) return INVALID_MOVE;
+    // `demand(target)` for the keyholder seat; `volunteer()` for a wearer, once per round, for +1
+    // on their next roll.
+    ...seatMoves<DiceDuelState>('+1 on the next roll', (G, playerID) => {
       G.bonus[playerID] = (G.bonus[playerID] ?? 0) + 1;
-    },
+    }),
   },
 
   // `roll` and `volunteer` take no arguments.

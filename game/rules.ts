@@ -1,18 +1,17 @@
 /**
- * Rules of the example games (zod schemas with defaults and one readable message per problem),
- * the `validateSetupData` of each game, and the few seat, event-log and scoring helpers both
- * games share. Browser-safe: the client imports this to prefill and check its rules form.
+ * The rules of the example games: zod schemas with defaults and one readable message per problem,
+ * the defaults by game, and each game's `validateSetupData` (seats and rules). Browser-safe: the
+ * client loads this on demand to prefill its host form, so that the form and the server's
+ * validation never disagree.
  */
-import { ActivePlayers } from 'boardgame.io/core';
 import { z } from 'zod';
-import { seatArg } from '../src/plugin/index.js';
-import type { MoveArgs, VerificationAPI } from '../src/plugin/index.js';
+import { CARD_KINDS } from './cards.js';
+import { GAME_INFO } from './registry.js';
+import type { GameName } from './registry.js';
 import type {
   CardKind,
   DiceDuelRules,
-  GameEvent,
   GameSetupData,
-  GameSummary,
   SeatRole,
   VerifyCardsRules,
 } from './types.js';
@@ -53,9 +52,6 @@ const commonShape = {
     .default(0),
   keyholderDemands: wholeNumber('keyholderDemands', 0, 5, 1),
 };
-
-/** Card kinds of verify-cards, in the order forms and summaries list them. */
-export const CARD_KINDS: readonly CardKind[] = ['safe', 'verify', 'skip', 'double', 'shield'];
 
 /** Fewest and most cards a verify-cards deck may hold in total. */
 export const DECK_TOTAL = { min: 1, max: 80 } as const;
@@ -156,13 +152,16 @@ export const DEFAULT_VERIFY_CARDS_RULES: Readonly<Omit<VerifyCardsRules, 'deck'>
   readonly deck: Readonly<Record<CardKind, number>>;
 } = deepFreeze(parseVerifyCardsRules({}));
 
-// --- seats and setupData -----------------------------------------------------------------
+/** Every game's default rules by name, what the host form prefills. */
+export const DEFAULT_RULES = {
+  'dice-duel': DEFAULT_DICE_DUEL_RULES,
+  'verify-cards': DEFAULT_VERIFY_CARDS_RULES,
+} as const satisfies Record<GameName, object>;
 
-/** How many wearer seats a game allows. */
-export const WEARER_SEATS = {
-  'dice-duel': { min: 2, max: 6 },
-  'verify-cards': { min: 1, max: 6 },
-} as const;
+/** The default rules of each game, by name. */
+export type DefaultRules = typeof DEFAULT_RULES;
+
+// --- seats and setupData -----------------------------------------------------------------
 
 const SeatsSchema = z.array(z.enum(['wearer', 'keyholder']));
 
@@ -173,7 +172,7 @@ function seatsOf(setupData: unknown, numPlayers: number): unknown {
 }
 
 function setupProblem(
-  game: keyof typeof WEARER_SEATS,
+  game: GameName,
   setupData: unknown,
   numPlayers: number,
   checkRules: (rules: unknown) => string | undefined,
@@ -196,7 +195,7 @@ function setupProblem(
     return `a room may have at most one keyholder seat, this one has ${keyholders}`;
   }
   const wearers = seats.data.length - keyholders;
-  const { min, max } = WEARER_SEATS[game];
+  const { min, max } = GAME_INFO[game].wearers;
   if (wearers < min || wearers > max) {
     return `${game} needs ${min} to ${max} wearer seats, this room has ${wearers}`;
   }
@@ -221,7 +220,7 @@ export function validateVerifyCardsSetup(
  * `validateSetupData`, so setup checks again and throws rather than start a broken match.
  */
 export function readSetup<Rules>(
-  game: keyof typeof WEARER_SEATS,
+  game: GameName,
   setupData: GameSetupData<unknown> | undefined,
   numPlayers: number,
   validate: (setupData: unknown, numPlayers: number) => string | undefined,
@@ -233,215 +232,4 @@ export function readSetup<Rules>(
     rules: parse(setupData?.rules),
     seats: [...(seatsOf(setupData, numPlayers) as SeatRole[])],
   };
-}
-
-// --- shared by both games: seats, labels, the event log, requests, scoring ----------------
-
-/** How events name a seat; the client swaps in player names by `playerID`. */
-export function playerLabel(playerID: string): string {
-  return `Player ${Number(playerID) + 1}`;
-}
-
-/** Wearer seats (playerIDs) in seat order. */
-export function wearerSeats(seats: readonly SeatRole[]): string[] {
-  return seats.flatMap((role, i) => (role === 'wearer' ? [String(i)] : []));
-}
-
-/** Whether `value` (an untrusted move argument) is the playerID of a seat with `role`. */
-export function isSeat(seats: readonly SeatRole[], value: unknown, role: SeatRole): boolean {
-  return (
-    typeof value === 'string' && /^(0|[1-9]\d{0,2})$/.test(value) && seats[Number(value)] === role
-  );
-}
-
-/**
- * Turn and events of both games: every seat is active at any time, the turn never ends, and no
- * client may send an event.
- */
-export const OPEN_TABLE = {
-  turn: { activePlayers: ActivePlayers.ALL },
-  events: {
-    endTurn: false,
-    endPhase: false,
-    setPhase: false,
-    endGame: false,
-    setActivePlayers: false,
-    endStage: false,
-    setStage: false,
-    pass: false,
-  },
-};
-
-/** Most events G keeps: the whole state goes to every client on every move. */
-export const MAX_EVENTS = 300;
-
-/** Appends one event to the log, numbering it after the last one and dropping the oldest past the cap. */
-export function pushEvent(
-  events: GameEvent[],
-  kind: GameEvent['kind'],
-  text: string,
-  playerID?: string,
-): void {
-  const n = (events[events.length - 1]?.n ?? 0) + 1;
-  events.push(playerID === undefined ? { n, kind, text } : { n, kind, text, playerID });
-  if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
-}
-
-/** The parts of both games' state the shared request helpers touch. */
-export interface RequestLog {
-  events: GameEvent[];
-  requests?: number;
-}
-
-/** Records one verification request, counts it and logs it. */
-export function recordRequest(
-  G: RequestLog,
-  verification: VerificationAPI,
-  request: { player: string; reason: string; by?: 'self' },
-  event: { kind: GameEvent['kind']; text: string },
-): void {
-  verification.request(request);
-  G.requests = (G.requests ?? 0) + 1;
-  pushEvent(G.events, event.kind, event.text, request.player);
-}
-
-/** What the random check needs from the random plugin. */
-export interface RandomCheckDice {
-  Number(): number;
-  Die(spotvalue?: number): number;
-}
-
-/**
- * With probability `chance`, asks one random wearer for a picture. Chance 0 draws nothing, so
- * turning the check off leaves every later roll and shuffle as it was.
- */
-export function randomCheck(
-  G: RequestLog,
-  random: RandomCheckDice,
-  verification: VerificationAPI,
-  chance: number,
-  wearers: readonly string[],
-): void {
-  if (chance <= 0 || wearers.length === 0 || !(random.Number() < chance)) return;
-  const player = wearers[random.Die(wearers.length) - 1];
-  if (player === undefined) return;
-  recordRequest(
-    G,
-    verification,
-    { player, reason: 'random check' },
-    {
-      kind: 'request',
-      text: `Random check: ${playerLabel(player)} is asked for a verification picture`,
-    },
-  );
-}
-
-/**
- * The end-of-game summary: one line per wearer, winners those with the lowest value (ties broken
- * by `tieBreak`, highest first). A full tie between two or more wearers has no winners.
- */
-export function summarise(
-  G: RequestLog,
-  wearers: readonly string[],
-  value: (playerID: string) => number,
-  tieBreak: (playerID: string) => number = () => 0,
-): GameSummary {
-  const lines = wearers.map((playerID) => ({
-    playerID,
-    label: playerLabel(playerID),
-    value: value(playerID),
-  }));
-  const score = (id: string): [number, number] => [value(id), -tieBreak(id)];
-  const best = wearers.reduce<[number, number] | null>((b, id) => {
-    const s = score(id);
-    return b === null || s[0] < b[0] || (s[0] === b[0] && s[1] < b[1]) ? s : b;
-  }, null);
-  const winners =
-    best === null
-      ? []
-      : wearers.filter((id) => {
-          const s = score(id);
-          return s[0] === best[0] && s[1] === best[1];
-        });
-  return {
-    winners: winners.length === wearers.length && wearers.length > 1 ? [] : winners,
-    lines,
-    requests: G.requests ?? 0,
-  };
-}
-
-/** "Player 1", "Player 1 and Player 3", "Player 1, Player 2 and Player 4". */
-export function listLabels(playerIDs: readonly string[]): string {
-  const labels = playerIDs.map(playerLabel);
-  return labels.length <= 1
-    ? (labels[0] ?? 'nobody')
-    : `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
-}
-
-/** The game-over line of the event log. */
-export function gameOverText(summary: GameSummary): string {
-  if (summary.winners.length === 0) return 'Game over: a draw';
-  return `Game over: ${listLabels(summary.winners)} ${summary.winners.length === 1 ? 'wins' : 'win'}`;
-}
-
-/** The parts of both games' state `demand` and `volunteer` need. */
-export interface SeatedState extends RequestLog {
-  seats: SeatRole[];
-  demandsLeft: number;
-  volunteered: Record<string, boolean>;
-}
-
-/** The arguments of `demand(target)`: one seat. Both games' other moves take none. */
-export const DEMAND_MOVE_ARGS: MoveArgs = { demand: z.tuple([seatArg]) };
-
-/**
- * `demand(target)`, shared by both games: the keyholder seat asks its wearer for a picture
- * (`by: 'self'`, so the server sends it as the keyholder and checks the target is theirs).
- * Returns false when the move is not allowed.
- */
-export function demand(
-  G: SeatedState,
-  playerID: string,
-  target: unknown,
-  verification: VerificationAPI,
-): boolean {
-  if (!isSeat(G.seats, playerID, 'keyholder') || G.demandsLeft <= 0) return false;
-  if (!isSeat(G.seats, target, 'wearer')) return false;
-  const player = target as string;
-  G.demandsLeft -= 1;
-  recordRequest(
-    G,
-    verification,
-    { player, reason: 'keyholder demand', by: 'self' },
-    {
-      kind: 'demand',
-      text: `${playerLabel(playerID)} (keyholder) demands a verification picture from ${playerLabel(player)}`,
-    },
-  );
-  return true;
-}
-
-/**
- * `volunteer()`, shared by both games: a wearer asks for their own picture, once per round
- * (`by: 'self'`: the server sends it as the wearer). The caller grants the reward.
- * Returns false when the move is not allowed.
- */
-export function volunteer(
-  G: SeatedState,
-  playerID: string,
-  verification: VerificationAPI,
-  reward: string,
-): boolean {
-  if (!isSeat(G.seats, playerID, 'wearer') || G.volunteered[playerID]) return false;
-  G.volunteered[playerID] = true;
-  recordRequest(
-    G,
-    verification,
-    { player: playerID, reason: 'volunteered', by: 'self' },
-    {
-      kind: 'volunteer',
-      text: `${playerLabel(playerID)} volunteers for a verification picture (${reward})`,
-    },
-  );
-  return true;
 }

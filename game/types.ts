@@ -81,10 +81,10 @@ export interface DiceDuelState {
   /** Results of finished rounds. */
   results: Array<{ round: number; rolls: Record<string, number>; loser: string }>;
   events: GameEvent[];
-  /** Requests the game has recorded so far, all reasons (added; always set by setup). */
-  requests?: number;
-  /** The latest roll, for the animation: die face, bonus added, total; `n` counts rolls (added). */
-  lastRoll?: { playerID: string; die: number; bonus: number; total: number; n: number } | null;
+  /** Requests the game has recorded so far, all reasons. */
+  requests: number;
+  /** The latest roll, for the animation: die face, bonus added, total; `n` counts rolls. */
+  lastRoll: { playerID: string; die: number; bonus: number; total: number; n: number } | null;
 }
 
 // --- verify-cards ------------------------------------------------------------------------
@@ -128,6 +128,6 @@ export interface VerifyCardsState {
   points: Record<string, number>;
   volunteered: Record<string, boolean>;
   events: GameEvent[];
-  /** Requests the game has recorded so far, all reasons (added; always set by setup). */
-  requests?: number;
+  /** Requests the game has recorded so far, all reasons. */
+  requests: number;
 }

@@ -10,25 +10,16 @@ import type { Game } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
 import type { VerificationAPI, WithMoveArgs, WithVerification } from '../src/plugin/index.js';
-import {
-  CARD_KINDS,
-  deckTotal,
-  demand,
-  DEMAND_MOVE_ARGS,
-  gameOverText,
-  OPEN_TABLE,
-  parseVerifyCardsRules,
-  playerLabel,
-  pushEvent,
-  randomCheck,
-  readSetup,
-  recordRequest,
-  summarise,
-  validateVerifyCardsSetup,
-  volunteer,
-  wearerSeats,
-} from './rules.js';
-import type { RandomCheckDice, VerifyCardsRulesInput } from './rules.js';
+import { CARD_KINDS } from './cards.js';
+import { playerCounts } from './registry.js';
+import { deckTotal, parseVerifyCardsRules, readSetup, validateVerifyCardsSetup } from './rules.js';
+import type { VerifyCardsRulesInput } from './rules.js';
+import { pushEvent } from './shared/log.js';
+import { DEMAND_MOVE_ARGS, demandsFor, OPEN_TABLE, seatMoves } from './shared/moves.js';
+import { randomCheck, recordRequest } from './shared/requests.js';
+import type { RandomCheckDice } from './shared/requests.js';
+import { gameOverText, summarise } from './shared/scoring.js';
+import { playerLabel, wearerSeats } from './shared/seats.js';
 import type { CardKind, GameSetupData, GameSummary, VerifyCardsState } from './types.js';
 
 const verifyCount = (G: VerifyCardsState, id: string) =>
@@ -86,9 +77,7 @@ export const VerifyCards: Game<
   GameSetupData<VerifyCardsRulesInput>
 > &
   WithMoveArgs = {
-  name: 'verify-cards',
-  minPlayers: 1,
-  maxPlayers: 7,
+  ...playerCounts('verify-cards'),
   // Requests are real-world effects: an undone move would not take one back.
   disableUndo: true,
   validateSetupData: validateVerifyCardsSetup,
@@ -121,7 +110,7 @@ export const VerifyCards: Game<
       drawn: perWearer((): CardKind[] => []),
       lastCard: null,
       round: 0,
-      demandsLeft: seats.includes('keyholder') ? rules.keyholderDemands : 0,
+      demandsLeft: demandsFor(seats, rules.keyholderDemands),
       points: perWearer(() => 0),
       volunteered: perWearer(() => false),
       events: [],
@@ -208,16 +197,11 @@ export const VerifyCards: Game<
       },
     },
 
-    /** `demand(target)`: the keyholder seat, while demands are left, on a wearer seat. */
-    demand: ({ G, playerID, verification }, target: unknown) => {
-      if (!demand(G, playerID, target, verification)) return INVALID_MOVE;
-    },
-
-    /** `volunteer()`: a wearer, once per round; +1 point (breaks ties at the end). */
-    volunteer: ({ G, playerID, verification }) => {
-      if (!volunteer(G, playerID, verification, '+1 point')) return INVALID_MOVE;
+    // `demand(target)` for the keyholder seat; `volunteer()` for a wearer, once per round, for +1
+    // point (points break ties at the end).
+    ...seatMoves<VerifyCardsState>('+1 point', (G, playerID) => {
       G.points[playerID] = (G.points[playerID] ?? 0) + 1;
-    },
+    }),
   },
 
   // `draw` and `volunteer` take no arguments.

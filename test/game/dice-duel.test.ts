@@ -4,11 +4,8 @@
  * to force dice, `createMatch` for the server's setupData path, and `Local()` for a real master.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Game, State } from 'boardgame.io';
-import { Client } from 'boardgame.io/client';
+import type { Game } from 'boardgame.io';
 import { createMatch } from 'boardgame.io/internal';
-import { Local } from 'boardgame.io/multiplayer';
-import { MockRandom } from 'boardgame.io/testing';
 import {
   DEFAULT_DICE_DUEL_RULES,
   DiceDuel,
@@ -25,15 +22,19 @@ import type {
   GameSummary,
   SeatRole,
 } from '../../game/index.js';
-import type {
-  VerificationData,
-  VerificationIntent,
-  WithVerification,
-} from '../../src/plugin/index.js';
-import { waitFor } from '../helpers/http-core.js';
-
-type DiceGame = Game<DiceDuelState, WithVerification, GameSetupData<DiceDuelRulesInput>>;
-type Mocks = Parameters<typeof MockRandom>[0];
+import {
+  caughtUp,
+  expectRefused,
+  intent,
+  intentsOf,
+  localSeats,
+  roomSeats,
+  startClient as start,
+  stopClients,
+  until,
+  withSetup,
+} from '../helpers/game-client.js';
+import type { Mocks } from '../helpers/game-client.js';
 
 const W: SeatRole = 'wearer';
 const K: SeatRole = 'keyholder';
@@ -48,74 +49,20 @@ function sequence(name: string, values: number[]): () => number {
   };
 }
 
-/** A fresh copy of the game with this setupData (single-player clients never pass any) and mocks. */
-function gameWith(
+/** A fresh copy of dice-duel with this setupData (single-player clients never pass any) and mocks. */
+const gameWith = (
   setupData: GameSetupData<DiceDuelRulesInput> | undefined,
   mocks?: Mocks,
   seed?: string,
-): DiceGame {
-  return {
-    ...DiceDuel,
-    setup: (context) => DiceDuel.setup!(context, setupData),
-    plugins: mocks ? [...DiceDuel.plugins!, MockRandom(mocks)] : [...DiceDuel.plugins!],
-    ...(seed === undefined ? {} : { seed }),
-  };
-}
-
-type Moves = Record<string, (...args: unknown[]) => void>;
-
-function start(game: DiceGame, numPlayers: number) {
-  const client = Client<DiceDuelState, WithVerification>({ game, numPlayers });
-  client.start();
-  stoppers.push(() => client.stop());
-  const raw = () => client.store.getState() as State<DiceDuelState>;
-  return {
-    client,
-    raw,
-    G: () => raw().G,
-    intents: () => (raw().plugins.verification!.data as VerificationData).intents,
-    /** The moves as seat `playerID`. */
-    as: (playerID: string): Moves => {
-      client.updatePlayerID(playerID);
-      return client.moves as Moves;
-    },
-  };
-}
+) => withSetup(DiceDuel, setupData, mocks, seed);
 
 /** A match with these seats and rules; `d6` etc. force the dice. */
 function match(seats: SeatRole[], rules: DiceDuelRulesInput = {}, mocks?: Mocks) {
   return start(gameWith({ rules, seats }, mocks), seats.length);
 }
 
-type Match = ReturnType<typeof match>;
-
-/** Runs `act` and checks boardgame.io refused it for `reason` and nothing changed. */
-function expectRefused(m: Match, act: () => void, reason: string) {
-  const before = m.raw();
-  const intents = m.intents();
-  const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
-  act();
-  expect(spy).toHaveBeenCalledWith('ERROR:', expect.stringContaining(reason));
-  spy.mockRestore();
-  expect(m.raw()._stateID).toBe(before._stateID);
-  expect(m.G()).toEqual(before.G);
-  expect(m.raw().ctx).toEqual(before.ctx);
-  expect(m.intents()).toEqual(intents);
-}
-
-const intent = (
-  player: string,
-  reason: string,
-  requestedBy: string,
-  by: 'rules' | 'self' = 'rules',
-): VerificationIntent => ({ player, reason, by, requestedBy });
-
-/** Polls `check` every 10 ms for up to 2 s. */
-const until = (check: () => boolean, what: string) => waitFor(check, what, 2000);
-
-const stoppers: Array<() => void> = [];
 afterEach(() => {
-  while (stoppers.length) stoppers.pop()!();
+  stopClients();
   vi.restoreAllMocks();
 });
 
@@ -530,11 +477,6 @@ describe('dice-duel: volunteer', () => {
 
 // ---- rules and setupData validation ----------------------------------------------------------------
 describe('dice-duel: rules and validateSetupData', () => {
-  const seats = (n: number, keyholders = 0): SeatRole[] => [
-    ...Array.from({ length: keyholders }, () => K),
-    ...Array.from({ length: n }, () => W),
-  ];
-
   it('defaults', () => {
     expect(DEFAULT_DICE_DUEL_RULES).toEqual({
       cooldownSeconds: 120,
@@ -555,57 +497,73 @@ describe('dice-duel: rules and validateSetupData', () => {
   });
 
   it.each([
-    [{ seats: seats(2) }, 2, undefined],
+    [{ seats: roomSeats(2) }, 2, undefined],
     [undefined, 2, undefined],
-    [{ seats: seats(6, 1) }, 7, undefined],
-    [{ seats: seats(2, 1), rules: { rounds: 9, randomCheckChance: 1 } }, 3, undefined],
-    [{ seats: seats(1) }, 1, 'dice-duel needs 2 to 6 wearer seats, this room has 1'],
-    [{ seats: seats(1, 1) }, 2, 'dice-duel needs 2 to 6 wearer seats, this room has 1'],
-    [{ seats: seats(7) }, 7, 'dice-duel needs 2 to 6 wearer seats, this room has 7'],
+    [{ seats: roomSeats(6, 1) }, 7, undefined],
+    [{ seats: roomSeats(2, 1), rules: { rounds: 9, randomCheckChance: 1 } }, 3, undefined],
+    [{ seats: roomSeats(1) }, 1, 'dice-duel needs 2 to 6 wearer seats, this room has 1'],
+    [{ seats: roomSeats(1, 1) }, 2, 'dice-duel needs 2 to 6 wearer seats, this room has 1'],
+    [{ seats: roomSeats(7) }, 7, 'dice-duel needs 2 to 6 wearer seats, this room has 7'],
     [undefined, 1, 'dice-duel needs 2 to 6 wearer seats, this room has 1'],
-    [{ seats: seats(2, 2) }, 4, 'a room may have at most one keyholder seat, this one has 2'],
-    [{ seats: seats(2) }, 3, 'seats lists 2 seats but the match has 3 players'],
+    [{ seats: roomSeats(2, 2) }, 4, 'a room may have at most one keyholder seat, this one has 2'],
+    [{ seats: roomSeats(2) }, 3, 'seats lists 2 seats but the match has 3 players'],
     [{ seats: [W, 'judge'] }, 2, 'seats must be a list with "wearer" or "keyholder" for each seat'],
     [{ rules: {} }, 2, 'seats must be a list with "wearer" or "keyholder" for each seat'],
     [null, 2, 'setupData must be an object { rules, seats }'],
     ['rules', 2, 'setupData must be an object { rules, seats }'],
-    [{ seats: seats(2), rules: { rounds: 0 } }, 2, 'rounds must be a whole number from 1 to 9'],
-    [{ seats: seats(2), rules: { rounds: 10 } }, 2, 'rounds must be a whole number from 1 to 9'],
-    [{ seats: seats(2), rules: { rounds: 2.5 } }, 2, 'rounds must be a whole number from 1 to 9'],
-    [{ seats: seats(2), rules: { rounds: '3' } }, 2, 'rounds must be a whole number from 1 to 9'],
-    [{ seats: seats(2), rules: { loserRequest: 'yes' } }, 2, 'loserRequest must be true or false'],
+    [{ seats: roomSeats(2), rules: { rounds: 0 } }, 2, 'rounds must be a whole number from 1 to 9'],
     [
-      { seats: seats(2), rules: { randomCheckChance: 1.5 } },
+      { seats: roomSeats(2), rules: { rounds: 10 } },
+      2,
+      'rounds must be a whole number from 1 to 9',
+    ],
+    [
+      { seats: roomSeats(2), rules: { rounds: 2.5 } },
+      2,
+      'rounds must be a whole number from 1 to 9',
+    ],
+    [
+      { seats: roomSeats(2), rules: { rounds: '3' } },
+      2,
+      'rounds must be a whole number from 1 to 9',
+    ],
+    [
+      { seats: roomSeats(2), rules: { loserRequest: 'yes' } },
+      2,
+      'loserRequest must be true or false',
+    ],
+    [
+      { seats: roomSeats(2), rules: { randomCheckChance: 1.5 } },
       2,
       'randomCheckChance must be a number from 0 to 1',
     ],
     [
-      { seats: seats(2), rules: { randomCheckChance: -0.1 } },
+      { seats: roomSeats(2), rules: { randomCheckChance: -0.1 } },
       2,
       'randomCheckChance must be a number from 0 to 1',
     ],
     [
-      { seats: seats(2), rules: { keyholderDemands: 6 } },
+      { seats: roomSeats(2), rules: { keyholderDemands: 6 } },
       2,
       'keyholderDemands must be a whole number from 0 to 5',
     ],
     [
-      { seats: seats(2), rules: { cooldownSeconds: 86_401 } },
+      { seats: roomSeats(2), rules: { cooldownSeconds: 86_401 } },
       2,
       'cooldownSeconds must be a whole number from 0 to 86400',
     ],
     [
-      { seats: seats(2), rules: { maxRequestsPerMatch: -1 } },
+      { seats: roomSeats(2), rules: { maxRequestsPerMatch: -1 } },
       2,
       'maxRequestsPerMatch must be a whole number from 0 to 100',
     ],
     [
-      { seats: seats(2), rules: { round: 3 } },
+      { seats: roomSeats(2), rules: { round: 3 } },
       2,
       'unknown rule "round" in dice-duel rules (known: cooldownSeconds, maxRequestsPerMatch, randomCheckChance, keyholderDemands, rounds, loserRequest)',
     ],
-    [{ seats: seats(2), rules: [] }, 2, 'dice-duel rules must be an object'],
-    [{ seats: seats(2), rules: null }, 2, 'dice-duel rules must be an object'],
+    [{ seats: roomSeats(2), rules: [] }, 2, 'dice-duel rules must be an object'],
+    [{ seats: roomSeats(2), rules: null }, 2, 'dice-duel rules must be an object'],
   ])('validateSetupData(%j, %i) → %s', (setupData, numPlayers, message) => {
     expect(validateDiceDuelSetup(setupData, numPlayers)).toBe(message);
     expect(DiceDuel.validateSetupData!(setupData as never, numPlayers)).toBe(message);
@@ -630,7 +588,7 @@ describe('dice-duel: rules and validateSetupData', () => {
       numPlayers: 2,
       setupData: {
         rules: { cooldownSeconds: 120, maxRequestsPerMatch: 5, rounds: 0 },
-        seats: seats(2),
+        seats: roomSeats(2),
       },
       unlisted: false,
     });
@@ -640,7 +598,7 @@ describe('dice-duel: rules and validateSetupData', () => {
       numPlayers: 3,
       setupData: {
         rules: { cooldownSeconds: 60, maxRequestsPerMatch: 5, rounds: 2 },
-        seats: seats(2, 1),
+        seats: roomSeats(2, 1),
       },
       unlisted: false,
     });
@@ -657,28 +615,12 @@ describe('dice-duel with Local() multiplayer', () => {
   it('two wearers play a one-round match; the master stores the loser intent, clients never see it', async () => {
     // A fresh game object: Local() keeps one master per game object. Seeded, not mocked: with
     // MockRandom the clients would run the mock too (it hides that randomness was used).
-    const game: DiceGame = {
-      ...gameWith({ rules: { rounds: 1 }, seats: [W, W] }),
-      seed: 'local-1',
-    };
-    const seat = (playerID: string) =>
-      Client<DiceDuelState, WithVerification>({
-        game,
-        numPlayers: 2,
-        multiplayer: Local(),
-        playerID,
-      });
-    const p0 = seat('0');
-    const p1 = seat('1');
-    for (const c of [p0, p1]) {
-      c.start();
-      stoppers.push(() => c.stop());
-    }
-    const master = (p0 as unknown as { transport: { master: { storageAPI: any } } }).transport
-      .master;
-    const stored = (): State<DiceDuelState> =>
-      master.storageAPI.fetch(p0.matchID, { state: true }).state;
-    await until(() => p0.getState() !== null && p1.getState() !== null, 'sync');
+    const game = gameWith({ rules: { rounds: 1 }, seats: [W, W] }, undefined, 'local-1');
+    const {
+      clients: [p0, p1],
+      stored,
+    } = localSeats(game, 2, ['0', '1']);
+    await caughtUp([p0, p1]);
 
     let stateID = 0;
     let last = '';
@@ -693,10 +635,8 @@ describe('dice-duel with Local() multiplayer', () => {
     const loser = G.results[0]!.loser;
     const rolls = G.results[0]!.rolls;
     expect(rolls[loser]).toBeLessThan(rolls[loser === '0' ? '1' : '0']!);
-    expect((stored().plugins.verification!.data as VerificationData).intents).toEqual([
-      intent(loser, 'lost round 1', last),
-    ]);
-    await until(() => [p0, p1].every((c) => c.getState()?._stateID === stateID), 'clients');
+    expect(intentsOf(stored())).toEqual([intent(loser, 'lost round 1', last)]);
+    await caughtUp([p0, p1], stateID);
     for (const c of [p0, p1]) {
       const view = c.getState()!;
       expect(view.plugins.verification!.data).toEqual({ intents: [] });

@@ -5,11 +5,8 @@
  * for the server's setupData path, and `Local()` for a real master.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Game, State } from 'boardgame.io';
-import { Client } from 'boardgame.io/client';
+import type { Game } from 'boardgame.io';
 import { createMatch } from 'boardgame.io/internal';
-import { Local } from 'boardgame.io/multiplayer';
-import { MockRandom } from 'boardgame.io/testing';
 import {
   CARD_KINDS,
   DEFAULT_VERIFY_CARDS_RULES,
@@ -27,32 +24,29 @@ import type {
   VerifyCardsRulesInput,
   VerifyCardsState,
 } from '../../game/index.js';
-import type {
-  VerificationData,
-  VerificationIntent,
-  WithVerification,
-} from '../../src/plugin/index.js';
-import { waitFor } from '../helpers/http-core.js';
-
-type CardsGame = Game<VerifyCardsState, WithVerification, GameSetupData<VerifyCardsRulesInput>>;
-type Mocks = Parameters<typeof MockRandom>[0];
+import {
+  caughtUp,
+  expectRefused,
+  intent,
+  intentsOf,
+  localSeats,
+  roomSeats,
+  startClient as start,
+  stopClients,
+  until,
+  withSetup,
+} from '../helpers/game-client.js';
+import type { GameClient, Mocks } from '../helpers/game-client.js';
 
 const W: SeatRole = 'wearer';
 const K: SeatRole = 'keyholder';
 
-/** A fresh copy of the game with this setupData (single-player clients never pass any). */
-function gameWith(
+/** A fresh copy of verify-cards with this setupData (single-player clients never pass any). */
+const gameWith = (
   setupData: GameSetupData<VerifyCardsRulesInput> | undefined,
   mocks?: Mocks,
   seed?: string,
-): CardsGame {
-  return {
-    ...VerifyCards,
-    setup: (context) => VerifyCards.setup!(context, setupData),
-    plugins: mocks ? [...VerifyCards.plugins!, MockRandom(mocks)] : [...VerifyCards.plugins!],
-    ...(seed === undefined ? {} : { seed }),
-  };
-}
+) => withSetup(VerifyCards, setupData, mocks, seed);
 
 /** Deck counts for exactly these cards. */
 function countsOf(cards: CardKind[]): Record<CardKind, number> {
@@ -71,26 +65,6 @@ function stacked(topFirst: CardKind[]) {
   return (cards: CardKind[]) => {
     expect(sorted(cards)).toEqual(sorted(topFirst));
     return [...topFirst].reverse();
-  };
-}
-
-type Moves = Record<string, (...args: unknown[]) => void>;
-
-function start(game: CardsGame, numPlayers: number) {
-  const client = Client<VerifyCardsState, WithVerification>({ game, numPlayers });
-  client.start();
-  stoppers.push(() => client.stop());
-  const raw = () => client.store.getState() as State<VerifyCardsState>;
-  return {
-    client,
-    raw,
-    G: () => raw().G,
-    intents: () => (raw().plugins.verification!.data as VerificationData).intents,
-    /** The moves as seat `playerID`. */
-    as: (playerID: string): Moves => {
-      client.updatePlayerID(playerID);
-      return client.moves as Moves;
-    },
   };
 }
 
@@ -113,37 +87,11 @@ function match(
   );
 }
 
-type Match = ReturnType<typeof match>;
-
-/** Runs `act` and checks boardgame.io refused it for `reason` and nothing changed. */
-function expectRefused(m: Match, act: () => void, reason: string) {
-  const before = m.raw();
-  const intents = m.intents();
-  const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
-  act();
-  expect(spy).toHaveBeenCalledWith('ERROR:', expect.stringContaining(reason));
-  spy.mockRestore();
-  expect(m.raw()._stateID).toBe(before._stateID);
-  expect(m.G()).toEqual(before.G);
-  expect(m.intents()).toEqual(intents);
-}
-
-const intent = (
-  player: string,
-  reason: string,
-  requestedBy: string,
-  by: 'rules' | 'self' = 'rules',
-): VerificationIntent => ({ player, reason, by, requestedBy });
-
 /** Whose turn it is. */
-const current = (m: Match) => m.G().order[m.G().turn];
+const current = (m: GameClient<VerifyCardsState>) => m.G().order[m.G().turn];
 
-/** Polls `check` every 10 ms for up to 2 s. */
-const until = (check: () => boolean, what: string) => waitFor(check, what, 2000);
-
-const stoppers: Array<() => void> = [];
 afterEach(() => {
-  while (stoppers.length) stoppers.pop()!();
+  stopClients();
   vi.restoreAllMocks();
 });
 
@@ -600,10 +548,6 @@ describe('verify-cards: volunteer', () => {
 
 // ---- rules and setupData validation ----------------------------------------------------------------
 describe('verify-cards: rules and validateSetupData', () => {
-  const seats = (n: number, keyholders = 0): SeatRole[] => [
-    ...Array.from({ length: keyholders }, () => K),
-    ...Array.from({ length: n }, () => W),
-  ];
   const zero = { safe: 0, verify: 0, skip: 0, double: 0, shield: 0 };
 
   it('defaults, per card kind too', () => {
@@ -644,43 +588,43 @@ describe('verify-cards: rules and validateSetupData', () => {
   });
 
   it.each([
-    [{ seats: seats(1) }, 1, undefined],
-    [{ seats: seats(1, 1) }, 2, undefined],
-    [{ seats: seats(6, 1) }, 7, undefined],
+    [{ seats: roomSeats(1) }, 1, undefined],
+    [{ seats: roomSeats(1, 1) }, 2, undefined],
+    [{ seats: roomSeats(6, 1) }, 7, undefined],
     [undefined, 1, undefined],
-    [{ seats: seats(0, 1) }, 1, 'verify-cards needs 1 to 6 wearer seats, this room has 0'],
-    [{ seats: seats(7) }, 7, 'verify-cards needs 1 to 6 wearer seats, this room has 7'],
-    [{ seats: seats(1, 2) }, 3, 'a room may have at most one keyholder seat, this one has 2'],
-    [{ seats: seats(2) }, 1, 'seats lists 2 seats but the match has 1 players'],
+    [{ seats: roomSeats(0, 1) }, 1, 'verify-cards needs 1 to 6 wearer seats, this room has 0'],
+    [{ seats: roomSeats(7) }, 7, 'verify-cards needs 1 to 6 wearer seats, this room has 7'],
+    [{ seats: roomSeats(1, 2) }, 3, 'a room may have at most one keyholder seat, this one has 2'],
+    [{ seats: roomSeats(2) }, 1, 'seats lists 2 seats but the match has 1 players'],
     [{ seats: 'wearer' }, 1, 'seats must be a list with "wearer" or "keyholder" for each seat'],
     [
-      { seats: seats(1), rules: { deck: zero } },
+      { seats: roomSeats(1), rules: { deck: zero } },
       1,
       'the deck must hold 1 to 80 cards in total, these counts make 0',
     ],
     [
-      { seats: seats(1), rules: { deck: { verify: -1 } } },
+      { seats: roomSeats(1), rules: { deck: { verify: -1 } } },
       1,
       'deck.verify must be a whole number from 0 to 30',
     ],
     [
-      { seats: seats(1), rules: { deck: { joker: 2 } } },
+      { seats: roomSeats(1), rules: { deck: { joker: 2 } } },
       1,
       'unknown card kind "joker" in deck (known: safe, verify, skip, double, shield)',
     ],
-    [{ seats: seats(1), rules: { deck: [] } }, 1, 'deck must be an object'],
+    [{ seats: roomSeats(1), rules: { deck: [] } }, 1, 'deck must be an object'],
     [
-      { seats: seats(1), rules: { rounds: 3 } },
+      { seats: roomSeats(1), rules: { rounds: 3 } },
       1,
       'unknown rule "rounds" in verify-cards rules (known: cooldownSeconds, maxRequestsPerMatch, randomCheckChance, keyholderDemands, deck)',
     ],
     [
-      { seats: seats(1), rules: { randomCheckChance: '0.5' } },
+      { seats: roomSeats(1), rules: { randomCheckChance: '0.5' } },
       1,
       'randomCheckChance must be a number from 0 to 1',
     ],
     [
-      { seats: seats(1), rules: { keyholderDemands: 1.5 } },
+      { seats: roomSeats(1), rules: { keyholderDemands: 1.5 } },
       1,
       'keyholderDemands must be a whole number from 0 to 5',
     ],
@@ -716,24 +660,11 @@ describe('verify-cards with Local() multiplayer', () => {
   it('two wearers draw through the master; clients see no deck order and no intents', async () => {
     const deck = { safe: 2, verify: 2, skip: 0, double: 0, shield: 0 };
     const game = gameWith({ rules: { deck }, seats: [W, W] }, undefined, 'local-cards');
-    const seat = (playerID: string) =>
-      Client<VerifyCardsState, WithVerification>({
-        game,
-        numPlayers: 2,
-        multiplayer: Local(),
-        playerID,
-      });
-    const p0 = seat('0');
-    const p1 = seat('1');
-    for (const c of [p0, p1]) {
-      c.start();
-      stoppers.push(() => c.stop());
-    }
-    const master = (p0 as unknown as { transport: { master: { storageAPI: any } } }).transport
-      .master;
-    const stored = (): State<VerifyCardsState> =>
-      master.storageAPI.fetch(p0.matchID, { state: true }).state;
-    await until(() => p0.getState() !== null && p1.getState() !== null, 'sync');
+    const {
+      clients: [p0, p1],
+      stored,
+    } = localSeats(game, 2, ['0', '1']);
+    await caughtUp([p0, p1]);
     const order = [...stored().G.deck].reverse();
 
     for (let i = 0; i < 4; i++) {
@@ -742,12 +673,12 @@ describe('verify-cards with Local() multiplayer', () => {
       await until(() => stored()._stateID === i + 1, `draw ${i + 1}`);
       const G = stored().G;
       expect(G.lastCard).toEqual({ playerID: mover.playerID, card: order[i], n: i + 1 });
-      expect((stored().plugins.verification!.data as VerificationData).intents).toEqual(
+      expect(intentsOf(stored())).toEqual(
         order[i] === 'verify'
           ? [intent(mover.playerID!, 'drew a verify card', mover.playerID!)]
           : [],
       );
-      await until(() => [p0, p1].every((c) => c.getState()?._stateID === i + 1), 'clients');
+      await caughtUp([p0, p1], i + 1);
       for (const c of [p0, p1]) {
         const view = c.getState()!;
         expect(view.G.deck).toEqual([]);

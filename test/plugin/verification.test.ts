@@ -8,22 +8,21 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Game, LogEntry, State } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
-import { Client } from 'boardgame.io/client';
-import { Local } from 'boardgame.io/multiplayer';
 import { CreateGameReducer, InitializeGame, ProcessGameConfig } from 'boardgame.io/internal';
-import {
-  VERIFICATION_PLUGIN_NAME,
-  VerificationPlugin,
-  VerificationRequestError,
-} from '../../src/plugin/index.js';
+import { VerificationPlugin, VerificationRequestError } from '../../src/plugin/index.js';
 import type {
-  VerificationData,
-  VerificationIntent,
   VerificationPluginOptions,
   VerificationRequestInput,
   WithVerification,
 } from '../../src/plugin/index.js';
-import { waitFor } from '../helpers/http-core.js';
+import {
+  caughtUp,
+  intentsOf,
+  localSeats,
+  startClient,
+  stopClients,
+  until,
+} from '../helpers/game-client.js';
 
 interface G {
   n: number;
@@ -110,29 +109,12 @@ export const TypedGame: Game<{ x: number }, WithVerification> = {
 };
 
 // ---- helpers ----------------------------------------------------------------------------------
-type SinglePlayer = ReturnType<typeof Client<G, WithVerification>>;
-
 /**
  * boardgame.io's non-generic entry points (`InitializeGame`, `ProcessGameConfig`) take `Game`,
  * to which `Game<G, WithVerification>` is not assignable (the plugin API makes the hook context
  * parameters narrower); the plugin supplies `verification` at run time.
  */
 const untyped = (game: TestGame): Game => game as unknown as Game;
-
-function singlePlayer(game: TestGame, numPlayers = 2): SinglePlayer {
-  const client = Client<G, WithVerification>({ game, numPlayers });
-  client.start();
-  return client;
-}
-
-/** The committed state as the client's reducer stored it, before any playerView. */
-function raw(client: SinglePlayer): State<G> {
-  return client.store.getState() as State<G>;
-}
-
-function intentsOf(state: Pick<State, 'plugins'>): VerificationIntent[] {
-  return (state.plugins[VERIFICATION_PLUGIN_NAME]!.data as VerificationData).intents;
-}
 
 function functionsIn(value: unknown, path = '$'): string[] {
   if (typeof value === 'function') return [path];
@@ -151,26 +133,22 @@ function serverReducer(game: TestGame) {
     }) as State & { deltalog?: LogEntry[]; transients?: { error?: { type: string } } };
 }
 
-/** Polls `check` every 10 ms for up to 1 s. */
-const until = (check: () => boolean, what: string) => waitFor(check, what, 1000);
-
-const stoppers: Array<() => void> = [];
 afterEach(() => {
-  while (stoppers.length) stoppers.pop()!();
+  stopClients();
   vi.restoreAllMocks();
 });
 
 // ---- single-player Client ----------------------------------------------------------------------
 describe('VerificationPlugin in a single-player Client', () => {
   it('starts with no intents after setup', () => {
-    const client = singlePlayer(makeGame());
-    expect(raw(client).plugins.verification!.data).toEqual({ intents: [] });
+    const { raw } = startClient(makeGame(), 2);
+    expect(raw().plugins.verification!.data).toEqual({ intents: [] });
   });
 
   it('stores the intents a move recorded in the state committed by that action', () => {
-    const client = singlePlayer(makeGame());
+    const { client, raw } = startClient(makeGame(), 2);
     client.moves.lose!();
-    const state = raw(client);
+    const state = raw();
     expect(state._stateID).toBe(1);
     expect(state.G.n).toBe(1);
     expect(intentsOf(state)).toEqual([
@@ -179,30 +157,30 @@ describe('VerificationPlugin in a single-player Client', () => {
   });
 
   it('getState() applies playerView even in single-player, so the raw store holds the intents', () => {
-    const client = singlePlayer(makeGame());
+    const { client, raw } = startClient(makeGame(), 2);
     client.moves.lose!();
     expect(client.getState()!.plugins.verification!.data).toEqual({ intents: [] });
-    expect(intentsOf(raw(client))).toHaveLength(1);
+    expect(intentsOf(raw())).toHaveLength(1);
   });
 
   it('keeps intents fresh per action: the next action without a request has []', () => {
-    const client = singlePlayer(makeGame());
+    const { client, raw } = startClient(makeGame(), 2);
     client.moves.lose!();
-    expect(intentsOf(raw(client))).toHaveLength(1);
+    expect(intentsOf(raw())).toHaveLength(1);
     client.moves.pass!();
-    expect(raw(client)._stateID).toBe(2);
-    expect(intentsOf(raw(client))).toEqual([]);
+    expect(raw()._stateID).toBe(2);
+    expect(intentsOf(raw())).toEqual([]);
     client.moves.lose!();
     client.moves.lose!();
-    expect(intentsOf(raw(client))).toEqual([
+    expect(intentsOf(raw())).toEqual([
       { player: '0', reason: 'seat 0 lost', by: 'rules', requestedBy: '0' },
     ]);
   });
 
   it('keeps several requests of one action in the order they were made', () => {
-    const client = singlePlayer(makeGame());
+    const { client, raw } = startClient(makeGame(), 2);
     client.moves.three!();
-    expect(intentsOf(raw(client))).toEqual([
+    expect(intentsOf(raw())).toEqual([
       { player: '1', reason: 'first', by: 'rules', requestedBy: '0' },
       { player: '0', reason: 'second', by: 'rules', requestedBy: '0' },
       { player: '1', reason: 'third', by: 'self', requestedBy: '0' },
@@ -210,34 +188,34 @@ describe('VerificationPlugin in a single-player Client', () => {
   });
 
   it("records by: 'self' with requestedBy = the mover's playerID", () => {
-    const client = singlePlayer(makeGame(), 3);
+    const { client, raw } = startClient(makeGame(), 3);
     client.events.endTurn!();
     client.events.endTurn!();
-    expect(raw(client).ctx.currentPlayer).toBe('2');
+    expect(raw().ctx.currentPlayer).toBe('2');
     client.moves.ask!('0');
-    expect(intentsOf(raw(client))).toEqual([
+    expect(intentsOf(raw())).toEqual([
       { player: '0', reason: 'asked', by: 'self', requestedBy: '2' },
     ]);
   });
 
   it('a request from turn.onEnd (triggered by events.endTurn()) lands in that action with requestedBy null', () => {
-    const client = singlePlayer(hookGame());
+    const { client, raw } = startClient(hookGame(), 2);
     client.moves.pass!();
-    expect(intentsOf(raw(client))).toEqual([]);
+    expect(intentsOf(raw())).toEqual([]);
     client.events.endTurn!();
-    const state = raw(client);
+    const state = raw();
     expect(state.ctx.turn).toBe(2);
     expect(intentsOf(state)).toEqual([
       { player: '0', reason: 'turn over', by: 'rules', requestedBy: null },
     ]);
     client.moves.pass!();
-    expect(intentsOf(raw(client))).toEqual([]);
+    expect(intentsOf(raw())).toEqual([]);
   });
 
   it('a move that ends the turn commits its own request and the hook’s in one action, in order', () => {
-    const client = singlePlayer(hookGame());
+    const { client, raw } = startClient(hookGame(), 2);
     client.moves.loseThenEndTurn!();
-    const state = raw(client);
+    const state = raw();
     expect(state._stateID).toBe(1);
     expect(intentsOf(state).map(({ player, reason }) => ({ player, reason }))).toEqual([
       { player: '0', reason: 'move' },
@@ -247,9 +225,9 @@ describe('VerificationPlugin in a single-player Client', () => {
   });
 
   it('a request in the hook of a move-triggered endTurn is the rules’, not the mover’s (requestedBy null)', () => {
-    const client = singlePlayer(hookGame());
+    const { client, raw } = startClient(hookGame(), 2);
     client.moves.loseThenEndTurn!();
-    expect(intentsOf(raw(client))[1]).toEqual({
+    expect(intentsOf(raw())[1]).toEqual({
       player: '0',
       reason: 'turn over',
       by: 'rules',
@@ -284,8 +262,8 @@ describe('bad calls throw VerificationRequestError with a readable message', () 
 
   for (const [name, input, message] of cases) {
     it(`${name}: the move throws and the state does not change`, () => {
-      const client = singlePlayer(makeGame());
-      const before = JSON.stringify(raw(client));
+      const { client, raw } = startClient(makeGame(), 2);
+      const before = JSON.stringify(raw());
       let thrown: unknown;
       try {
         client.moves.raw!(input);
@@ -298,33 +276,33 @@ describe('bad calls throw VerificationRequestError with a readable message', () 
       expect((thrown as VerificationRequestError).code).toBe('invalid_verification_request');
       expect((thrown as Error).message).toMatch(/^verification\.request: /);
       expect((thrown as Error).message).toMatch(message);
-      expect(JSON.stringify(raw(client))).toBe(before);
+      expect(JSON.stringify(raw())).toBe(before);
     });
   }
 
   it('a reason of exactly maxReasonLength is accepted, one more is refused', () => {
-    const client = singlePlayer(makeGame({ maxReasonLength: 5 }));
+    const { client, raw } = startClient(makeGame({ maxReasonLength: 5 }), 2);
     client.moves.raw!({ player: '0', reason: '12345' });
-    expect(intentsOf(raw(client))).toHaveLength(1);
+    expect(intentsOf(raw())).toHaveLength(1);
     expect(() => client.moves.raw!({ player: '0', reason: '123456' })).toThrow(
       /at most 5 characters/,
     );
   });
 
   it('more than maxPerAction requests in one action throws; exactly maxPerAction is fine', () => {
-    const client = singlePlayer(makeGame({ maxPerAction: 2 }));
+    const { client, raw } = startClient(makeGame({ maxPerAction: 2 }), 2);
     client.moves.many!(2);
-    expect(intentsOf(raw(client))).toHaveLength(2);
-    const before = JSON.stringify(raw(client));
+    expect(intentsOf(raw())).toHaveLength(2);
+    const before = JSON.stringify(raw());
     expect(() => client.moves.many!(3)).toThrow(VerificationRequestError);
     expect(() => client.moves.many!(3)).toThrow(/at most 2 requests per action/);
-    expect(JSON.stringify(raw(client))).toBe(before);
+    expect(JSON.stringify(raw())).toBe(before);
   });
 
   it('the default cap is 16 per action', () => {
-    const client = singlePlayer(makeGame());
+    const { client, raw } = startClient(makeGame(), 2);
     client.moves.many!(16);
-    expect(intentsOf(raw(client))).toHaveLength(16);
+    expect(intentsOf(raw())).toHaveLength(16);
     expect(() => client.moves.many!(17)).toThrow(/at most 16 requests per action/);
   });
 
@@ -348,10 +326,10 @@ describe('bad calls throw VerificationRequestError with a readable message', () 
   });
 
   it("by: 'self' in turn.onEnd triggered by events.endTurn() throws: a hook has no requesting seat", () => {
-    const client = singlePlayer(hookGame('self'));
-    const before = JSON.stringify(raw(client));
+    const { client, raw } = startClient(hookGame('self'), 2);
+    const before = JSON.stringify(raw());
     expect(() => client.events.endTurn!()).toThrow(VerificationRequestError);
-    expect(JSON.stringify(raw(client))).toBe(before);
+    expect(JSON.stringify(raw())).toBe(before);
   });
 
   it('on the server reducer, a bad call makes the action throw and nothing is committed', () => {
@@ -368,41 +346,20 @@ describe('bad calls throw VerificationRequestError with a readable message', () 
 
 // ---- Local() multiplayer -----------------------------------------------------------------------
 describe('VerificationPlugin with Local() multiplayer', () => {
+  /** Seats 0 and 1 and a spectator, and what their master stored. */
   function localMatch(game: TestGame) {
-    const p0 = Client<G, WithVerification>({
-      game,
-      numPlayers: 2,
-      multiplayer: Local(),
-      playerID: '0',
-    });
-    const p1 = Client<G, WithVerification>({
-      game,
-      numPlayers: 2,
-      multiplayer: Local(),
-      playerID: '1',
-    });
-    const spectator = Client<G, WithVerification>({ game, numPlayers: 2, multiplayer: Local() });
-    for (const client of [p0, p1, spectator]) {
-      client.start();
-      stoppers.push(() => client.stop());
-    }
-    // The Local transport's master and its InMemory storage: what the server would store.
-    const master = (p0 as unknown as { transport: { master: { storageAPI: any } } }).transport
-      .master;
-    const stored = (): State<G> => master.storageAPI.fetch(p0.matchID, { state: true }).state;
+    const { clients, stored } = localSeats(game, 2, ['0', '1', undefined]);
+    const [p0, p1, spectator] = clients;
     return { p0, p1, spectator, stored };
   }
 
   it('hides intents from every player and spectator while the master stores them', async () => {
     const { p0, p1, spectator, stored } = localMatch(makeGame());
-    await until(() => [p0, p1, spectator].every((c) => c.getState() !== null), 'sync');
+    await caughtUp([p0, p1, spectator]);
     p0.moves.lose!();
     // Right after the move: the mover's own client already shows nothing.
     expect(p0.getState()!.plugins.verification!.data).toEqual({ intents: [] });
-    await until(
-      () => [p0, p1, spectator].every((c) => c.getState()?._stateID === 1),
-      'the update to reach every client',
-    );
+    await caughtUp([p0, p1, spectator], 1);
     for (const client of [p0, p1, spectator]) {
       expect(client.getState()!.plugins.verification!.data).toEqual({ intents: [] });
       expect((client.store.getState() as State).plugins.verification!.data).toEqual({
@@ -419,7 +376,7 @@ describe('VerificationPlugin with Local() multiplayer', () => {
 
   it('the master stores fresh intents per action', async () => {
     const { p0, p1, stored } = localMatch(makeGame());
-    await until(() => p0.getState() !== null && p1.getState() !== null, 'sync');
+    await caughtUp([p0, p1]);
     p0.moves.lose!();
     await until(() => stored()._stateID === 1, 'first commit');
     expect(intentsOf(stored())).toHaveLength(1);
@@ -468,18 +425,14 @@ describe('VerificationPlugin on the server reducer (InitializeGame + CreateGameR
 // ---- purity ------------------------------------------------------------------------------------
 describe('VerificationPlugin is deterministic and does no I/O', () => {
   function playScript(): string {
-    const client = Client<G, WithVerification>({
-      game: { ...makeGame(), seed: 'fixed-seed' },
-      numPlayers: 2,
-    });
-    client.start();
+    const { client, raw } = startClient({ ...makeGame(), seed: 'fixed-seed' }, 2);
     client.moves.roll!();
     client.moves.lose!();
     client.events.endTurn!();
     client.moves.roll!();
     client.moves.roll!();
     client.moves.three!();
-    return JSON.stringify(raw(client));
+    return JSON.stringify(raw());
   }
 
   it('same seed and same moves give identical state JSON twice', () => {
@@ -492,9 +445,9 @@ describe('VerificationPlugin is deterministic and does no I/O', () => {
   });
 
   it('committed state holds no functions and survives a JSON round trip unchanged', () => {
-    const client = singlePlayer(makeGame());
+    const { client, raw } = startClient(makeGame(), 2);
     client.moves.three!();
-    const state = raw(client);
+    const state = raw();
     expect(functionsIn(state)).toEqual([]);
     expect(Object.keys(state.plugins.verification!)).toEqual(['data']);
     expect(JSON.parse(JSON.stringify(state.plugins.verification))).toStrictEqual(
@@ -511,7 +464,7 @@ describe('VerificationPlugin is deterministic and does no I/O', () => {
       for (const line of imports) expect(line).toMatch(/^\s*import type\s/);
       expect(source).not.toMatch(/\brequire\(|\bimport\(|\bfetch\(/);
     }
-    const client = singlePlayer(makeGame());
+    const { client } = startClient(makeGame(), 2);
     client.moves.lose!();
     client.moves.three!();
     expect(fetchSpy).not.toHaveBeenCalled();

@@ -1,27 +1,8 @@
 /** The verify-cards board: deck, whose turn, the last card, shields and skips, demands, log. */
-import type { BoardProps } from 'boardgame.io/react';
+import { CARD_TEXT } from '../../../game/cards.js';
 import type { CardKind, VerifyCardsState } from '../../../game/types.js';
-import {
-  ConnectionBar,
-  EventLog,
-  GameOver,
-  KeyholderPanel,
-  sharedMoves,
-  useCanDemandOn,
-  useMoveSender,
-  useNameOf,
-  wearerSeats,
-} from './parts.js';
-import type { ExtraBoardProps } from './parts.js';
-import { summaryValueLabel } from '../../labels.js';
-
-const CARDS: Record<CardKind, { title: string; text: string }> = {
-  safe: { title: 'Safe', text: 'Nothing happens.' },
-  verify: { title: 'Verify', text: 'Send a verification picture (a shield cancels it).' },
-  skip: { title: 'Skip', text: 'Skip your next turn.' },
-  double: { title: 'Double', text: 'Draw two more cards.' },
-  shield: { title: 'Shield', text: 'Cancels your next verify card.' },
-};
+import { ActionButtons, BoardFrame, useBoard } from './BoardFrame.js';
+import type { GameBoardProps } from './BoardFrame.js';
 
 /** The last card drawn; keyed by its sequence number so each draw replays the flip. */
 function LastCard({ card, drawer }: { card: CardKind; drawer: string }) {
@@ -30,13 +11,13 @@ function LastCard({ card, drawer }: { card: CardKind; drawer: string }) {
       <div
         className={`card card-${card}`}
         role="img"
-        aria-label={`${drawer} drew ${CARDS[card].title}`}
+        aria-label={`${drawer} drew ${CARD_TEXT[card].title}`}
       >
         <div className="card-inner">
           <div className="card-back" aria-hidden="true" />
           <div className="card-face">
-            <strong>{CARDS[card].title}</strong>
-            <span>{CARDS[card].text}</span>
+            <strong>{CARD_TEXT[card].title}</strong>
+            <span>{CARD_TEXT[card].text}</span>
           </div>
         </div>
       </div>
@@ -45,37 +26,22 @@ function LastCard({ card, drawer }: { card: CardKind; drawer: string }) {
   );
 }
 
-/** Renders `VerifyCardsState`; `data-testid="board"` with `data-game="verify-cards"`. */
-export function VerifyCardsBoard({
-  G,
-  ctx,
-  moves,
-  playerID,
-  isConnected,
-  matchData,
-  seats,
-  onRejoin,
-}: BoardProps<VerifyCardsState> & ExtraBoardProps) {
-  const nameOf = useNameOf(matchData, seats);
-  const canDemandOn = useCanDemandOn(matchData, seats);
-  const me = playerID ?? null;
-  const myRole = me === null ? undefined : G.seats[Number(me)];
-  const over = ctx.gameover !== undefined && ctx.gameover !== null;
+/** Renders `VerifyCardsState` inside the `BoardFrame` of `verify-cards`. */
+export function VerifyCardsBoard(props: GameBoardProps<VerifyCardsState>) {
+  const board = useBoard(props);
+  const { G } = props;
+  const { me, nameOf, over } = board;
   const current = G.order[G.turn];
   const myTurn = !over && me !== null && current === me && G.drawsLeft > 0;
-  const canVolunteer = !over && myRole === 'wearer' && me !== null && !G.volunteered[me];
-  const send = useMoveSender(G);
   const draw = () =>
-    send({
-      send: () => moves.draw!(),
+    board.send({
+      send: () => props.moves.draw!(),
       appliedBy: (e) => e.kind === 'card' && e.playerID === me,
       allowed: (g) => g.order[g.turn] === me && g.drawsLeft > 0 && g.deckSize > 0,
     });
-  const { volunteer, demand } = sharedMoves(send, moves, me);
 
   return (
-    <div className="board panel" data-testid="board" data-game="verify-cards">
-      <ConnectionBar isConnected={isConnected} onRejoin={onRejoin} />
+    <BoardFrame game="verify-cards" board={board}>
       <div className="round-line" data-testid="round">
         Round {G.round + 1} · <span className="deck-size">{G.deckSize} cards left</span>
       </div>
@@ -92,33 +58,22 @@ export function VerifyCardsBoard({
         <p className="muted">No card drawn yet.</p>
       )}
 
-      {!over && (myTurn || canVolunteer) && (
-        <div className="button-row">
-          {myTurn && (
-            <button
-              type="button"
-              className="primary big"
-              data-testid="draw"
-              onClick={draw}
-              disabled={!isConnected}
-            >
-              {G.drawsLeft > 1 ? `Draw (${G.drawsLeft} left)` : 'Draw a card'}
-            </button>
-          )}
-          {canVolunteer && (
-            <button
-              type="button"
-              className="secondary"
-              data-testid="volunteer"
-              disabled={!isConnected}
-              onClick={volunteer}
-              title="Ask Chaster to verify you now, for a bonus point"
-            >
-              Volunteer a picture (+1 point)
-            </button>
-          )}
-        </div>
-      )}
+      <ActionButtons
+        board={board}
+        move={
+          myTurn
+            ? {
+                testId: 'draw',
+                label: G.drawsLeft > 1 ? `Draw (${G.drawsLeft} left)` : 'Draw a card',
+                onClick: draw,
+              }
+            : undefined
+        }
+        volunteer={{
+          label: 'Volunteer a picture (+1 point)',
+          title: 'Ask Chaster to verify you now, for a bonus point',
+        }}
+      />
 
       <ul className="players" aria-label="Wearers">
         {G.order.map((p) => (
@@ -138,27 +93,6 @@ export function VerifyCardsBoard({
           </li>
         ))}
       </ul>
-
-      {G.seats.includes('keyholder') && (
-        <KeyholderPanel
-          demandsLeft={G.demandsLeft}
-          wearers={wearerSeats(G.seats)}
-          isKeyholder={myRole === 'keyholder'}
-          disabled={over || !isConnected}
-          nameOf={nameOf}
-          canDemandOn={canDemandOn}
-          onDemand={demand}
-        />
-      )}
-
-      {over && (
-        <GameOver
-          gameover={ctx.gameover}
-          valueLabel={summaryValueLabel('verify-cards')}
-          nameOf={nameOf}
-        />
-      )}
-      <EventLog events={G.events} nameOf={nameOf} />
-    </div>
+    </BoardFrame>
   );
 }

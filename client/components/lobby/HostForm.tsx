@@ -4,99 +4,42 @@
  */
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { CreateRoomInput, GameName, Role } from '../../api.js';
-import { gameTitle } from '../../labels.js';
+import { GAME_INFO, GAME_NAMES } from '../../../game/registry.js';
+import type { GameName } from '../../../game/registry.js';
+import type { DefaultRules } from '../../../game/rules.js';
+import type { SeatRole } from '../../../game/types.js';
+import type { CreateRoomInput } from '../../api.js';
 import { ErrorBox } from '../common/Feedback.js';
-import type { CardKind, DiceDuelRules, VerifyCardsRules } from '../../../game/types.js';
-
-/** Default rules per game, shown prefilled. */
-export interface RuleDefaults {
-  'dice-duel': Readonly<DiceDuelRules>;
-  'verify-cards': Readonly<Omit<VerifyCardsRules, 'deck'>> & {
-    readonly deck: Readonly<Record<CardKind, number>>;
-  };
-}
-
-const CARD_KINDS: CardKind[] = ['safe', 'verify', 'skip', 'double', 'shield'];
-const CARD_WORDS: Record<CardKind, string> = {
-  safe: 'Safe',
-  verify: 'Verify',
-  skip: 'Skip',
-  double: 'Double',
-  shield: 'Shield',
-};
-
-type Fields = Record<string, string>;
-
-function fieldsOf(rules: RuleDefaults[GameName]): Fields {
-  const fields: Fields = {
-    cooldownSeconds: String(rules.cooldownSeconds),
-    maxRequestsPerMatch: String(rules.maxRequestsPerMatch),
-    // People think in percent; the rules hold a 0–1 chance.
-    randomCheckPercent: String(Math.round(rules.randomCheckChance * 1000) / 10),
-    keyholderDemands: String(rules.keyholderDemands),
-  };
-  if ('rounds' in rules) {
-    fields.rounds = String(rules.rounds);
-    fields.loserRequest = rules.loserRequest ? 'true' : 'false';
-  }
-  if ('deck' in rules) {
-    for (const kind of CARD_KINDS) fields[`deck.${kind}`] = String(rules.deck[kind]);
-  }
-  return fields;
-}
-
-// An empty field is left out, so the game's default applies; anything else goes to the server's
-// validation as typed (a non-number becomes null and gets the game's own message).
-function num(value: string | undefined): number | null | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
-
-function rulesOf(game: GameName, fields: Fields): Record<string, unknown> {
-  const percent = num(fields.randomCheckPercent);
-  const rules: Record<string, unknown> = {
-    cooldownSeconds: num(fields.cooldownSeconds),
-    maxRequestsPerMatch: num(fields.maxRequestsPerMatch),
-    randomCheckChance: typeof percent === 'number' ? Math.round(percent * 10) / 1000 : percent,
-    keyholderDemands: num(fields.keyholderDemands),
-  };
-  if (game === 'dice-duel') {
-    rules.rounds = num(fields.rounds);
-    rules.loserRequest = fields.loserRequest === 'true';
-  } else {
-    rules.deck = Object.fromEntries(CARD_KINDS.map((k) => [k, num(fields[`deck.${k}`])]));
-  }
-  // The round trip drops the undefined (empty) fields.
-  return JSON.parse(JSON.stringify(rules)) as Record<string, unknown>;
-}
+import { GameRuleInputs, NumberField, fieldsOf, rulesOf } from './rule-fields.js';
+import type { Fields } from './rule-fields.js';
 
 /** The "host a room" form; calls `onSubmit` with the request body. */
 export function HostForm({
   role,
   defaults,
-  limits,
   busy,
   error,
   onSubmit,
 }: {
-  role: Role;
-  defaults: RuleDefaults;
-  limits: Record<GameName, { min: number; max: number }>;
+  role: SeatRole;
+  defaults: DefaultRules;
   busy: boolean;
   error: unknown;
   onSubmit: (input: CreateRoomInput) => void;
 }) {
   const id = useId();
-  const [game, setGame] = useState<GameName>('dice-duel');
-  const [players, setPlayers] = useState(role === 'keyholder' ? '3' : '2');
+  const [game, setGame] = useState<GameName>(GAME_NAMES[0]);
+  // The first game's fewest wearers, and the keyholder's own seat.
+  const [players, setPlayers] = useState(() =>
+    String(GAME_INFO[GAME_NAMES[0]].wearers.min + (role === 'keyholder' ? 1 : 0)),
+  );
   const [keyholderSeat, setKeyholderSeat] = useState(false);
-  const [fields, setFields] = useState<Fields>(() => fieldsOf(defaults['dice-duel']));
+  const [fields, setFields] = useState<Fields>(() => fieldsOf(GAME_NAMES[0], defaults));
+  const limits = GAME_INFO[game].wearers;
 
   function chooseGame(next: GameName) {
     setGame(next);
-    setFields(fieldsOf(defaults[next]));
+    setFields(fieldsOf(next, defaults));
   }
   const set = (name: string) => (value: string) => setFields((f) => ({ ...f, [name]: value }));
 
@@ -124,14 +67,13 @@ export function HostForm({
           value={game}
           onChange={(e) => chooseGame(e.target.value as GameName)}
         >
-          <option value="dice-duel">{gameTitle('dice-duel')}</option>
-          <option value="verify-cards">{gameTitle('verify-cards')}</option>
+          {GAME_NAMES.map((name) => (
+            <option key={name} value={name}>
+              {GAME_INFO[name].title}
+            </option>
+          ))}
         </select>
-        <small>
-          {game === 'dice-duel'
-            ? 'Everyone rolls a die each round; the lowest roll loses the round.'
-            : 'Wearers take turns drawing from one shared deck; a verify card asks for a picture.'}
-        </small>
+        <small>{GAME_INFO[game].description}</small>
       </div>
       <div className="field">
         <label htmlFor={`${id}-players`}>Seats (everyone, you included)</label>
@@ -141,7 +83,7 @@ export function HostForm({
           type="number"
           inputMode="numeric"
           min={1}
-          max={limits[game].max + 1}
+          max={limits.max + 1}
           value={players}
           onChange={(e) => setPlayers(e.target.value)}
           aria-describedby={`${id}-players-hint`}
@@ -153,7 +95,7 @@ export function HostForm({
           {Number.isFinite(wearers) && wearers >= 0
             ? `${wearers} wearer seat${wearers === 1 ? '' : 's'}; `
             : ''}
-          {gameTitle(game)} takes {limits[game].min} to {limits[game].max} wearers.
+          {GAME_INFO[game].title} takes {limits.min} to {limits.max} wearers.
         </small>
       </div>
       {role === 'wearer' && (
@@ -170,40 +112,7 @@ export function HostForm({
       )}
       <fieldset>
         <legend>Rules</legend>
-        {game === 'dice-duel' ? (
-          <>
-            <NumberField
-              id={`${id}-rounds`}
-              label="Rounds"
-              value={fields.rounds}
-              onChange={set('rounds')}
-            />
-            <div className="field check">
-              <input
-                id={`${id}-loser`}
-                type="checkbox"
-                checked={fields.loserRequest === 'true'}
-                onChange={(e) => set('loserRequest')(e.target.checked ? 'true' : 'false')}
-              />
-              <label htmlFor={`${id}-loser`}>
-                The loser of each round sends a verification picture
-              </label>
-            </div>
-          </>
-        ) : (
-          <fieldset className="deck">
-            <legend>Deck mix (cards of each kind)</legend>
-            {CARD_KINDS.map((kind) => (
-              <NumberField
-                key={kind}
-                id={`${id}-deck-${kind}`}
-                label={CARD_WORDS[kind]}
-                value={fields[`deck.${kind}`]}
-                onChange={set(`deck.${kind}`)}
-              />
-            ))}
-          </fieldset>
-        )}
+        <GameRuleInputs game={game} id={id} fields={fields} set={set} />
         <NumberField
           id={`${id}-random`}
           label="Surprise check chance per round (%)"
@@ -235,34 +144,5 @@ export function HostForm({
         {busy ? 'Creating…' : 'Create room'}
       </button>
     </form>
-  );
-}
-
-function NumberField({
-  id,
-  label,
-  value,
-  onChange,
-  step,
-}: {
-  id: string;
-  label: string;
-  value: string | undefined;
-  onChange: (value: string) => void;
-  step?: string;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        inputMode={step === 'any' ? 'decimal' : 'numeric'}
-        step={step}
-        min={0}
-        value={value ?? ''}
-        onChange={(e) => onChange(e.target.value)}
-      />
-    </div>
   );
 }

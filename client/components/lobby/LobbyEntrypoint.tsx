@@ -1,10 +1,11 @@
 /** The lobby's data side: lists open rooms, creates and joins rooms, then enters the room. */
 import { Suspense, use, useState } from 'react';
 import { ApiError } from '../../api.js';
-import type { CreateRoomInput, Role, SeatGrant } from '../../api.js';
-import { loadGameInfo } from '../../games.js';
-import type { GameInfo } from '../../games.js';
+import type { DefaultRules } from '../../../game/rules.js';
+import type { SeatRole } from '../../../game/types.js';
+import type { CreateRoomInput, SeatGrant } from '../../api.js';
 import { usePoll } from '../../hooks.js';
+import { loadRuleDefaults } from '../../rule-defaults.js';
 import { useSessionContext } from '../../session.js';
 import { isRoomCode } from '../../url.js';
 import { ErrorBoundary } from '../common/ErrorBoundary.js';
@@ -83,7 +84,7 @@ export function LobbyEntrypoint({
       <ErrorBoundary>
         <Suspense fallback={<Loading>Loading the games…</Loading>}>
           <HostFormEntrypoint
-            info={loadGameInfo()}
+            defaults={loadRuleDefaults()}
             role={session.role}
             busy={hosting}
             error={hostError}
@@ -95,17 +96,16 @@ export function LobbyEntrypoint({
   );
 }
 
-/** The host form once the games' defaults are loaded (suspends until then). */
+/** The host form once the games' default rules are loaded (suspends until then). */
 function HostFormEntrypoint({
-  info,
+  defaults,
   ...props
 }: {
-  info: Promise<GameInfo>;
-  role: Role;
+  defaults: Promise<DefaultRules>;
+  role: SeatRole;
   busy: boolean;
   error: unknown;
   onSubmit: (input: CreateRoomInput) => void;
 }) {
-  const { defaults, limits } = use(info);
-  return <HostForm {...props} defaults={defaults} limits={limits} />;
+  return <HostForm {...props} defaults={use(defaults)} />;
 }

@@ -1,5 +1,6 @@
 /** The open rooms: game, rules in short, seats, and a Join button each. */
-import type { Role, Room } from '../../api.js';
+import type { SeatRole } from '../../../game/types.js';
+import type { Room } from '../../api.js';
 import { gameTitle } from '../../labels.js';
 import { SeatChips } from '../room/Seats.js';
 
@@ -31,7 +32,7 @@ export function RoomList({
   onJoin,
 }: {
   rooms: Room[];
-  role: Role;
+  role: SeatRole;
   username: string;
   joining: string | null;
   onJoin: (matchID: string) => void;

@@ -3,17 +3,15 @@
  * socket.io and the game code, which the lobby does not need.
  */
 import { createContext, useContext, useEffect, useMemo, useState } from 'react';
-import { Client } from 'boardgame.io/react';
 import { SocketIO } from 'boardgame.io/multiplayer';
-import { DiceDuel, VerifyCards } from '../../../game/index.js';
+import type { GameName } from '../../../game/registry.js';
 import type { Seat } from '../../api.js';
-import { DiceDuelBoard } from '../boards/DiceDuelBoard.js';
-import { VerifyCardsBoard } from '../boards/VerifyCardsBoard.js';
+import { GAME_CLIENTS } from '../boards/index.js';
 import { Loading } from '../common/Feedback.js';
 
 /** Props of `GameView`. */
 export interface GameViewProps {
-  game: 'dice-duel' | 'verify-cards';
+  game: GameName;
   matchID: string;
   playerID: string;
   credentials: string;
@@ -47,27 +45,13 @@ function Connecting() {
   );
 }
 
-function makeClient(game: GameViewProps['game'], matchID: string) {
+function makeClient(game: GameName, matchID: string) {
   // The matchID in the handshake query lets a load balancer keep a match on one instance.
   const multiplayer = SocketIO({
     server: window.location.origin,
     socketOpts: { query: { matchID } },
   });
-  return game === 'dice-duel'
-    ? Client({
-        game: DiceDuel,
-        board: DiceDuelBoard,
-        multiplayer,
-        debug: false,
-        loading: Connecting,
-      })
-    : Client({
-        game: VerifyCards,
-        board: VerifyCardsBoard,
-        multiplayer,
-        debug: false,
-        loading: Connecting,
-      });
+  return GAME_CLIENTS[game]({ multiplayer, loading: Connecting });
 }
 
 /** The live board of one match (the client is rebuilt only when the game or match changes). */

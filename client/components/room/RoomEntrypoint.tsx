@@ -6,18 +6,17 @@ import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../../api.js';
 import type { Room, SeatGrant } from '../../api.js';
 import { usePoll } from '../../hooks.js';
-import { gameTitle, summaryValueLabel } from '../../labels.js';
+import { isGameName } from '../../../game/registry.js';
+import { gameTitle, summaryLabel } from '../../labels.js';
 import { useSessionContext } from '../../session.js';
 import { CopyButton, ErrorBox, Loading } from '../common/Feedback.js';
 import { ErrorBoundary } from '../common/ErrorBoundary.js';
 import { TimelineEntrypoint } from '../timeline/TimelineEntrypoint.js';
-import { GameOver } from '../boards/parts.js';
+import { GameOver } from '../boards/GameOver.js';
 import { SeatChips, seatName } from './Seats.js';
 
 // The game code (boardgame.io, socket.io, the games) is the heavy part: load it with the room.
 const GameView = lazy(() => import('./GameView.js'));
-
-const SUPPORTED = new Set(['dice-duel', 'verify-cards']);
 
 type SeatState =
   | { status: 'joining' }
@@ -122,7 +121,7 @@ function RoomBody({
   return (
     <>
       <SeatChips seats={room.seats} me={me} />
-      {!SUPPORTED.has(room.game) ? (
+      {!isGameName(room.game) ? (
         <ErrorBox error={new Error(`This page cannot show the game “${room.game}”.`)} />
       ) : !started ? (
         <div className="panel waiting" role="status">
@@ -143,7 +142,7 @@ function RoomBody({
           <Suspense fallback={<Loading>Loading the game…</Loading>}>
             <GameView
               key={seat.epoch}
-              game={room.game as 'dice-duel' | 'verify-cards'}
+              game={room.game}
               matchID={room.matchID}
               playerID={seat.grant.playerID}
               credentials={seat.grant.credentials}
@@ -167,11 +166,7 @@ function FinishedRoom({ room }: { room: Room }) {
   return (
     <>
       <SeatChips seats={room.seats} />
-      <GameOver
-        gameover={room.gameover}
-        valueLabel={summaryValueLabel(room.game)}
-        nameOf={nameOf}
-      />
+      <GameOver gameover={room.gameover} valueLabel={summaryLabel(room.game)} nameOf={nameOf} />
     </>
   );
 }

@@ -1,4 +1,5 @@
 /** Seats of a room: who sits where, which seats are still free. */
+import { playerLabel } from '../../../game/shared/seats.js';
 import type { Seat } from '../../api.js';
 
 /** Name of a seat for display; an empty seat is called what the games call it ("Player 2"). */
@@ -6,7 +7,7 @@ export function seatName(
   seat: Pick<Seat, 'playerID' | 'name'> | undefined,
   playerID: string,
 ): string {
-  return seat?.name ?? `Player ${Number(playerID) + 1}`;
+  return seat?.name ?? playerLabel(playerID);
 }
 
 /** The seats as a list of chips; each `data-testid="seat"`. */

@@ -1,7 +1,8 @@
 /** The timeline's data side: the room's live verification feed, merged by request id. */
 import { useEffect, useState } from 'react';
 import { ApiError } from '../../api.js';
-import type { Seat, Verification } from '../../api.js';
+import type { Seat } from '../../api.js';
+import type { VerificationStatus } from '../../../src/server/outbox/types.js';
 import { useSessionContext } from '../../session.js';
 import { openEventStream } from '../../sse.js';
 import type { StreamState } from '../../sse.js';
@@ -9,7 +10,7 @@ import { TimelineView } from './TimelineView.js';
 
 /** Live state of a room's verification requests. */
 export interface VerificationFeedState {
-  items: Verification[];
+  items: VerificationStatus[];
   state: StreamState;
   /** Why the feed is reconnecting or closed. */
   error: ApiError | null;
@@ -22,7 +23,7 @@ export function useVerifications(
 ): VerificationFeedState & {
   retry: () => void;
 } {
-  const [items, setItems] = useState<Map<string, Verification>>(() => new Map());
+  const [items, setItems] = useState<Map<string, VerificationStatus>>(() => new Map());
   const [state, setState] = useState<StreamState>('connecting');
   const [error, setError] = useState<ApiError | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -33,9 +34,9 @@ export function useVerifications(
       headers: { authorization: `Bearer ${token}` },
       onMessage: (message) => {
         if (message.event !== 'verification') return;
-        let item: Verification;
+        let item: VerificationStatus;
         try {
-          item = JSON.parse(message.data) as Verification;
+          item = JSON.parse(message.data) as VerificationStatus;
         } catch {
           return;
         }

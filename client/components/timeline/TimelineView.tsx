@@ -1,5 +1,6 @@
 /** The verification timeline: one row per request, newest first, with live status badges. */
-import type { Seat, Verification } from '../../api.js';
+import type { Seat } from '../../api.js';
+import type { VerificationStatus } from '../../../src/server/outbox/types.js';
 import { STATUS_HINTS, STATUS_WORDS, actorWords, reasonWords } from '../../labels.js';
 import type { StreamState } from '../../sse.js';
 import { ErrorBox } from '../common/Feedback.js';
@@ -28,7 +29,7 @@ export function TimelineView({
   retry,
   seats,
 }: {
-  items: Verification[];
+  items: VerificationStatus[];
   state: StreamState;
   error: Error | null;
   retry: () => void;
