@@ -530,6 +530,7 @@ export function renderMarkdown(r: Results, notes: string): string {
   }
 
   if (s.postgres) out.push(...postgresMarkdown(s.postgres));
+  if (s.fairness) out.push(...fairnessMarkdown(s.fairness));
 
   out.push('');
   out.push(notes.trim());
@@ -628,4 +629,22 @@ function postgresMarkdown(p: Stamp & PostgresResult): string[] {
     );
   }
   return out;
+}
+
+/** The BENCHMARKS.md section of the fairness benchmark. */
+function fairnessMarkdown(x: Stamp & FairnessResult): string[] {
+  const c = x.config;
+  return [
+    '',
+    '## Fairness under a flood',
+    '',
+    `One game server on SQLite with a Chaster budget of ${c.ratePerMinute} requests a minute and an in-process emulator. ` +
+      `One user floods from ${c.floodRooms} one-seat rooms (${c.floodPerRoom} requests each, every move a request for themselves); once the flood is being sent, ${c.quietRooms} quiet rooms of other users each make one request, ${c.quietEveryMs} ms apart. ` +
+      `Each quiet request is timed from its move's commit to its \`delivered\` status in the feed. ` +
+      `The bound is one send per room with rows due (the flooder's and the quiet one) at the budget's rate, plus one second for the pass and the round trip.`,
+    '',
+    '| quiet requests: commit → delivered ms | worst | bound | first come, first served (estimate) | flood rows still queued after the last quiet request |',
+    '|---|---|---|---|---|',
+    `| ${x.delaysMs.join(', ')} | ${x.worstMs} | ${x.boundMs} | ${x.fifoEstimateMs} | ${x.backlogLeft} |`,
+  ];
 }

@@ -25,9 +25,17 @@ import { createChasterEmulator } from '../../src/emulator/index.js';
 import { signToken } from '../../src/server/auth.js';
 import { createGameServer, serveStatic } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { twoWearerRoom } from '../helpers/rooms.js';
 import { api, host, join, login, makeMove, settled, startStack, until } from '../helpers/stack.js';
 import type { Seat, Stack } from '../helpers/stack.js';
-import { expectClientError, jsonLeaf, rawSocket, send, waitFor } from './helpers.js';
+import {
+  expectClientError,
+  jsonLeaf,
+  rawSocket,
+  send,
+  sendWithBearer,
+  waitFor,
+} from './helpers.js';
 import { FULL, RUNS, TIMEOUT, params } from './runs.js';
 
 const ROOT = resolvePath(import.meta.dirname, '..', '..');
@@ -82,14 +90,9 @@ describe('(a) flooding moves', () => {
     'a raw socket flooding `lose` as fast as it can gets at most the room cap (3) sent to Chaster',
     async () => {
       const stack = await startStack({ games: [PenaltyGame] });
-      const a = stack.emulator.createLock();
-      const b = stack.emulator.createLock();
-      const { matchID, seat } = await host(stack, a.tokens.wearer, {
-        game: 'penalty',
-        numPlayers: 2,
+      const { a, b, matchID, seat, seatB } = await twoWearerRoom(stack, {
         rules: { cooldownSeconds: 0, maxRequestsPerMatch: 3 },
       });
-      const seatB = await join(stack, b.tokens.wearer, matchID);
       const socket = await rawSocket(stack, 'penalty');
       const flood = FULL ? 1_000 : 150;
       // Both seats, alternately, each move with the stateID the previous one will have made. The
@@ -156,15 +159,11 @@ describe('(a) flooding moves', () => {
       const matches: string[] = [];
       const seatsOf: Seat[][] = [];
       for (let r = 0; r < rooms; r++) {
-        const a = stack.emulator.createLock();
-        const b = stack.emulator.createLock();
-        const { matchID, seat } = await host(stack, a.tokens.wearer, {
-          game: 'penalty',
-          numPlayers: 2,
+        const { matchID, seat, seatB } = await twoWearerRoom(stack, {
           rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
         });
         matches.push(matchID);
-        seatsOf.push([seat, await join(stack, b.tokens.wearer, matchID)]);
+        seatsOf.push([seat, seatB]);
         sockets.push(await rawSocket(stack, 'penalty'));
       }
       // A host and a guest per room, each logged in once (and each login one call to Chaster).
@@ -594,15 +593,7 @@ describe('(d) bearer tokens', () => {
             const [method, path] = route.split(' ') as [string, string];
             const body =
               method === 'POST' ? JSON.stringify({ game: 'penalty', numPlayers: 2 }) : undefined;
-            const res = await send(stack.url, {
-              method,
-              path,
-              headers: {
-                authorization: `Bearer ${bad}`,
-                ...(body ? { 'content-type': 'application/json' } : {}),
-              },
-              body,
-            });
+            const res = await sendWithBearer(stack.url, bad, { method, path, body });
             const context = `${route} with ${bad}`;
             expectClientError(res, context, ['unauthorized', 'token_expired']);
             expect(res.status, context).toBe(401);
@@ -627,16 +618,10 @@ describe('(d) bearer tokens', () => {
 describe('(e) no spectators', () => {
   it('a sync without a seat gets no frame of the match; a seated player receives no credentials in any frame, through moves, rejoins and reconnects', async () => {
     const stack = await startStack({ games: [PenaltyGame, ...games] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const issued: string[] = [];
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    issued.push(seat.credentials);
-    let seatB = await join(stack, b.tokens.wearer, matchID);
-    issued.push(seatB.credentials);
+    const room = await twoWearerRoom(stack);
+    const { a, b, matchID, seat } = room;
+    let { seatB } = room;
+    const issued: string[] = [seat.credentials, seatB.credentials];
 
     // Seat 0's own socket, watching: every frame it receives.
     const frames: string[] = [];
@@ -856,13 +841,7 @@ describe('(f) secrets', () => {
     const basicAuth = Buffer.from(`${webhook.user}:${webhook.password}`).toString('base64');
     const stack = await startStack({ games: [PenaltyGame], webhook });
     stack.emulator.setWebhook({ url: `${stack.url}/api/chaster/webhooks`, ...webhook });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { b, matchID, seat, seatB } = await twoWearerRoom(stack);
     const answers: string[] = [];
 
     // The SSE feed, read for the whole test.
@@ -950,11 +929,7 @@ describe('(f) secrets', () => {
       `/api/rooms/${matchID}`,
       `/api/rooms/${matchID}/verifications`,
     ]) {
-      const res = await send(stack.url, {
-        method: 'GET',
-        path,
-        headers: { authorization: `Bearer ${seat.token}` },
-      });
+      const res = await sendWithBearer(stack.url, seat.token, { method: 'GET', path });
       answers.push(`${res.status} ${JSON.stringify(res.headers)} ${res.text}`);
     }
     // The Lobby is not served: its routes answer 404, a join carrying the password included.

@@ -56,6 +56,23 @@ function isReset(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED';
 }
 
+/** Sends `method path` as the holder of a bearer `token`, with `body` as JSON when there is one. */
+export function sendWithBearer(
+  base: string,
+  token: string,
+  { method, path, body }: { method: string; path: string; body?: string },
+): Promise<Answer> {
+  return send(base, {
+    method,
+    path,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body,
+  });
+}
+
 /** Sends one request through `via` (an agent of the caller's, or false for a fresh connection). */
 export function sendOnce(base: string, req: RawRequest, via: Agent | false): Promise<Answer> {
   const url = new URL(base);
@@ -327,9 +344,10 @@ export const notJson: fc.Arbitrary<string> = fc
       '{"a":1}{"b":2}',
     ),
   )
-  .filter((text) => text.trim() !== '' && !parses(text));
+  .filter((text) => text.trim() !== '' && !parsesAsJson(text));
 
-function parses(text: string): boolean {
+/** Whether `JSON.parse` accepts `text`. */
+export function parsesAsJson(text: string): boolean {
   try {
     JSON.parse(text);
     return true;

@@ -12,6 +12,7 @@ import { signToken } from '../../src/server/auth.js';
 import { createGameServer } from '../../src/server/index.js';
 import type { VerificationStatus } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { twoWearerRoom } from '../helpers/rooms.js';
 import {
   connect,
   host,
@@ -298,22 +299,16 @@ describe('POST /api/sessions', () => {
       400,
       'invalid_json',
     );
-    expectError(
-      await call(stack, 'POST', '/api/sessions', {
-        raw: JSON.stringify({ mainToken: tokens.wearer }),
-        headers: { 'content-type': 'text/plain' },
-      }),
-      415,
-      'unsupported_media_type',
-    );
-    expectError(
-      await call(stack, 'POST', '/api/sessions', {
-        raw: JSON.stringify({ mainToken: tokens.wearer }),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-      415,
-      'unsupported_media_type',
-    );
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      expectError(
+        await call(stack, 'POST', '/api/sessions', {
+          raw: JSON.stringify({ mainToken: tokens.wearer }),
+          headers: { 'content-type': type },
+        }),
+        415,
+        'unsupported_media_type',
+      );
+    }
     const big = JSON.stringify({ mainToken: tokens.wearer, pad: 'x'.repeat(16 * 1024) });
     expectError(await call(stack, 'POST', '/api/sessions', { raw: big }), 413, 'body_too_large');
 
@@ -634,10 +629,7 @@ describe('POST /api/rooms/:matchID/join', () => {
 
   it('joining again gives the same seat with new credentials; the old ones stop working', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID } = await host(stack, a.tokens.wearer, { game: 'penalty', numPlayers: 2 });
-    const first = await join(stack, b.tokens.wearer, matchID);
+    const { b, matchID, seatB: first } = await twoWearerRoom(stack);
     expect(first.playerID).toBe('1');
     // A client on the first device, connected while its credentials were valid.
     const oldClient = await connect(stack, PenaltyGame, matchID, first);
@@ -811,14 +803,8 @@ describe('raw boardgame.io Lobby routes', () => {
 describe('GET /api/rooms/:matchID/verifications', () => {
   it('shows a seated player the room’s requests; anyone else gets 403 not_seated', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
+    const { b, matchID, seat, seatB } = await twoWearerRoom(stack);
     const outsider = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    const seatB = await join(stack, b.tokens.wearer, matchID);
     expect(await requests(stack, matchID, seat.token)).toEqual([]);
 
     const client = await connect(stack, PenaltyGame, matchID, seatB);
@@ -868,13 +854,7 @@ describe('GET /api/rooms/:matchID/verifications', () => {
 
   it('streams existing and new requests as SSE, live through delivery, and frees the listener on abort', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { a, matchID, seat, seatB } = await twoWearerRoom(stack);
     const clientB = await connect(stack, PenaltyGame, matchID, seatB);
     clientB.moves.lose!();
     const [existing] = await settledList(stack, matchID, seat.token, 1);
@@ -923,13 +903,7 @@ describe('GET /api/rooms/:matchID/verifications', () => {
 
   it('several streams share the feed and each releases its listener', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { matchID, seat, seatB } = await twoWearerRoom(stack);
     const feeds = await Promise.all([
       openFeed(stack, matchID, seat.token),
       openFeed(stack, matchID, seatB.token),
@@ -948,13 +922,7 @@ describe('GET /api/rooms/:matchID/verifications', () => {
 describe('POST /api/chaster/webhooks', () => {
   /** A room where seat 1 (wearer B) has a delivered request. */
   async function deliveredRoom(stack: Stack) {
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { a, b, matchID, seat, seatB } = await twoWearerRoom(stack);
     const clientB = await connect(stack, PenaltyGame, matchID, seatB);
     clientB.moves.lose!();
     const [row] = await settledList(stack, matchID, seat.token, 1);

@@ -1,7 +1,8 @@
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { PenaltyGame, UndoablePenaltyGame } from '../fixtures/penalty-game.js';
-import { connect, host, join, settled, startStack, until } from '../helpers/stack.js';
+import { keyholderRoom, twoWearerRoom } from '../helpers/rooms.js';
+import { connect, settled, startStack, until } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
 /** Makes a move and waits until the server has applied it (the client's stateID moved on). */
@@ -22,13 +23,7 @@ async function committed(stack: Stack, matchID: string, stateID: number) {
 describe('a committed move becomes exactly one Chaster request', () => {
   it('a lost round sends one request with actor extension for the loser’s session', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
-    });
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { b, matchID, seat, seatB } = await twoWearerRoom(stack);
     const client = await connect(stack, PenaltyGame, matchID, seatB);
     client.moves.lose!();
     const list = await settled(stack, matchID, seat.token, 1);
@@ -47,15 +42,8 @@ describe('a committed move becomes exactly one Chaster request', () => {
 
   it("by 'self' becomes actor keyholder from a keyholder seat and wearer from a wearer seat", async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
     // The keyholder of lock A hosts: seat 0 is theirs, seats 1 and 2 are for wearers.
-    const { matchID, seat: kh } = await host(stack, a.tokens.keyholder!, {
-      game: 'penalty',
-      numPlayers: 3,
-    });
-    const seatA = await join(stack, a.tokens.wearer, matchID);
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { a, b, matchID, kh, seatA, seatB } = await keyholderRoom(stack);
     expect([kh.playerID, seatA.playerID, seatB.playerID]).toEqual(['0', '1', '2']);
 
     const keyholder = await connect(stack, PenaltyGame, matchID, kh);
@@ -76,14 +64,7 @@ describe('a committed move becomes exactly one Chaster request', () => {
 
   it('a keyholder cannot target the wearer of another lock, and a wearer cannot ask for another wearer', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat: kh } = await host(stack, a.tokens.keyholder!, {
-      game: 'penalty',
-      numPlayers: 3,
-    });
-    const seatA = await join(stack, a.tokens.wearer, matchID);
-    const seatB = await join(stack, b.tokens.wearer, matchID);
+    const { matchID, kh, seatA, seatB } = await keyholderRoom(stack);
     const keyholder = await connect(stack, PenaltyGame, matchID, kh);
     await play(keyholder, 'ask', seatB.playerID);
     const wearerA = await connect(stack, PenaltyGame, matchID, seatA);
@@ -106,13 +87,10 @@ describe('a committed move becomes exactly one Chaster request', () => {
 
   it('a lock without Verification Picture ends failed with Chaster’s reason, and the game goes on', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const noPicture = stack.emulator.createLock({ verificationPicture: false });
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty',
-      numPlayers: 2,
+    // B's lock has no Verification Picture extension.
+    const { matchID, seat, seatB } = await twoWearerRoom(stack, {
+      lockB: { verificationPicture: false },
     });
-    const seatB = await join(stack, noPicture.tokens.wearer, matchID);
     const client = await connect(stack, PenaltyGame, matchID, seatB);
     await play(client, 'lose');
     const [failed] = await settled(stack, matchID, seat.token, 1);
@@ -129,13 +107,7 @@ describe('a committed move becomes exactly one Chaster request', () => {
 
   it('undo and redo, invalid moves, stale stateIDs and replayed packets send nothing', async () => {
     const stack = await startStack({ games: [UndoablePenaltyGame, PenaltyGame] });
-    const a = stack.emulator.createLock();
-    const b = stack.emulator.createLock();
-    const { matchID, seat } = await host(stack, a.tokens.wearer, {
-      game: 'penalty-undo',
-      numPlayers: 2,
-    });
-    await join(stack, b.tokens.wearer, matchID);
+    const { matchID, seat } = await twoWearerRoom(stack, { game: 'penalty-undo' });
     const client = await connect(stack, UndoablePenaltyGame, matchID, seat);
     await play(client, 'lose');
     // The client's own undo stack is hidden by boardgame.io's player view, so send undo/redo raw.
@@ -185,13 +157,7 @@ describe('a committed move becomes exactly one Chaster request', () => {
     });
     const matches = await Promise.all(
       Array.from({ length: 20 }, async () => {
-        const a = stack.emulator.createLock();
-        const b = stack.emulator.createLock();
-        const { matchID, seat } = await host(stack, a.tokens.wearer, {
-          game: 'penalty',
-          numPlayers: 2,
-        });
-        await join(stack, b.tokens.wearer, matchID);
+        const { a, b, matchID, seat } = await twoWearerRoom(stack);
         return { matchID, seat, locks: [a, b] };
       }),
     );
