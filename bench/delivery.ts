@@ -30,6 +30,7 @@ import {
 } from '../src/server/index.js';
 import type { SqliteSynchronous } from '../src/server/index.js';
 import { startCheckpointer } from '../src/server/db/checkpointer.js';
+import { OutboxChanges } from '../src/server/outbox/changes.js';
 import type { EmulatorChild } from './clients.js';
 import { PluginGame } from './games.js';
 import { cpuMs } from './procs.js';
@@ -119,7 +120,7 @@ export async function dispatcherRound(
   config: DeliveryConfig,
 ): Promise<{ perSecond: number; meanInFlight: number; cpuMsPerRequest: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bgio-chaster-delivery-'));
-  const { db, repository } = seed(join(dir, 'delivery.sqlite'), locks, config.synchronous);
+  const { db } = seed(join(dir, 'delivery.sqlite'), locks, config.synchronous);
   const queued = (db.prepare(`SELECT COUNT(*) AS n FROM outbox`).get() as { n: number }).n;
   if (queued !== locks.length)
     throw new Error(`seeded ${queued} rows for ${locks.length} sessions`);
@@ -160,15 +161,19 @@ export async function dispatcherRound(
   let bad = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const dispatcher = createDispatcher({
-    repository,
-    client: counted,
-    onChange: (row) => {
-      if (!FINAL_STATUSES.has(row.status)) return;
+  // The repository announces every row it changes, as the game server's does.
+  const changes = new OutboxChanges();
+  changes.subscribe((rows) => {
+    for (const row of rows) {
+      if (!FINAL_STATUSES.has(row.status)) continue;
       final += 1;
       if (row.status !== 'delivered') bad += 1;
-      if (final >= queued) done();
-    },
+    }
+    if (final >= queued) done();
+  });
+  const dispatcher = createDispatcher({
+    repository: new SqliteRepository(db, { changes }),
+    client: counted,
     options: { ratePerMinute: 1_000_000_000, concurrency: config.connections },
   });
   try {

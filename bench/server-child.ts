@@ -183,11 +183,13 @@ if (side !== 'plugin') {
       commits.push({ id: row.id, matchID: row.matchID, playerID: row.playerID, t });
   };
   if ('pool' in server.store) {
-    // Postgres: the store calls its outbox listeners synchronously once COMMIT has answered, so
-    // a listener is a few microtasks late at most (the dispatcher's claim is asynchronous anyway).
+    // Postgres: a row is heard through NOTIFY once its commit is visible, as the dispatcher
+    // hears it; its first announcement (queued, never attempted) is its commit.
     storage = 'postgres';
     const pool = (server.store as PostgresStore).pool;
-    server.store.onOutbox(record);
+    server.changes.subscribe((rows) =>
+      record(rows.filter((row) => row.status === 'queued' && row.attempts === 0)),
+    );
     outboxCounts = async () => {
       const { rows } = await pool.query<{ status: string; n: number }>(
         'SELECT status, COUNT(*)::int AS n FROM outbox GROUP BY status',
@@ -198,24 +200,21 @@ if (side !== 'plugin') {
     const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     synchronous = `synchronous_commit=${rows[0]?.synchronous_commit ?? '?'}`;
   } else {
-    // SQLite: time each commit right after its transaction, before any outbox listener runs (the
-    // dispatcher's claim runs inside the first listener). Falls back to the listener if the
-    // store's internals change.
+    // SQLite: time each commit right after its transaction, before any change listener runs (the
+    // dispatcher's kick runs inside one).
     storage = 'sqlite';
     const sqlite = server.store as SqliteStore;
     const store = sqlite as unknown as {
       commitState?: (matchID: string, state: unknown, deltalog: unknown) => OutboxRow[];
     };
     const inner = store.commitState;
-    if (typeof inner === 'function') {
-      store.commitState = (matchID, state, deltalog) => {
-        const rows = inner(matchID, state, deltalog);
-        if (rows.length > 0) record(rows);
-        return rows;
-      };
-    } else {
-      server.store.onOutbox(record);
-    }
+    if (typeof inner !== 'function')
+      throw new Error('SqliteStore.commitState is gone: update the bench');
+    store.commitState = (matchID, state, deltalog) => {
+      const rows = inner(matchID, state, deltalog);
+      if (rows.length > 0) record(rows);
+      return rows;
+    };
     const byStatus = sqlite.db.prepare(`SELECT status, COUNT(*) AS n FROM outbox GROUP BY status`);
     outboxCounts = () =>
       Object.fromEntries(

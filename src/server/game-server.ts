@@ -22,12 +22,12 @@ import { Server } from './bgio.js';
 import type { AnyGame } from './bgio.js';
 import { PgRepository, createPostgresPool } from './db/pg-repository.js';
 import { migratePostgres } from './db/postgres-schema.js';
-import { OUTBOX_CHANNEL, PostgresStore } from './db/postgres.js';
+import { PostgresStore } from './db/postgres.js';
+import { listenOutbox } from './db/pg-notify.js';
 import { SqliteRepository } from './db/sqlite-repository.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { SqliteStore, openSqlite } from './db/sqlite.js';
 import type { PruneResult, Repository, RetentionPolicy } from './db/types.js';
-import type { OutboxRow } from './outbox/types.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import type { SqliteSynchronous } from './db/sqlite.js';
 import { VerificationFeed } from './feed.js';
@@ -41,6 +41,7 @@ import { DEFAULT_API_LIMITS, createLimits } from './limits.js';
 import type { ApiLimits } from './limits.js';
 import { apiRoutes } from './routes.js';
 import { LocalPubSub, MatchTransport } from './transport.js';
+import { OutboxChanges } from './outbox/changes.js';
 
 /** Options of `createGameServer`. */
 export interface GameServerOptions {
@@ -89,6 +90,8 @@ export interface GameServer<
   readonly repository: Repository;
   readonly dispatcher: Dispatcher;
   readonly feed: VerificationFeed;
+  /** Every outbox row change once committed (on Postgres, made by any instance). */
+  readonly changes: OutboxChanges;
   /** Deletes what the retention policy no longer needs (also runs hourly once listening). */
   prune(now?: number): Promise<PruneResult>;
   /** Starts HTTP, sockets and the dispatcher; resolves to the base URL. Port 0 picks a free one. */
@@ -137,8 +140,6 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     : createChasterClient({ baseUrl: 'https://api.chaster.app', ...options.chaster });
 
   const feed = new VerificationFeed();
-  // With Postgres every change reaches every instance's feed through NOTIFY; with SQLite, directly.
-  const publish = storage.shared ? () => {} : (row: OutboxRow) => feed.publish(row);
   // With Redis, every instance of this database spends from one Chaster budget and shares the
   // API's rate counts. Commands fail fast while Redis is away: each instance then counts alone.
   const sharedRedis = options.redisUrl
@@ -152,7 +153,6 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     repository,
     client: chaster,
     logger,
-    onChange: publish,
     options: {
       ...options.dispatcher,
       budget:
@@ -170,16 +170,12 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
           )),
     },
   });
-  store.onOutbox((rows) => {
-    rows.forEach(publish);
-    dispatcher.kick();
+  // The one publisher of outbox changes: the status feed and the dispatcher hear every change
+  // committed by this instance (SQLite) or by any instance (Postgres, through NOTIFY).
+  const stopListening = storage.changes.subscribe((rows) => {
+    for (const row of rows) feed.publish(row);
+    if (rows.some((row) => row.status === 'queued')) dispatcher.kick();
   });
-  const stopListening = storage.shared
-    ? await storage.listen((row) => {
-        feed.publish(row);
-        if (row.status === 'queued') dispatcher.kick();
-      })
-    : async () => {};
   const onPubSubError = (error: unknown) => logger.error({ err: error }, 'pub/sub error');
   const committed = store.committed.bind(store);
   // Either way a new state is broadcast only once the store has committed it.
@@ -273,6 +269,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     repository,
     dispatcher,
     feed,
+    changes: storage.changes,
     async listen(port = 0, host) {
       installProcessGuard(logger);
       const app = server.app as unknown as Koa;
@@ -313,7 +310,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
         await new Promise<void>((resolve) => appServer.close(() => resolve()));
       }
       if (ownClient) await chaster.close();
-      await stopListening();
+      stopListening();
       if (pubSub instanceof RedisPubSub) await pubSub.close();
       sharedRedis?.disconnect();
       await storage.close();
@@ -386,26 +383,26 @@ function isWebSocketUpgrade(req: IncomingMessage): boolean {
 interface Storage {
   store: SqliteStore | PostgresStore;
   repository: Repository;
-  /** True when other instances share this storage (Postgres). */
-  shared: boolean;
-  /** Hears every outbox change made by any instance (Postgres only). */
-  listen: (onRow: (row: OutboxRow) => void) => Promise<() => Promise<void>>;
+  /** Every outbox change committed by this instance (SQLite) or any instance (Postgres). */
+  changes: OutboxChanges;
   close: () => Promise<void>;
 }
 
 /** Opens SQLite, or Postgres for a `postgres://` URL (creating and migrating the schema). */
 async function openStorage(options: GameServerOptions, logger: Logger): Promise<Storage> {
   const database = options.database ?? './data/bgio-chaster.sqlite';
+  const changes = new OutboxChanges((error) =>
+    logger.error({ err: error }, 'outbox change listener failed'),
+  );
   if (!/^postgres(ql)?:\/\//.test(database)) {
     const db = openSqlite(database, options.synchronous);
     const checkpointer = startCheckpointer(db, {
       onError: (message) => logger.error({ message }, 'WAL checkpoint failed'),
     });
     return {
-      store: new SqliteStore(db, { logger }),
-      repository: new SqliteRepository(db),
-      shared: false,
-      listen: async () => async () => {},
+      store: new SqliteStore(db, { logger, changes }),
+      repository: new SqliteRepository(db, { changes }),
+      changes,
       close: async () => {
         await checkpointer?.stop();
         db.close();
@@ -415,26 +412,17 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
   const pool = createPostgresPool(database);
   pool.on('error', (error) => logger.error({ err: error }, 'postgres pool error'));
   await migratePostgres(pool);
+  const stopListening = await listenOutbox(pool, changes, (error, what) =>
+    logger.error({ err: error }, what),
+  );
   return {
     store: new PostgresStore(pool, { logger }),
     repository: new PgRepository(pool),
-    shared: true,
-    async listen(onRow) {
-      const client = await pool.connect();
-      client.on('notification', (message) => {
-        try {
-          onRow(JSON.parse(message.payload ?? '') as OutboxRow);
-        } catch (error) {
-          logger.error({ err: error }, 'bad outbox notification');
-        }
-      });
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      return async () => {
-        await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => {});
-        client.release();
-      };
+    changes,
+    close: async () => {
+      await stopListening();
+      await pool.end();
     },
-    close: () => pool.end(),
   };
 }
 

@@ -10,28 +10,24 @@ export {
 } from './game-server.js';
 export type { GameServer, GameServerOptions } from './game-server.js';
 export { SqliteStore, openSqlite } from './db/sqlite.js';
-export type { OutboxListener, SqliteSynchronous } from './db/sqlite.js';
+export type { SqliteSynchronous } from './db/sqlite.js';
+export type { StoreOptions } from './db/match-store.js';
 export { SqliteRepository } from './db/sqlite-repository.js';
-export { PostgresStore, OUTBOX_CHANNEL } from './db/postgres.js';
+export { PostgresStore } from './db/postgres.js';
+export { OUTBOX_CHANNEL, listenOutbox } from './db/pg-notify.js';
 export { PgRepository, createPostgresPool } from './db/pg-repository.js';
 export { migratePostgres } from './db/postgres-schema.js';
 export { RedisPubSub } from './redis-pubsub.js';
 export { LocalPubSub, MatchTransport } from './transport.js';
 export type { CommittedCheck, GenericPubSub } from './transport.js';
-export type {
-  AuthSession,
-  ClaimOptions,
-  ClaimResult,
-  ClaimedRequest,
-  OutcomeUpdate,
-  PruneResult,
-  Repository,
-  RetentionPolicy,
-  RoomPolicy,
-  SeatBinding,
-} from './db/types.js';
-export { backoffDelay, createDispatcher } from './outbox/dispatcher.js';
-export type { Dispatcher, DispatcherOptions, RowListener } from './outbox/dispatcher.js';
+export type * from './db/types.js';
+export { backoffDelay, createDispatcher, outcomeOf } from './outbox/dispatcher.js';
+export type { Dispatcher, DispatcherOptions, RetryRules, SendResult } from './outbox/dispatcher.js';
+export { localBudget, redisBudget } from './outbox/budget.js';
+export type { ChasterBudget } from './outbox/budget.js';
+export { OutboxChanges } from './outbox/changes.js';
+export type { OutboxChangeListener } from './outbox/changes.js';
+export { REFUSALS } from './outbox/policy.js';
 export { FINAL_STATUSES, OUTBOX_STATUSES, toVerificationStatus } from './outbox/types.js';
 export type { OutboxRow, OutboxStatus, VerificationStatus } from './outbox/types.js';
 export { VerificationFeed } from './feed.js';

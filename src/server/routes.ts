@@ -508,7 +508,6 @@ export function apiRoutes(deps: ApiDeps) {
       ctx.body = { ok: true, handled: false, duplicate: true };
       return;
     }
-    rows.forEach((row) => feed.publish(row));
     ctx.body = { ok: true, handled: true, updated: rows.length };
   }
 

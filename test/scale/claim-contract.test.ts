@@ -1,11 +1,13 @@
 /**
- * `Repository.claim`, one contract on both backends: the SQLite and the Postgres repository must
- * lease, refuse and settle the same rows the same way, so that the Postgres claim can be rewritten
- * (set-based) against these cases. The Postgres half needs Postgres (skips with a message without
- * it, fails under CI).
+ * `Repository.recordAndClaim`, one contract on both backends: the SQLite and the Postgres
+ * repository must lease, refuse and settle the same rows the same way, so that the Postgres claim
+ * can be rewritten (set-based) against these cases, and announce the same changes once each. The
+ * Postgres half needs Postgres (skips with a message without it, fails under CI).
  */
+import pg from 'pg';
 import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { Actor } from '../../src/chaster/index.js';
 import {
   PgRepository,
   SqliteRepository,
@@ -14,6 +16,8 @@ import {
   openSqlite,
 } from '../../src/server/index.js';
 import type { OutcomeUpdate, Repository, RoomPolicy } from '../../src/server/index.js';
+import { OutboxChanges } from '../../src/server/outbox/changes.js';
+import { OUTBOX_CHANNEL, outboxRowOf } from '../../src/server/db/pg-notify.js';
 import { freshDatabase } from '../helpers/services.js';
 import { cleanupAfterEach, needServices } from '../helpers/services-suite.js';
 
@@ -24,25 +28,67 @@ const T = 1_700_000_000_000;
 const LEASE = 30_000;
 const DAY = 24 * 60 * 60 * 1000;
 
-/** A repository and a way to put a queued row into its outbox, as `setState` would. */
-interface Backend {
-  repository: Repository;
-  queue(id: string, matchID: string, playerID: string, createdAt?: number): Promise<void>;
+/** A `by: 'self'` request: the seat that asked, and the actor bound at commit. */
+interface SelfAsk {
+  requesterID: string;
+  actor: Actor;
 }
 
-const INSERT = `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, actor, status,
-                                   next_attempt_at, created_at, updated_at)
-                VALUES ($1, $2, 1, 0, $3, 'lost', 'rules', 'extension', 'queued', $4, $4, $4)`;
+/**
+ * A repository, a way to put a queued row into its outbox as `setState` would, and the changes it
+ * announced so far as `id status` (SQLite: `OutboxChanges`; Postgres: NOTIFY, heard on LISTEN).
+ */
+interface Backend {
+  repository: Repository;
+  queue(
+    id: string,
+    matchID: string,
+    playerID: string,
+    createdAt?: number,
+    self?: SelfAsk,
+  ): Promise<void>;
+  announced(): Promise<string[]>;
+}
+
+const INSERT = `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
+                                   status, next_attempt_at, created_at, updated_at)
+                VALUES ($1, $2, 1, 0, $3, 'lost', $5, $6, $7, 'queued', $4, $4, $4)`;
+
+const insertParams = (
+  id: string,
+  matchID: string,
+  playerID: string,
+  createdAt: number,
+  self: SelfAsk | undefined,
+) => [
+  id,
+  matchID,
+  playerID,
+  createdAt,
+  self ? 'self' : 'rules',
+  self?.requesterID ?? null,
+  self?.actor ?? 'extension',
+];
+
+const change = (row: { id: string; status: string }) => `${row.id} ${row.status}`;
 
 function sqlite(): Backend {
   const db = openSqlite(':memory:');
   cleanups.push(async () => void db.close());
   const insert = db.prepare(INSERT.replace(/\$\d/g, (p) => `@p${p.slice(1)}`));
+  const changes = new OutboxChanges();
+  const announced: string[] = [];
+  // A change announced inside its transaction would be marked: nothing may hear it before commit.
+  changes.subscribe((rows) =>
+    announced.push(...rows.map((r) => change(r) + (db.inTransaction ? ' (uncommitted)' : ''))),
+  );
   return {
-    repository: new SqliteRepository(db),
-    async queue(id, matchID, playerID, createdAt = T - 1000) {
-      insert.run({ p1: id, p2: matchID, p3: playerID, p4: createdAt });
+    repository: new SqliteRepository(db, { changes }),
+    async queue(id, matchID, playerID, createdAt = T - 1000, self) {
+      const params = insertParams(id, matchID, playerID, createdAt, self);
+      insert.run(Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v])));
     },
+    announced: async () => announced,
   };
 }
 
@@ -52,33 +98,58 @@ async function postgres(): Promise<Backend> {
   const pool: Pool = createPostgresPool(db.url, 2);
   cleanups.push(() => pool.end());
   await migratePostgres(pool);
+  const listener = new pg.Client({ connectionString: db.url });
+  await listener.connect();
+  cleanups.push(() => listener.end());
+  const announced: string[] = [];
+  listener.on('notification', (n) => announced.push(change(outboxRowOf(n.payload ?? ''))));
+  await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
   return {
     repository: new PgRepository(pool),
-    async queue(id, matchID, playerID, createdAt = T - 1000) {
-      await pool.query(INSERT, [id, matchID, playerID, createdAt]);
+    async queue(id, matchID, playerID, createdAt = T - 1000, self) {
+      await pool.query(INSERT, insertParams(id, matchID, playerID, createdAt, self));
+    },
+    async announced() {
+      // Notifications committed before this query reach the listener before its answer.
+      await listener.query('SELECT 1');
+      return announced;
     },
   };
 }
 
-/** A room with `policy` whose seats belong to the given wearer sessions (undefined: unbound). */
+/** A seat bound to someone other than a wearer of their own lock. */
+interface SeatSpec {
+  sessionId: string;
+  role: 'wearer' | 'keyholder';
+  lockId: string;
+}
+
+/**
+ * A match whose seats belong to the given wearer sessions (a string: a wearer of its own lock;
+ * undefined: unbound), with a room of `policy` (null: no room).
+ */
 async function room(
   { repository }: Backend,
   matchID: string,
-  sessions: Array<string | undefined>,
-  policy: RoomPolicy = { cooldownMs: 0, maxRequestsPerMatch: 100 },
+  seats: Array<string | SeatSpec | undefined>,
+  policy: RoomPolicy | null = { cooldownMs: 0, maxRequestsPerMatch: 100 },
 ) {
-  await repository.createRoom(matchID, policy, T - 10_000);
-  for (const [i, sessionId] of sessions.entries()) {
-    if (sessionId === undefined) continue;
+  if (policy) await repository.createRoom(matchID, policy, T - 10_000);
+  for (const [i, seat] of seats.entries()) {
+    if (seat === undefined) continue;
+    const { sessionId, role, lockId } =
+      typeof seat === 'string'
+        ? { sessionId: seat, role: 'wearer' as const, lockId: `lock-${seat}` }
+        : seat;
     await repository.bindSeat(
       {
         matchID,
         playerID: String(i),
         authId: `auth-${sessionId}`,
         sessionId,
-        role: 'wearer',
+        role,
         userId: `user-${sessionId}`,
-        lockId: `lock-${sessionId}`,
+        lockId,
         credentialsHash: 'x',
       },
       T - 10_000,
@@ -87,7 +158,7 @@ async function room(
 }
 
 const claim = (b: Backend, now: number, limit: number, outcomes: OutcomeUpdate[] = []) =>
-  b.repository.claim({ now, limit, leaseMs: LEASE, maxAgeMs: DAY, outcomes });
+  b.repository.recordAndClaim({ now, limit, leaseMs: LEASE, maxAgeMs: DAY, outcomes });
 const ids = (result: Awaited<ReturnType<typeof claim>>) => result.claimed.map((c) => c.row.id);
 const delivered = (id: string, now: number): OutcomeUpdate => ({
   id,
@@ -99,7 +170,7 @@ const delivered = (id: string, now: number): OutcomeUpdate => ({
 describe.each([
   ['SQLite', async () => sqlite()],
   ['Postgres', postgres],
-] as const)('Repository.claim on %s', (name, backend) => {
+] as const)('Repository.recordAndClaim on %s', (name, backend) => {
   const setup = async (ctx: { skip: () => void }) => {
     if (name === 'Postgres' && missing()) ctx.skip();
     return backend();
@@ -134,7 +205,7 @@ describe.each([
     expect(ids(await claim(b, T, 5))).toEqual(['a:0']);
     expect(ids(await claim(b, T + 1, 5))).toEqual([]);
     const next = await claim(b, T + 2, 5, [delivered('a:0', T + 2)]);
-    expect(next.finished).toEqual([true]);
+    expect(next.recorded).toEqual([true]);
     expect(ids(next)).toEqual(['b:0']);
   });
 
@@ -206,12 +277,89 @@ describe.each([
     // The first sender's answer comes after the row was claimed again: the row is still out, so
     // the outcome is written (that send did reach Chaster).
     const late = await claim(b, T + LEASE + 1, 0, [delivered('m:0', T + LEASE + 1)]);
-    expect(late.finished).toEqual([true]);
+    expect(late.recorded).toEqual([true]);
     // A second outcome for a row no longer out is not written.
     const stale = await claim(b, T + LEASE + 2, 0, [
       { id: 'm:0', status: 'failed', message: 'x', now: T + LEASE + 2 },
     ]);
-    expect(stale.finished).toEqual([false]);
+    expect(stale.recorded).toEqual([false]);
     expect((await b.repository.requestsOf('m')).map((r) => r.status)).toEqual(['delivered']);
+  });
+
+  it('refuses a first claim by the seats’ roles, and in a match without a room, each with its one wording', async (ctx) => {
+    const b = await setup(ctx);
+    const keyholder: SeatSpec = { sessionId: 'k', role: 'keyholder', lockId: 'lock-w0' };
+    // Seat 0: a wearer; 1: that wearer's keyholder; 2: another wearer; 3: nobody.
+    await room(b, 'm', ['w0', keyholder, 'w2', undefined]);
+    await room(b, 'roomless', ['w9'], null);
+    const asKeyholder = { requesterID: '1', actor: 'keyholder' } as const;
+    await b.queue('keyholder-asked', 'm', '1', T - 60);
+    await b.queue('not-own-wearer', 'm', '2', T - 50, asKeyholder);
+    await b.queue('not-themselves', 'm', '2', T - 40, { requesterID: '0', actor: 'wearer' });
+    await b.queue('unseated-asker', 'm', '0', T - 30, { requesterID: '3', actor: 'wearer' });
+    await b.queue('own-wearer', 'm', '0', T - 20, asKeyholder);
+    await b.queue('no-room', 'roomless', '0', T - 10);
+    const result = await claim(b, T, 10);
+    expect(result.claimed.map((c) => [c.row.id, c.sessionId, c.actor])).toEqual([
+      ['own-wearer', 'w0', 'keyholder'],
+    ]);
+    expect(
+      result.settled
+        .map((r) => [r.id, r.status, r.message])
+        .sort((x, y) => x[0]!.localeCompare(y[0]!)),
+    ).toEqual([
+      [
+        'keyholder-asked',
+        'failed',
+        'Seat 1 is a keyholder; only wearers can be asked for a picture.',
+      ],
+      [
+        'no-room',
+        'failed',
+        'This match has no room, so no room policy allows a request; rooms are made with POST /api/rooms.',
+      ],
+      ['not-own-wearer', 'failed', 'A keyholder may only ask their own wearer for a picture.'],
+      ['not-themselves', 'failed', 'A wearer may only ask for a picture of themselves.'],
+      [
+        'unseated-asker',
+        'failed',
+        'Seat 3 has no Chaster session, so it cannot ask for a picture itself.',
+      ],
+    ]);
+  });
+
+  it('announces each row it changes once, after commit: settled, claimed, recorded, submitted', async (ctx) => {
+    const b = await setup(ctx);
+    await room(b, 'm', ['w0', undefined]);
+    await b.queue('m:0', 'm', '0', T - 30);
+    await b.queue('m:1', 'm', '0', T - 20);
+    await b.queue('unbound', 'm', '1', T - 10);
+    // m:1 waits: its wearer has m:0 in flight.
+    expect(ids(await claim(b, T, 5))).toEqual(['m:0']);
+    // One transaction records m:0's outcome, which frees its wearer, then claims m:1.
+    expect(ids(await claim(b, T + 1, 5, [delivered('m:0', T + 1)]))).toEqual(['m:1']);
+    await claim(b, T + 5, 0, [delivered('m:1', T + 5)]);
+    // An outcome for a row no longer out is not written, so nothing is announced for it.
+    const stale = await claim(b, T + 6, 0, [
+      { id: 'm:0', status: 'failed', message: 'x', now: T + 6 },
+    ]);
+    expect(stale.recorded).toEqual([false]);
+    // A picture taken at T + 3 answers m:0 (delivered at T + 1), not m:1 (delivered at T + 5).
+    const submitted = await b.repository.markSubmitted('w0', 'picture-1', T + 3, T + 7);
+    expect(submitted?.map(change)).toEqual(['m:0 submitted']);
+    expect(submitted?.[0]).toMatchObject({
+      message: 'The wearer submitted a picture.',
+      updatedAt: T + 7,
+    });
+    // The same webhook again changes nothing.
+    expect(await b.repository.markSubmitted('w0', 'picture-1', T + 3, T + 8)).toBeUndefined();
+    expect(await b.announced()).toEqual([
+      'unbound failed',
+      'm:0 sending',
+      'm:0 delivered',
+      'm:1 sending',
+      'm:1 delivered',
+      'm:0 submitted',
+    ]);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * `PostgresStore`'s metadata writes: boardgame.io's per-move bump of `updatedAt` is not written
- * (the move's own transaction sets `updated_at`), real changes are, and a stale bump from one
- * instance cannot put back metadata another instance just changed. A broadcast of a new state
- * waits for its commit. Needs Postgres and Redis (skips with a message without them, fails under
- * CI).
+ * (the move's own transaction sets `updated_at`), any other bump writes `updated_at` alone, real
+ * changes are written, and a stale bump from one instance cannot put back metadata another
+ * instance just changed. A broadcast of a new state waits for its commit. Needs Postgres and
+ * Redis (skips with a message without them, fails under CI).
  */
 import type { LogEntry, State } from 'boardgame.io';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +90,21 @@ describe('PostgresStore metadata', () => {
     expect((await row()).metadata).toMatchObject({ players: { 0: { name: 'alice' } } });
     const { state } = await b.fetch('m1', { state: true });
     expect(state._stateID).toBe(2);
+  });
+
+  it('writes a bump that follows no move (an invalid move) to updated_at alone, never putting back stale metadata', async (ctx) => {
+    if (missing()) return ctx.skip();
+    const { a, b, row } = await twoInstances();
+    // Instance a fetches for a move that turns out invalid; meanwhile b renames seat 0.
+    const { metadata: seenByA } = await a.fetch('m1', { metadata: true });
+    const { metadata } = await b.fetch('m1', { metadata: true });
+    metadata.players[0]!.name = 'alice';
+    await b.setMetadata('m1', metadata);
+    await a.setMetadata('m1', { ...seenByA, updatedAt: 5000 });
+    const after = await row();
+    expect(after.metadata).toMatchObject({ players: { 0: { name: 'alice' } } });
+    expect(Number(after.updated_at)).toBe(5000);
+    expect((await a.fetch('m1', { metadata: true })).metadata.updatedAt).toBe(5000);
   });
 
   it('appends the log in order and refuses stale, forged and repeated writes unchanged', async (ctx) => {

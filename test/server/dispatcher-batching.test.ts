@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChasterError } from '../../src/chaster/index.js';
 import { waitFor } from '../helpers/http-core.js';
 import { SqliteRepository, createDispatcher, openSqlite } from '../../src/server/index.js';
+import { OutboxChanges } from '../../src/server/outbox/changes.js';
 import type {
   ClaimOptions,
   ClaimResult,
@@ -76,20 +77,22 @@ afterEach(async () => {
 function setup(rows: number, options: DispatcherOptions = {}, wearer?: (i: number) => string) {
   const db = openSqlite(':memory:');
   outbox(db, rows, wearer);
-  const repository = new SqliteRepository(db);
+  // The repository announces every row it changes: the dispatcher itself announces nothing.
+  const outboxChanges = new OutboxChanges();
+  const changes: OutboxRow[] = [];
+  outboxChanges.subscribe((rows) => changes.push(...rows));
+  const repository = new SqliteRepository(db, { changes: outboxChanges });
   const claims: Array<{ options: ClaimOptions; result: ClaimResult }> = [];
-  const claim = repository.claim.bind(repository);
-  repository.claim = async (o) => {
-    const result = await claim(o);
+  const recordAndClaim = repository.recordAndClaim.bind(repository);
+  repository.recordAndClaim = async (o) => {
+    const result = await recordAndClaim(o);
     claims.push({ options: o, result });
     return result;
   };
   const client = heldClient();
-  const changes: OutboxRow[] = [];
   const dispatcher = createDispatcher({
     repository,
     client,
-    onChange: (row) => changes.push(row),
     options: { ratePerMinute: 1_000_000, concurrency: 8, pollMs: 60_000, ...options },
   });
   running.push({ dispatcher, client });
@@ -260,16 +263,16 @@ describe('dispatcher batching', () => {
   });
 });
 
-describe('SqliteRepository.claim', () => {
+describe('SqliteRepository.recordAndClaim', () => {
   it('claims a row again once its lease runs out, including a lease it took itself', async () => {
     const db = openSqlite(':memory:');
     outbox(db, 4);
     const repository = new SqliteRepository(db);
     const t = Date.now();
     const claim = async (at: number, limit: number, leaseMs: number) =>
-      (await repository.claim({ now: t + at, limit, leaseMs, maxAgeMs: 60_000 })).claimed.map(
-        (c) => `${c.row.id} attempt ${c.row.attempts}`,
-      );
+      (
+        await repository.recordAndClaim({ now: t + at, limit, leaseMs, maxAgeMs: 60_000 })
+      ).claimed.map((c) => `${c.row.id} attempt ${c.row.attempts}`);
     expect(await claim(0, 1, 100)).toEqual(['m0:1:0 attempt 1']);
     expect(await claim(50, 1, 1000)).toEqual(['m1:1:0 attempt 1']);
     // A lease that ends before every lease the repository saw when it last looked for ended ones.

@@ -3,7 +3,7 @@
  * `now` taken before it waited for a lock) can put the last admission after `now`.
  */
 import { describe, expect, it } from 'vitest';
-import { policyRefusal } from '../../src/server/db/records.js';
+import { policyRefusal } from '../../src/server/outbox/policy.js';
 
 describe('room policy', () => {
   it('no cooldown never refuses, even when the last admission looks later than now', () => {

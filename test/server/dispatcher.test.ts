@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ChasterArgumentError, ChasterError } from '../../src/chaster/index.js';
+import type { ChasterErrorCode } from '../../src/chaster/index.js';
 import { backoffDelay } from '../../src/server/index.js';
+import { outcomeOf } from '../../src/server/outbox/dispatcher.js';
+import type { OutboxRow } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import {
   api,
@@ -35,7 +39,7 @@ async function room(stack: Stack, rules: Record<string, unknown> = {}, seats = 2
 const start = (dispatcher: DispatcherOptions = {}) =>
   startStack({ games: [PenaltyGame], dispatcher });
 
-/** The dispatcher's bucket (src/server/outbox/dispatcher.ts): min(ratePerMinute, 4 × concurrency). */
+/** The dispatcher's bucket (`budgetCapacity` in src/server/outbox/dispatcher.ts): min(ratePerMinute, 4 × concurrency). */
 const bucketOf = ({ ratePerMinute, concurrency }: { ratePerMinute: number; concurrency: number }) =>
   Math.max(1, Math.min(ratePerMinute, concurrency * 4));
 
@@ -79,6 +83,98 @@ describe('backoff schedule', () => {
     ).toEqual([999, 1999, 3999, 7999, 9999, 9999]);
     expect(backoffDelay(4, { ...opts, random: () => 0 })).toBe(0);
     expect(backoffDelay(3, { ...opts, random: () => 0.5 })).toBe(2000);
+  });
+});
+
+describe('the outcome of a send', () => {
+  const rules = {
+    maxAttempts: 5,
+    maxAgeMs: 60_000,
+    backoffBaseMs: 1000,
+    backoffCapMs: 10_000,
+    random: () => 0.5,
+  };
+  const NOW = 1_000_000;
+  const row = (attempts: number, createdAt = NOW - 1000) =>
+    ({ id: 'm:1:0', attempts, createdAt, nextAttemptAt: createdAt }) as OutboxRow;
+  const chaster = (
+    code: ChasterErrorCode,
+    extra: { status?: number; retryAfterMs?: number } = {},
+  ) =>
+    new ChasterError({
+      code,
+      message: `summary of ${code}`,
+      serverMessage: `Chaster says ${code}`,
+      operation: 'POST /x',
+      ...extra,
+    });
+  const answer = (error: unknown, attempts = 1, createdAt?: number) =>
+    outcomeOf(row(attempts, createdAt), { type: 'error', error }, NOW, rules);
+
+  it('201 is delivered', () => {
+    expect(outcomeOf(row(1), { type: 'sent' }, NOW, rules)).toEqual({
+      id: 'm:1:0',
+      status: 'delivered',
+      message: null,
+      now: NOW,
+    });
+  });
+
+  it('"already pending" is already_pending', () => {
+    expect(answer(chaster('already_pending', { status: 400 }))).toMatchObject({
+      status: 'already_pending',
+      message: 'Chaster already had a picture request pending for this wearer.',
+    });
+  });
+
+  it('a retryable error is queued after full jitter over the doubling ceiling', () => {
+    expect(answer(chaster('server_error', { status: 503 }), 3)).toEqual({
+      id: 'm:1:0',
+      status: 'queued',
+      message: 'Retrying after server_error 503: Chaster says server_error',
+      nextAttemptAt: NOW + 2000,
+      now: NOW,
+    });
+  });
+
+  it('a retry never comes before Chaster’s wait, and the backoff wins when longer', () => {
+    const limited = (retryAfterMs: number) =>
+      answer(chaster('rate_limited', { status: 429, retryAfterMs }), 3).nextAttemptAt! - NOW;
+    expect(limited(30_000)).toBe(30_000);
+    expect(limited(10)).toBe(2000);
+  });
+
+  it('is dead with the last reason after maxAttempts or maxAgeMs', () => {
+    expect(answer(chaster('timeout'), 5)).toMatchObject({
+      status: 'dead',
+      message: 'Gave up after 5 attempts; last error timeout: Chaster says timeout',
+    });
+    expect(answer(chaster('network'), 2, NOW - 60_000)).toMatchObject({
+      status: 'dead',
+      message: 'Gave up after 2 attempts; last error network: Chaster says network',
+    });
+    expect(outcomeOf(row(6), { type: 'exhausted' }, NOW, rules)).toMatchObject({
+      status: 'dead',
+      message: 'Gave up after 5 attempts.',
+    });
+  });
+
+  it('any other refusal is failed, with Chaster’s message', () => {
+    expect(answer(chaster('no_keyholder', { status: 400 }))).toMatchObject({
+      status: 'failed',
+      message: 'Chaster says no_keyholder',
+    });
+  });
+
+  it('an error that is not Chaster’s is failed: a bad argument says which, anything else says nothing', () => {
+    expect(answer(new ChasterArgumentError('sessionId', 'empty'))).toMatchObject({
+      status: 'failed',
+      message: 'Invalid sessionId: empty',
+    });
+    expect(answer(new Error('secret detail'))).toMatchObject({
+      status: 'failed',
+      message: 'Internal error while sending.',
+    });
   });
 });
 

@@ -1,8 +1,27 @@
+/**
+ * Retention: what a prune deletes and what it keeps, through the server (SQLite) and as one rule
+ * on both repositories (the Postgres half needs Postgres: skips with a message without it, fails
+ * under CI).
+ */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETENTION } from '../../src/server/index.js';
+import { numbered } from '../../src/server/db/outbox-sql.js';
+import {
+  DEFAULT_RETENTION,
+  PgRepository,
+  SqliteRepository,
+  createPostgresPool,
+  migratePostgres,
+  openSqlite,
+} from '../../src/server/index.js';
+import type { Repository, RetentionPolicy } from '../../src/server/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
+import { freshDatabase } from '../helpers/services.js';
+import { cleanupAfterEach, needServices } from '../helpers/services-suite.js';
 import { connect, host, join, settled, startStack, until } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
+
+const missing = needServices('Postgres retention tests');
+const cleanups = cleanupAfterEach();
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -78,5 +97,135 @@ describe('retention: what is pruned and what is kept', () => {
     const result = await stack.server.prune(Date.now() + DEFAULT_RETENTION.finalRequestsMs + DAY);
     expect(result.requests).toBeGreaterThanOrEqual(1);
     expect(count(stack, 'outbox', live.matchID)).toBe(0);
+  });
+});
+
+/** A repository and raw SQL on its database (`?` placeholders; gameover as the column stores it). */
+interface Backend {
+  repository: Repository;
+  sql<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  gameover(over: boolean): unknown;
+}
+
+function sqliteBackend(): Backend {
+  const db = openSqlite(':memory:');
+  cleanups.push(async () => void db.close());
+  return {
+    repository: new SqliteRepository(db),
+    async sql<T>(sql: string, params: unknown[] = []) {
+      const statement = db.prepare(sql);
+      if (statement.reader) return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
+    },
+    gameover: (over) => (over ? 1 : 0),
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  const db = await freshDatabase();
+  cleanups.push(db.drop);
+  const pool = createPostgresPool(db.url, 2);
+  cleanups.push(() => pool.end());
+  await migratePostgres(pool);
+  return {
+    repository: new PgRepository(pool),
+    sql: async <T>(sql: string, params: unknown[] = []) =>
+      (await pool.query(numbered(sql), params)).rows as T[],
+    gameover: (over) => over,
+  };
+}
+
+const NOW = 1_700_000_000_000;
+const POLICY: RetentionPolicy = {
+  finishedMatchesMs: 1_000,
+  idleMatchesMs: 5_000,
+  finalRequestsMs: 3_000,
+};
+
+describe.each([
+  ['SQLite', async () => sqliteBackend()],
+  ['Postgres', postgresBackend],
+] as const)('Repository.prune on %s', (name, backend) => {
+  it('deletes finished and idle matches with their rows, old final requests, expired logins and old webhook ids; keeps open requests', async (ctx) => {
+    if (name === 'Postgres' && missing()) ctx.skip();
+    const b = await backend();
+    const match = async (matchID: string, over: boolean, updatedAt: number) => {
+      await b.sql(
+        `INSERT INTO matches (match_id, game_name, state_id, state, initial_state, metadata, gameover, updated_at)
+         VALUES (?, 'penalty', 1, '{}', '{}', '{}', ?, ?)`,
+        [matchID, b.gameover(over), updatedAt],
+      );
+      await b.sql(`INSERT INTO match_log (match_id, seq, entry) VALUES (?, 0, '{}')`, [matchID]);
+      await b.repository.createRoom(matchID, { cooldownMs: 0, maxRequestsPerMatch: 9 }, 0);
+      await b.repository.bindSeat(
+        {
+          matchID,
+          playerID: '0',
+          authId: 'a',
+          sessionId: 's',
+          role: 'wearer',
+          userId: 'u',
+          lockId: 'l',
+          credentialsHash: 'x',
+        },
+        0,
+      );
+    };
+    const request = (id: string, matchID: string, status: string, updatedAt: number) =>
+      b.sql(
+        `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, status,
+                             next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, 1, 0, '0', 'lost', 'rules', ?, ?, ?, ?)`,
+        [id, matchID, status, updatedAt, updatedAt, updatedAt],
+      );
+    await match('finished', true, NOW - POLICY.finishedMatchesMs - 1);
+    await request('finished:0', 'finished', 'delivered', NOW - 10);
+    // Finished long ago, but a request is still on its way: kept whole.
+    await match('finished-open', true, NOW - POLICY.idleMatchesMs - 1);
+    await request('finished-open:0', 'finished-open', 'sending', NOW - POLICY.finalRequestsMs - 1);
+    await match('idle', false, NOW - POLICY.idleMatchesMs - 1);
+    await request('idle:0', 'idle', 'failed', NOW - 10);
+    await match('live', false, NOW - POLICY.finishedMatchesMs - 1);
+    await request('live:old-final', 'live', 'suppressed', NOW - POLICY.finalRequestsMs - 1);
+    await request('live:fresh-final', 'live', 'delivered', NOW - POLICY.finalRequestsMs);
+    await request('live:old-queued', 'live', 'queued', NOW - POLICY.finalRequestsMs - 1);
+    for (const [id, expiresAt] of [
+      ['expired', NOW - 1],
+      ['valid', NOW],
+    ] as const) {
+      await b.repository.createAuthSession({
+        id,
+        sessionId: 's',
+        role: 'wearer',
+        userId: 'u',
+        username: 'n',
+        lockId: 'l',
+        lockTitle: 't',
+        createdAt: 0,
+        expiresAt,
+      });
+    }
+    await b.repository.markSubmitted('nobody', 'old-webhook', 0, NOW - 24 * 60 * 60 * 1000 - 1);
+    await b.repository.markSubmitted('nobody', 'new-webhook', 0, NOW - 24 * 60 * 60 * 1000);
+
+    expect(await b.repository.prune(NOW, POLICY)).toEqual({
+      matches: 2,
+      requests: 3,
+      logins: 1,
+      webhookEvents: 1,
+    });
+    const column = async (sql: string) => (await b.sql<{ v: string }>(sql)).map((r) => r.v).sort();
+    const kept = ['finished-open', 'live'];
+    for (const table of ['matches', 'match_log', 'seats', 'rooms']) {
+      expect(await column(`SELECT match_id AS v FROM ${table}`), table).toEqual(kept);
+    }
+    expect(await column('SELECT id AS v FROM outbox')).toEqual([
+      'finished-open:0',
+      'live:fresh-final',
+      'live:old-queued',
+    ]);
+    expect(await column('SELECT id AS v FROM auth_sessions')).toEqual(['valid']);
+    expect(await column('SELECT request_id AS v FROM webhook_events')).toEqual(['new-webhook']);
   });
 });

@@ -17,6 +17,7 @@ import type * as InternalModule from 'boardgame.io/internal';
 import type { Logger } from 'pino';
 import { Server, createMatch } from '../../src/server/bgio.js';
 import { SqliteStore, openSqlite } from '../../src/server/db/sqlite.js';
+import { OutboxChanges } from '../../src/server/outbox/changes.js';
 import type { OutboxRow } from '../../src/server/outbox/types.js';
 import { VerificationPlugin } from '../../src/plugin/index.js';
 import type { VerificationData, WithVerification } from '../../src/plugin/index.js';
@@ -319,13 +320,15 @@ function fakeLogger() {
 
 function sqlite() {
   const { logger, asLogger } = fakeLogger();
-  const store = new SqliteStore(openSqlite(':memory:'), { logger: asLogger });
+  // A listener's throw is reported to the same logger the store logs to.
+  const changes = new OutboxChanges((error) => asLogger.error({ err: error }, 'listener failed'));
+  const store = new SqliteStore(openSqlite(':memory:'), { logger: asLogger, changes });
   const outbox = (): OutboxRecord[] =>
     store.db.prepare('SELECT * FROM outbox ORDER BY state_id, idx').all() as OutboxRecord[];
   const stored = (matchID: string) => store.fetch(matchID, { state: true, log: true });
   /** Stored state and log, serialised: "did anything change?" */
   const snapshot = (matchID: string) => JSON.stringify(stored(matchID));
-  return { store, logger, outbox, stored, snapshot };
+  return { store, changes, logger, outbox, stored, snapshot };
 }
 
 function seat(store: SqliteStore, matchID: string, playerID: string, role: string): void {
@@ -514,7 +517,7 @@ describe('SqliteStore outbox', () => {
   });
 
   it('atomicity: when the outbox insert fails (trigger RAISE(ABORT)), state and log roll back and setState does not throw', () => {
-    const { store, outbox, snapshot, stored, logger } = sqlite();
+    const { store, changes, outbox, snapshot, stored, logger } = sqlite();
     const match = newMatch(store, 'm1');
     match.play(move('pass', '0'));
     const before = snapshot('m1');
@@ -522,7 +525,7 @@ describe('SqliteStore outbox', () => {
       `CREATE TRIGGER outbox_fails BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
     );
     const listener = vi.fn();
-    store.onOutbox(listener);
+    changes.subscribe(listener);
     const s = match.next(move('double', '0'));
     expect(() => store.setState('m1', s.state, s.deltalog)).not.toThrow();
     expect(snapshot('m1')).toBe(before);
@@ -550,11 +553,11 @@ describe('SqliteStore outbox', () => {
   });
 
   it('an intent for a seat nobody sits in is inserted as failed at commit, and stays so when someone sits down later', () => {
-    const { store, outbox } = sqlite();
+    const { store, changes, outbox } = sqlite();
     const match = newMatch(store, 'm1');
     seat(store, 'm1', '0', 'wearer'); // seat 1 is empty
     const listener = vi.fn();
-    store.onOutbox(listener);
+    changes.subscribe(listener);
     match.play(move('double', '0'));
     expect(outbox()).toEqual([
       expect.objectContaining({
@@ -655,12 +658,12 @@ describe('SqliteStore outbox', () => {
     ]);
   });
 
-  it('onOutbox is called once per commit with the inserted rows, and never for refused writes', () => {
-    const { store } = sqlite();
+  it('changes hears once per commit with the inserted rows, and never for refused writes', () => {
+    const { store, changes } = sqlite();
     const match = newMatch(store, 'm1');
     seatBoth(store, 'm1');
     const calls: OutboxRow[][] = [];
-    const stop = store.onOutbox((rows) => calls.push(rows));
+    const stop = changes.subscribe((rows) => calls.push([...rows]));
 
     const doubled = match.play(move('double', '0'));
     expect(calls).toHaveLength(1);
@@ -687,9 +690,9 @@ describe('SqliteStore outbox', () => {
   });
 
   it('a throwing listener does not undo the commit or throw into boardgame.io', () => {
-    const { store, outbox, stored, logger } = sqlite();
+    const { store, changes, outbox, stored, logger } = sqlite();
     const match = newMatch(store, 'm1');
-    store.onOutbox(() => {
+    changes.subscribe(() => {
       throw new Error('listener bug');
     });
     const s = match.next(move('lose', '0'));

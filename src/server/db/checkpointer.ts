@@ -1,10 +1,10 @@
 /**
  * WAL checkpoints off the event loop. A checkpoint copies the WAL back into the database file and
- * fsyncs both; SQLite runs one inside the commit that crosses `wal_autocheckpoint` (1,000 pages, a
- * few hundred moves), so every few hundred moves a player waited 10–20 ms for the disk. A worker
- * thread with its own connection runs PASSIVE checkpoints (they never block the writer) a few
- * times a second instead, and the main connection's own checkpoint stays as a backstop at a
- * larger WAL, where it finds the pages already copied.
+ * fsyncs both; SQLite runs one inside the commit that crosses `wal_autocheckpoint`, so now and
+ * then one player's move waited for the disk on behalf of every move before it. A worker thread
+ * with its own connection runs PASSIVE checkpoints (they never block the writer) several times a
+ * second instead, and the main connection's own checkpoint stays as a backstop at a larger WAL,
+ * where it finds the pages already copied.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';

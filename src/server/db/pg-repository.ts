@@ -2,26 +2,28 @@
  * The server's own storage on Postgres, shared by every instance. The outbox is drained with
  * `FOR UPDATE SKIP LOCKED` (one worker per row at a time), room policies are checked under a
  * per-match advisory lock and one request per wearer is kept in flight under a per-session one, so
- * several instances behave exactly like one SQLite process. Every row change is announced with
- * NOTIFY on commit, so each instance's status feed hears changes made anywhere.
+ * several instances behave exactly like one SQLite process. Every outbox row it changes is NOTIFYed
+ * inside the transaction that changes it (`pg-notify.ts`), so every instance hears it once, on
+ * commit; nothing is announced locally.
  */
 import pg from 'pg';
-import type { Pool, PoolClient } from 'pg';
-import type { OutboxRow } from '../outbox/types.js';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
-  CHARGED_STATUSES,
+  admissionRefusal,
   deliveryRefusal,
   isFirstAttempt,
-  NO_ROOM_REFUSAL,
-  policyRefusal,
-  seatRefusal,
-  toAuthSession,
-  toRow,
-  toSeat,
-} from './records.js';
-import type { AuthRecord, OutboxRecord, Refusal, SeatRecord } from './records.js';
+  sendingActor,
+  SUBMITTED_MESSAGE,
+} from '../outbox/policy.js';
+import type { Refusal, RoomPolicy, SeatRole } from '../outbox/policy.js';
+import type { OutboxRow } from '../outbox/types.js';
+import { CHARGED_IN, NEXT_DUE, numbered, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
+import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
-import { OUTBOX_CHANNEL } from './postgres.js';
+import { pruneAsync } from './prune.js';
+import type { MatchList } from './prune.js';
+import { toAuthSession, toOutboxRow, toSeatBinding } from './rows.js';
+import type { AuthRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
   AuthSession,
   ClaimOptions,
@@ -31,7 +33,6 @@ import type {
   PruneResult,
   Repository,
   RetentionPolicy,
-  RoomPolicy,
   SeatBinding,
 } from './types.js';
 
@@ -55,10 +56,10 @@ const CONTENDED_RETRY_MS = 20;
 /** A due row with its seat, the asking seat (for `by: 'self'`) and its room's policy. */
 interface PgCandidate extends OutboxRecord {
   seat_session: string | null;
-  seat_role: SeatRecord['role'] | null;
+  seat_role: SeatRole | null;
   seat_lock: string | null;
   requester_session: string | null;
-  requester_role: SeatRecord['role'] | null;
+  requester_role: SeatRole | null;
   requester_lock: string | null;
   policy: RoomPolicy | null;
   admitted_at: number | null;
@@ -131,27 +132,42 @@ class AdmissionView {
   }
 }
 
-/** Why a first attempt must not be sent: the seats' roles, then the room's cap and cooldown. */
-function candidateRefusal(r: PgCandidate, view: AdmissionView, now: number): Refusal | undefined {
-  const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session! };
-  const requester =
-    r.requested_by === 'self' && r.requester_session !== null
-      ? { role: r.requester_role!, lock_id: r.requester_lock!, session_id: r.requester_session }
-      : undefined;
-  const refused = seatRefusal(r, target, requester);
-  if (refused) return refused;
-  if (r.policy === null) return NO_ROOM_REFUSAL;
-  return policyRefusal(
-    r.policy,
-    view.charged(r.match_id),
-    r.policy.cooldownMs > 0 ? view.last(target.session_id) : null,
+/** Why a first attempt must not be sent: the delivery policy, on the seats and counts as read. */
+function candidateRefusal(
+  r: PgCandidate,
+  row: OutboxRow,
+  view: AdmissionView,
+  now: number,
+): Refusal | undefined {
+  return admissionRefusal({
+    asker: row,
+    target: { role: r.seat_role!, lockId: r.seat_lock!, sessionId: r.seat_session! },
+    requester:
+      row.requestedBy === 'self' && r.requester_session !== null
+        ? { role: r.requester_role!, lockId: r.requester_lock!, sessionId: r.requester_session }
+        : undefined,
+    policy: r.policy,
+    charged: () => view.charged(r.match_id),
+    lastAdmittedAt: () => view.last(r.seat_session!),
     now,
-  );
+  });
 }
+
+/** A list of match ids, bound as one array. */
+const MATCH_LIST: MatchList = { sql: 'match_id = ANY(?)', bind: (ids) => ids };
 
 /** `Repository` on Postgres, safe to share between server instances. */
 export class PgRepository implements Repository {
+  /** Announces no change itself: every change is NOTIFYed in its transaction (`pg-notify.ts`). */
   constructor(private readonly pool: Pool) {}
+
+  /** The first row of a query on the pool, undefined when there is none. */
+  private async first<R extends QueryResultRow>(
+    sql: string,
+    params: unknown[],
+  ): Promise<R | undefined> {
+    return (await this.pool.query<R>(sql, params)).rows[0];
+  }
 
   async createAuthSession(s: AuthSession): Promise<void> {
     await this.pool.query(
@@ -172,11 +188,8 @@ export class PgRepository implements Repository {
   }
 
   async getAuthSession(id: string): Promise<AuthSession | undefined> {
-    const { rows } = await this.pool.query<AuthRecord>(
-      'SELECT * FROM auth_sessions WHERE id = $1',
-      [id],
-    );
-    return rows[0] && toAuthSession(rows[0]);
+    const r = await this.first<AuthRecord>('SELECT * FROM auth_sessions WHERE id = $1', [id]);
+    return r && toAuthSession(r);
   }
 
   async revokeAuthSession(id: string): Promise<void> {
@@ -191,12 +204,12 @@ export class PgRepository implements Repository {
   }
 
   async openRoomsHostedBy(userId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(
+    const r = await this.first<{ n: number }>(
       `SELECT COUNT(*)::int AS n FROM rooms r JOIN matches m ON m.match_id = r.match_id
        WHERE r.host_user_id = $1 AND NOT m.gameover`,
       [userId],
     );
-    return rows[0]!.n;
+    return r!.n;
   }
 
   async createRoom(
@@ -212,11 +225,11 @@ export class PgRepository implements Repository {
   }
 
   async getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined> {
-    const { rows } = await this.pool.query<{ policy: RoomPolicy }>(
+    const r = await this.first<{ policy: RoomPolicy }>(
       'SELECT policy FROM rooms WHERE match_id = $1',
       [matchID],
     );
-    return rows[0]?.policy;
+    return r?.policy;
   }
 
   async bindSeat(b: SeatBinding, now: number): Promise<boolean> {
@@ -243,15 +256,15 @@ export class PgRepository implements Repository {
       'SELECT * FROM seats WHERE match_id = $1 ORDER BY player_id::int',
       [matchID],
     );
-    return rows.map(toSeat);
+    return rows.map(toSeatBinding);
   }
 
   async seatOf(matchID: string, playerID: string): Promise<SeatBinding | undefined> {
-    const { rows } = await this.pool.query<SeatRecord>(
+    const r = await this.first<SeatRecord>(
       'SELECT * FROM seats WHERE match_id = $1 AND player_id = $2',
       [matchID, playerID],
     );
-    return rows[0] && toSeat(rows[0]);
+    return r && toSeatBinding(r);
   }
 
   async replaceSeatCredentials(matchID: string, playerID: string, hash: string): Promise<void> {
@@ -261,136 +274,151 @@ export class PgRepository implements Repository {
     );
   }
 
+  async recordAndClaim(options: ClaimOptions): Promise<ClaimResult> {
+    return inTransaction(this.pool, async (client) => {
+      // The outcomes first: they free their wearers for the claim.
+      const recorded = await this.recordOutcomes(client, options.outcomes ?? []);
+      return { recorded, ...(await this.claimDue(client, options)) };
+    });
+  }
+
   /**
-   * One transaction of a few statements, however many rows it takes: record the outcomes, lock
-   * the due rows with their seats and room, take every advisory lock they need in one statement,
-   * read the room counts, last admissions and busy wearers under those locks in another, decide
-   * row by row here (counting what this claim admits), then settle, lease and announce in bulk.
+   * A few statements, however many rows it takes: lock the due rows with their seats and room,
+   * take every advisory lock they need in one statement, read the room counts, last admissions and
+   * busy wearers under those locks in another, decide row by row here (counting what this claim
+   * admits), then settle, lease and notify in bulk.
    */
-  async claim({
-    now,
-    limit,
-    leaseMs,
-    maxAgeMs,
-    outcomes = [],
-  }: ClaimOptions): Promise<ClaimResult> {
+  private async claimDue(
+    client: PoolClient,
+    { now, limit, leaseMs, maxAgeMs }: ClaimOptions,
+  ): Promise<Omit<ClaimResult, 'recorded'>> {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
-    let finished: boolean[] = [];
+    if (limit <= 0) return { claimed, settled, nextDueAt: now };
     let contended = false;
-    const nextDueAt = await inTransaction(this.pool, async (client) => {
-      finished = await this.finish(client, outcomes);
-      if (limit <= 0) return now;
-      // Due rows in fair-queuing order (records.ts, fairTags).
-      const { rows: candidates } = await client.query<PgCandidate>(
-        `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
-                q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
-                r.policy
-         FROM outbox o
-         LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id
-         LEFT JOIN rooms r ON r.match_id = o.match_id
-         WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
-         ORDER BY o.fair_tag, o.next_attempt_at, o.created_at
-         LIMIT $2
-         FOR UPDATE OF o SKIP LOCKED`,
-        [now, limit * 4 + 16],
-      );
-      const unsendable = new Map(
-        candidates.map((r) => [r.id, deliveryRefusal(r, r.seat_session, now, maxAgeMs)]),
-      );
-      const sendable = candidates.filter((r) => unsendable.get(r.id) === undefined);
-      const firstAttempts = sendable.filter(isFirstAttempt);
-      // Policy checks of one match run one at a time across instances, and one request per wearer
-      // is out at a time: try-locks never deadlock against another instance's claim.
-      const locked = await this.tryLocks(client, [
-        ...firstAttempts.map((r) => `match:${r.match_id}`),
-        ...sendable.map((r) => `session:${r.seat_session!}`),
-      ]);
-      const lockedMatches = [
-        ...new Set(firstAttempts.map((r) => r.match_id).filter((m) => locked.has(`match:${m}`))),
-      ];
-      const cooldownSessions = [
-        ...new Set(
-          firstAttempts
-            .filter((r) => locked.has(`match:${r.match_id}`) && (r.policy?.cooldownMs ?? 0) > 0)
-            .map((r) => r.seat_session!),
-        ),
-      ];
-      const lockedSessions = [
-        ...new Set(
-          sendable.map((r) => r.seat_session!).filter((id) => locked.has(`session:${id}`)),
-        ),
-      ];
+    // Due rows in fair-queuing order (outbox/fair-queue.ts).
+    const { rows: candidates } = await client.query<PgCandidate>(
+      `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
+              q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
+              r.policy
+       FROM outbox o
+       LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+       LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id
+       LEFT JOIN rooms r ON r.match_id = o.match_id
+       WHERE (o.status = 'queued' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.lease_until <= $1)
+       ORDER BY o.fair_tag, o.next_attempt_at, o.created_at
+       LIMIT $2
+       FOR UPDATE OF o SKIP LOCKED`,
+      [now, limit * 4 + 16],
+    );
+    const rowsById = new Map(candidates.map((r) => [r.id, toOutboxRow(r)]));
+    const unsendable = new Map(
+      candidates.map((r) => [
+        r.id,
+        deliveryRefusal(rowsById.get(r.id)!, r.seat_session, now, maxAgeMs),
+      ]),
+    );
+    const sendable = candidates.filter((r) => unsendable.get(r.id) === undefined);
+    const firstAttempts = sendable.filter(isFirstAttempt);
+    // Policy checks of one match run one at a time across instances, and one request per wearer
+    // is out at a time: try-locks never deadlock against another instance's claim.
+    const locked = await this.tryLocks(client, [
+      ...firstAttempts.map((r) => `match:${r.match_id}`),
+      ...sendable.map((r) => `session:${r.seat_session!}`),
+    ]);
+    const lockedMatches = [
+      ...new Set(firstAttempts.map((r) => r.match_id).filter((m) => locked.has(`match:${m}`))),
+    ];
+    const cooldownSessions = [
+      ...new Set(
+        firstAttempts
+          .filter((r) => locked.has(`match:${r.match_id}`) && (r.policy?.cooldownMs ?? 0) > 0)
+          .map((r) => r.seat_session!),
+      ),
+    ];
+    const lockedSessions = [
+      ...new Set(sendable.map((r) => r.seat_session!).filter((id) => locked.has(`session:${id}`))),
+    ];
 
-      const view = new AdmissionView(
-        await this.admissions(
-          client,
-          now,
-          candidates,
-          lockedMatches,
-          cooldownSessions,
-          lockedSessions,
-        ),
+    const view = new AdmissionView(
+      await this.admissions(
+        client,
+        now,
         candidates,
-      );
-      const settles: Array<{ r: PgCandidate; refusal: Refusal }> = [];
-      const leases: Array<{ r: PgCandidate; sessionId: string }> = [];
-      const settle = (r: PgCandidate, refusal: Refusal) => {
-        settles.push({ r, refusal });
-        view.settle(r.id);
-      };
-      for (const r of candidates) {
-        if (leases.length >= limit) break;
-        const undeliverable = unsendable.get(r.id);
-        if (undeliverable) {
-          settle(r, undeliverable);
-          continue;
-        }
-        const sessionId = r.seat_session!;
-        if (isFirstAttempt(r)) {
-          if (!locked.has(`match:${r.match_id}`)) {
-            contended = true;
-            continue;
-          }
-          const refusal = candidateRefusal(r, view, now);
-          if (refusal) {
-            settle(r, refusal);
-            continue;
-          }
-        }
-        if (!locked.has(`session:${sessionId}`)) {
+        lockedMatches,
+        cooldownSessions,
+        lockedSessions,
+      ),
+      candidates,
+    );
+    const settles: Array<{ r: PgCandidate; refusal: Refusal }> = [];
+    const leases: Array<{ r: PgCandidate; sessionId: string }> = [];
+    const settle = (r: PgCandidate, refusal: Refusal) => {
+      settles.push({ r, refusal });
+      view.settle(r.id);
+    };
+    for (const r of candidates) {
+      if (leases.length >= limit) break;
+      const undeliverable = unsendable.get(r.id);
+      if (undeliverable) {
+        settle(r, undeliverable);
+        continue;
+      }
+      const sessionId = r.seat_session!;
+      if (isFirstAttempt(r)) {
+        if (!locked.has(`match:${r.match_id}`)) {
           contended = true;
           continue;
         }
-        if (view.busy(sessionId)) continue;
-        view.lease(r.id, sessionId, now);
-        leases.push({ r, sessionId });
+        const refusal = candidateRefusal(r, rowsById.get(r.id)!, view, now);
+        if (refusal) {
+          settle(r, refusal);
+          continue;
+        }
       }
-      settled.push(...(await this.settleMany(client, settles, now)));
-      const leased = await this.leaseMany(
-        client,
-        leases.map((l) => l.r.id),
-        now,
-        leaseMs,
-      );
-      for (const { r, sessionId } of leases) {
-        const row = leased.get(r.id);
-        if (row) claimed.push({ row, sessionId, actor: r.actor ?? 'extension' });
+      if (!locked.has(`session:${sessionId}`)) {
+        contended = true;
+        continue;
       }
-      await this.notifyMany(client, [...settled, ...claimed.map((c) => c.row)]);
-      if (claimed.length >= limit) return now;
-      // Another instance was checking the same match or wearer: look again soon, not at the poll.
-      if (contended) return now + CONTENDED_RETRY_MS;
-      const { rows } = await client.query<{ at: number | null }>(
-        `SELECT LEAST(
-           (SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' AND next_attempt_at > $1),
-           (SELECT MIN(lease_until) FROM outbox WHERE status = 'sending' AND lease_until > $1)) AS at`,
-        [now],
-      );
-      return rows[0]?.at ?? undefined;
-    });
-    return { finished, claimed, settled, nextDueAt };
+      if (view.busy(sessionId)) continue;
+      view.lease(r.id, sessionId, now);
+      leases.push({ r, sessionId });
+    }
+    settled.push(...(await this.settleMany(client, settles, now)));
+    const leased = await this.leaseMany(
+      client,
+      leases.map((l) => l.r.id),
+      now,
+      leaseMs,
+    );
+    for (const { r, sessionId } of leases) {
+      const row = leased.get(r.id);
+      if (row) claimed.push({ row, sessionId, actor: sendingActor(row) });
+    }
+    await notifyOutboxRows(client, [...settled, ...claimed.map((c) => c.row)]);
+    return {
+      claimed,
+      settled,
+      nextDueAt: await this.nextDueAt(client, now, claimed, limit, contended),
+    };
+  }
+
+  /**
+   * When to claim again: now when the limit left rows behind, soon after contention, else when
+   * the next row falls due.
+   */
+  private async nextDueAt(
+    client: PoolClient,
+    now: number,
+    claimed: readonly ClaimedRequest[],
+    limit: number,
+    contended: boolean,
+  ): Promise<number | undefined> {
+    if (claimed.length >= limit) return now;
+    // Another instance was checking the same match or wearer: look again soon, not at the poll.
+    if (contended) return now + CONTENDED_RETRY_MS;
+    const { rows } = await client.query<{ at: number | null }>(numbered(NEXT_DUE), [now, now]);
+    return rows[0]?.at ?? undefined;
   }
 
   /** Takes advisory transaction locks on `keys` (without waiting); returns the keys it holds. */
@@ -428,13 +456,13 @@ export class PgRepository implements Repository {
       `SELECT
          (SELECT json_object_agg(match_id, n) FROM (
             SELECT match_id, COUNT(*) AS n FROM outbox
-            WHERE match_id = ANY($1) AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}
+            WHERE match_id = ANY($1) AND admitted_at IS NOT NULL AND status IN ${CHARGED_IN}
               AND id <> ALL($5)
             GROUP BY match_id) c) AS charged,
          (SELECT json_object_agg(session_id, at) FROM (
             SELECT s.session_id, MAX(o.admitted_at) AS at FROM outbox o
             JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-            WHERE s.session_id = ANY($2) AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}
+            WHERE s.session_id = ANY($2) AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_IN}
               AND o.id <> ALL($5)
             GROUP BY s.session_id) l) AS last,
          (SELECT json_agg(DISTINCT s.session_id) FROM outbox o
@@ -468,7 +496,7 @@ export class PgRepository implements Repository {
         now,
       ],
     );
-    const byId = new Map(rows.map((r) => [r.id, toRow(r)]));
+    const byId = new Map(rows.map((r) => [r.id, toOutboxRow(r)]));
     return settles.flatMap((x) => byId.get(x.r.id) ?? []);
   }
 
@@ -486,7 +514,7 @@ export class PgRepository implements Repository {
        WHERE id = ANY($3) RETURNING *`,
       [now + leaseMs, now, ids],
     );
-    return new Map(rows.map((r) => [r.id, toRow(r)]));
+    return new Map(rows.map((r) => [r.id, toOutboxRow(r)]));
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {
@@ -494,7 +522,7 @@ export class PgRepository implements Repository {
       'SELECT * FROM outbox WHERE match_id = $1 ORDER BY created_at, state_id, idx',
       [matchID],
     );
-    return rows.map(toRow);
+    return rows.map(toOutboxRow);
   }
 
   async markSubmitted(
@@ -504,68 +532,37 @@ export class PgRepository implements Repository {
     now: number,
   ): Promise<OutboxRow[] | undefined> {
     return inTransaction(this.pool, async (client) => {
-      const seen = await client.query(
-        'INSERT INTO webhook_events (request_id, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [requestId, now],
-      );
+      const seen = await client.query(numbered(SEE_WEBHOOK), [requestId, now]);
       if ((seen.rowCount ?? 0) === 0) return undefined;
-      const { rows } = await client.query<OutboxRecord>(
-        `UPDATE outbox o SET status = 'submitted', message = 'The wearer submitted a picture.', lease_until = NULL, updated_at = $2
-         FROM seats s
-         WHERE s.match_id = o.match_id AND s.player_id = o.player_id AND s.session_id = $1
-           AND o.status IN ('delivered', 'already_pending') AND o.updated_at <= $3
-         RETURNING o.*`,
-        [sessionId, now, submittedAt],
-      );
-      const changed = rows.map(toRow);
-      await this.notifyMany(client, changed);
+      const { rows } = await client.query<OutboxRecord>(numbered(SUBMIT), [
+        SUBMITTED_MESSAGE,
+        now,
+        submittedAt,
+        sessionId,
+      ]);
+      const changed = rows.map(toOutboxRow);
+      await notifyOutboxRows(client, changed);
       return changed;
     });
   }
 
   async prune(now: number, policy: RetentionPolicy): Promise<PruneResult> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows: stale } = await client.query<{ match_id: string }>(
-        `SELECT match_id FROM matches m
-         WHERE ((gameover AND updated_at < $1) OR updated_at < $2)
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.match_id = m.match_id AND o.status IN ('queued', 'sending'))`,
-        [now - policy.finishedMatchesMs, now - policy.idleMatchesMs],
-      );
-      const ids = stale.map((r) => r.match_id);
-      let requests = 0;
-      if (ids.length > 0) {
-        for (const table of ['matches', 'match_log', 'seats', 'rooms']) {
-          await client.query(`DELETE FROM ${table} WHERE match_id = ANY($1)`, [ids]);
-        }
-        requests +=
-          (await client.query('DELETE FROM outbox WHERE match_id = ANY($1)', [ids])).rowCount ?? 0;
-      }
-      requests +=
-        (
-          await client.query(
-            `DELETE FROM outbox WHERE status NOT IN ('queued', 'sending') AND updated_at < $1`,
-            [now - policy.finalRequestsMs],
-          )
-        ).rowCount ?? 0;
-      const logins =
-        (await client.query('DELETE FROM auth_sessions WHERE expires_at < $1', [now])).rowCount ??
-        0;
-      const webhookEvents =
-        (
-          await client.query('DELETE FROM webhook_events WHERE received_at < $1', [
-            now - 24 * 60 * 60 * 1000,
-          ])
-        ).rowCount ?? 0;
-      return { matches: ids.length, requests, logins, webhookEvents };
-    });
+    return inTransaction(this.pool, (client) =>
+      pruneAsync(
+        async ({ sql, params }) => {
+          const result = await client.query(numbered(sql), params);
+          return { rows: result.rows, changes: result.rowCount ?? 0 };
+        },
+        MATCH_LIST,
+        now,
+        policy,
+      ),
+    );
   }
 
   async getSetting(key: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ value: string }>(
-      'SELECT value FROM settings WHERE key = $1',
-      [key],
-    );
-    return rows[0]?.value;
+    return (await this.first<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]))
+      ?.value;
   }
 
   async setSettingIfAbsent(key: string, value: string): Promise<string> {
@@ -580,8 +577,15 @@ export class PgRepository implements Repository {
     return (await this.pool.query('SELECT 1')).rowCount === 1;
   }
 
-  /** Records outcomes in one statement: the outcomes as parallel arrays, joined back by id. */
-  private async finish(client: PoolClient, outcomes: readonly OutcomeUpdate[]): Promise<boolean[]> {
+  /**
+   * Writes each outcome on its row if the row is still out, in one statement (the outcomes as
+   * parallel arrays, joined back by id), and notifies the rows as stored; per outcome, whether it
+   * was written.
+   */
+  private async recordOutcomes(
+    client: PoolClient,
+    outcomes: readonly OutcomeUpdate[],
+  ): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
     const { rows } = await client.query<OutboxRecord>(
       `UPDATE outbox o SET status = u.status, message = u.message,
@@ -598,16 +602,8 @@ export class PgRepository implements Repository {
         outcomes.map((o) => o.now),
       ],
     );
-    await this.notifyMany(client, rows.map(toRow));
+    await notifyOutboxRows(client, rows.map(toOutboxRow));
     const changed = new Set(rows.map((r) => r.id));
     return outcomes.map((o) => changed.has(o.id));
-  }
-
-  private async notifyMany(client: PoolClient, rows: OutboxRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
-      OUTBOX_CHANNEL,
-      rows.map((row) => JSON.stringify(row)),
-    ]);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The Postgres schema: the same tables as SQLite (see schema.ts), with BIGINT millisecond times.
- * Migrations run under a transaction-level advisory lock, so several instances starting at once
- * migrate exactly once.
+ * The Postgres schema: the same tables as SQLite (see schema.ts), with BIGINT millisecond times
+ * and JSON in `json` columns, kept as written (`jsonb` would re-sort object keys);
+ * test/storage/schema.test.ts fails when the two schemas drift apart. Migrations run under a
+ * transaction-level advisory lock, so several instances starting at once migrate exactly once.
  */
 import type { Pool } from 'pg';
 import { inTransaction } from './pg-transaction.js';
@@ -116,20 +117,46 @@ const MIGRATIONS: string[] = [
   ALTER TABLE outbox ADD COLUMN fair_tag BIGINT NOT NULL DEFAULT 0;
   CREATE INDEX outbox_fair ON outbox (fair_tag, next_attempt_at) WHERE status = 'queued';
   `,
+  `
+  -- JSON as written: jsonb re-sorts object keys, so a game that iterates G's keys in insertion
+  -- order played differently here than on SQLite, and clients saw keys reordered. Rows written
+  -- before keep the order jsonb gave them: the original order is gone.
+  ALTER TABLE matches
+    ALTER COLUMN state TYPE json USING state::json,
+    ALTER COLUMN initial_state TYPE json USING initial_state::json,
+    ALTER COLUMN metadata TYPE json USING metadata::json;
+  ALTER TABLE match_log ALTER COLUMN entry TYPE json USING entry::json;
+  ALTER TABLE rooms ALTER COLUMN policy TYPE json USING policy::json;
+  -- Level with SQLite (its migrations 3 and 4, and seats_by_auth): only open rows in the claim's
+  -- indexes, so a row leaving 'queued' or 'sending' leaves them; rows out now by seat, for the
+  -- claim's one-request-per-wearer check; a login's seats.
+  DROP INDEX outbox_due;
+  DROP INDEX outbox_queued;
+  DROP INDEX outbox_leases;
+  CREATE INDEX outbox_queued ON outbox (next_attempt_at, created_at) WHERE status = 'queued';
+  CREATE INDEX outbox_sending ON outbox (match_id, player_id, lease_until) WHERE status = 'sending';
+  CREATE INDEX seats_by_auth ON seats (auth_id);
+  `,
 ];
 
-/** Brings a Postgres database up to the newest schema; safe when several instances start at once. */
-export async function migratePostgres(pool: Pool): Promise<void> {
+/**
+ * Brings a Postgres database up to schema version `target` (default: the newest); safe when several
+ * instances start at once.
+ */
+export async function migratePostgres(
+  pool: Pool,
+  target: number = MIGRATIONS.length,
+): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS bgio_chaster_schema (version INTEGER NOT NULL)');
     const { rows } = await client.query<{ version: number }>(
       'SELECT version FROM bgio_chaster_schema',
     );
-    let version = rows[0]?.version ?? 0;
+    let current = rows[0]?.version ?? 0;
     if (rows.length === 0)
       await client.query('INSERT INTO bgio_chaster_schema (version) VALUES (0)');
-    for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
-    await client.query('UPDATE bgio_chaster_schema SET version = $1', [version]);
+    for (; current < target; current++) await client.query(MIGRATIONS[current]!);
+    await client.query('UPDATE bgio_chaster_schema SET version = $1', [current]);
   });
 }

@@ -1,52 +1,63 @@
 /**
  * `PostgresStore`: boardgame.io's asynchronous StorageAPI on `pg`, with the same semantics as
- * `SqliteStore`. Each `setState` is ONE transaction: lock the match row, compare-and-set on
- * `_stateID`, append the deltalog, insert the outbox rows, and NOTIFY them (delivered on commit).
+ * `SqliteStore` (the rules both follow are in match-store.ts). Each `setState` is ONE
+ * transaction: compare-and-set on `_stateID` (which locks the match row), append the deltalog,
+ * insert the outbox rows, and NOTIFY them (delivered on commit, to every instance's LISTEN).
  * Several server instances may share one database: the row lock and the compare-and-set make a
  * second writer of the same `_stateID` fail instead of merging.
  *
- * boardgame.io rewrites the metadata it fetched after every move only to bump `updatedAt`, in
- * parallel with `setState`. That write is skipped: `setState` sets `updated_at` itself, and the
- * skipped write could only have put back metadata another instance had just changed.
+ * boardgame.io writes the metadata it fetched right after every move, only to bump `updatedAt`,
+ * in parallel with `setState`; `metadataWrite` skips it once the move commits. A metadata write
+ * that changes only `updatedAt` writes the column alone, so metadata this instance read before
+ * another instance changed it is never put back.
  */
 import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
-import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
-import { fairTags } from './records.js';
-import { redactInitialState } from './initial-state.js';
-import { inTransaction } from './pg-transaction.js';
-import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
+import { intentCount, isCommittedAction } from '../outbox/intents.js';
+import type { SeatRole } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
-import { metadataKey } from './sqlite.js';
-import type { OutboxListener } from './sqlite.js';
+import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
+import { redactInitialState } from './initial-state.js';
+import {
+  guardedAsync,
+  isGameover,
+  listMatchesQuery,
+  logRefusal,
+  metadataKey,
+  metadataWrite,
+  taggedOutboxRows,
+} from './match-store.js';
+import type { StoreOptions } from './match-store.js';
+import { notifyOutboxRows } from './pg-notify.js';
+import { inTransaction } from './pg-transaction.js';
 
-/** Matches whose last fetched metadata is remembered to recognise the Master's bump. */
+/** Matches whose last seen metadata and last write outcome are remembered. */
 const REMEMBERED_MATCHES = 1000;
 
-/** Channel on which every instance hears outbox changes (inserted and updated rows). */
-export const OUTBOX_CHANNEL = 'bgio_chaster_outbox';
+/** What this instance remembers of a match, for `metadataWrite`. */
+interface Seen {
+  /** `metadataKey` of the metadata as this instance last read or wrote it. */
+  key?: string;
+  /** Whether the last `setState` committed a move; unset once another call came in between. */
+  move?: Promise<boolean>;
+}
 
 /** boardgame.io storage on Postgres, with the verification outbox in the same transaction. */
 export class PostgresStore extends Async {
-  private readonly listeners = new Set<OutboxListener>();
-  /** `metadataKey` of the metadata this instance last fetched, per match. */
-  private readonly fetchedMetadata = new Map<string, string>();
+  private readonly logger: Logger | undefined;
+  private readonly seen = new Map<string, Seen>();
   /** The write in progress per match, so a broadcast of its state can wait for the commit. */
   private readonly writing = new Map<string, { stateID: number; committed: Promise<boolean> }>();
 
+  /** Outbox rows are announced by NOTIFY, so unlike `SqliteStore` this takes no `changes`. */
   constructor(
     readonly pool: Pool,
-    private readonly options: { logger?: Logger } = {},
+    options: Pick<StoreOptions, 'logger'> = {},
   ) {
     super();
-  }
-
-  /** Registers a listener for rows this instance committed; returns a function that removes it. */
-  onOutbox(listener: OutboxListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.logger = options.logger;
   }
 
   override async connect(): Promise<void> {}
@@ -55,7 +66,8 @@ export class PostgresStore extends Async {
     matchID: string,
     { initialState, metadata }: StorageAPI.CreateMatchOpts,
   ): Promise<void> {
-    await this.guard('createMatch', matchID, () =>
+    this.seen.delete(matchID);
+    await guardedAsync(this.logger, 'createMatch', matchID, () =>
       this.pool.query(
         `INSERT INTO matches (match_id, game_name, state_id, state, initial_state, metadata, gameover, updated_at)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`,
@@ -65,7 +77,7 @@ export class PostgresStore extends Async {
           initialState._stateID,
           JSON.stringify(initialState),
           boundedMetadata(metadata),
-          metadata.gameover !== undefined && metadata.gameover !== null,
+          isGameover(metadata),
           metadata.updatedAt,
         ],
       ),
@@ -73,28 +85,17 @@ export class PostgresStore extends Async {
   }
 
   async setState(matchID: string, state: State, deltalog: LogEntry[] = []): Promise<void> {
-    const write = this.guard('setState', matchID, async () =>
-      // Most actions record no intent: then the compare-and-set and the log append are one
-      // statement, one round trip, with no transaction around it.
-      deltalog.length > 0 && !(isCommittedAction(deltalog) && intentCount(state) > 0)
-        ? (await this.append(this.pool, matchID, state, deltalog))
-          ? []
-          : undefined
-        : inTransaction(this.pool, (client) => this.commit(client, matchID, state, deltalog)),
+    const write = guardedAsync(this.logger, 'setState', matchID, () =>
+      this.write(matchID, state, deltalog),
     );
-    const pending = { stateID: state._stateID, committed: write.then((rows) => !!rows) };
+    const pending = {
+      stateID: state._stateID,
+      committed: write.then((moved) => moved !== undefined),
+    };
     this.writing.set(matchID, pending);
-    const rows = await write;
+    this.remember(matchID).move = write.then((moved) => moved === true);
+    await write;
     if (this.writing.get(matchID) === pending) this.writing.delete(matchID);
-    if (rows && rows.length > 0) {
-      for (const listener of this.listeners) {
-        try {
-          listener(rows);
-        } catch (error) {
-          this.options.logger?.error({ err: error }, 'outbox listener failed');
-        }
-      }
-    }
   }
 
   /**
@@ -104,6 +105,36 @@ export class PostgresStore extends Async {
   committed(matchID: string, stateID: number): Promise<boolean> | undefined {
     const pending = this.writing.get(matchID);
     return pending?.stateID === stateID ? pending.committed : undefined;
+  }
+
+  /** Writes a state: true when it committed, false when there was nothing to commit, else undefined. */
+  private async write(
+    matchID: string,
+    state: State,
+    deltalog: LogEntry[],
+  ): Promise<boolean | undefined> {
+    if (deltalog.length === 0) {
+      const stored = await this.storedStateID(this.pool, matchID);
+      // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
+      if (stored !== undefined && stored === state._stateID) return false;
+    }
+    // Most actions record no intent: then the compare-and-set and the log append are one
+    // statement, one round trip, with no transaction around it.
+    if (!(isCommittedAction(deltalog) && intentCount(state) > 0))
+      return (await this.append(this.pool, matchID, state, deltalog)) || undefined;
+    return inTransaction(this.pool, async (client) => {
+      if (!(await this.append(client, matchID, state, deltalog))) return undefined;
+      await notifyOutboxRows(client, await this.insertIntents(client, matchID, state));
+      return true;
+    });
+  }
+
+  private async storedStateID(db: Pool | PoolClient, matchID: string): Promise<number | undefined> {
+    const { rows } = await db.query<{ state_id: number }>(
+      'SELECT state_id FROM matches WHERE match_id = $1',
+      [matchID],
+    );
+    return rows[0]?.state_id;
   }
 
   /**
@@ -126,7 +157,7 @@ export class PostgresStore extends Async {
        ), logged AS (
          INSERT INTO match_log (match_id, seq, entry)
          SELECT $5, moved.base + e.ord::int - 1, e.entry
-         FROM moved, jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(entry, ord)
+         FROM moved, json_array_elements($6::json) WITH ORDINALITY AS e(entry, ord)
        )
        SELECT base FROM moved`,
       [
@@ -139,54 +170,23 @@ export class PostgresStore extends Async {
       ],
     );
     if ((rowCount ?? 0) > 0) return true;
-    const { rows } = await db.query<{ state_id: number }>(
-      'SELECT state_id FROM matches WHERE match_id = $1',
-      [matchID],
-    );
-    this.refused(matchID, rows[0]?.state_id, state);
+    logRefusal(this.logger, matchID, await this.storedStateID(db, matchID), state._stateID);
     return false;
   }
 
-  private refused(matchID: string, stored: number | undefined, state: State): void {
-    if (stored === undefined) {
-      this.options.logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
-    } else {
-      this.options.logger?.warn(
-        { matchID, stored, offered: state._stateID },
-        'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
-      );
-    }
-  }
-
-  /** The transaction of an action with intents, or of one without a log (a no-op or a forgery). */
-  private async commit(
+  /**
+   * Inserts the committed action's outbox rows; returns those inserted. The match row is locked
+   * by this transaction's compare-and-set: its room's tag is ours to move.
+   */
+  private async insertIntents(
     client: PoolClient,
     matchID: string,
     state: State,
-    deltalog: LogEntry[],
-  ): Promise<OutboxRow[] | undefined> {
-    if (deltalog.length === 0) {
-      const { rows } = await client.query<{ state_id: number }>(
-        'SELECT state_id FROM matches WHERE match_id = $1',
-        [matchID],
-      );
-      // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
-      if (rows[0]?.state_id === state._stateID) return [];
-    }
-    if (!(await this.append(client, matchID, state, deltalog))) return undefined;
-    if (!isCommittedAction(deltalog)) return [];
-    const seats = await client.query<{ player_id: string; role: 'wearer' | 'keyholder' }>(
+  ): Promise<OutboxRow[]> {
+    const { rows: seats } = await client.query<{ player_id: string; role: SeatRole }>(
       'SELECT player_id, role FROM seats WHERE match_id = $1',
       [matchID],
     );
-    const candidates = outboxRowsFor(
-      matchID,
-      state,
-      new Map(seats.rows.map((r) => [r.player_id, r.role])),
-      Date.now(),
-      (idx) => this.options.logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
-    );
-    // The match row is locked by this transaction's compare-and-set: its room's tag is ours to move.
     const { rows: tagRows } = await client.query<{
       last_tag: string | null;
       lowest: string | null;
@@ -196,19 +196,22 @@ export class PostgresStore extends Async {
       [matchID],
     );
     const { last_tag: roomTag, lowest } = tagRows[0]!;
-    const tags = fairTags(
-      Number(roomTag ?? 0),
+    const tagged = taggedOutboxRows(
+      matchID,
+      state,
+      new Map(seats.map((r) => [r.player_id, r.role])),
+      roomTag === null ? undefined : Number(roomTag),
       lowest === null ? null : Number(lowest),
-      candidates.length,
+      this.logger,
     );
-    if (roomTag !== null && tags.length > 0) {
+    if (tagged.roomTag !== undefined) {
       await client.query('UPDATE rooms SET last_tag = $1 WHERE match_id = $2', [
-        tags[tags.length - 1],
+        tagged.roomTag,
         matchID,
       ]);
     }
     const inserted: OutboxRow[] = [];
-    for (const [i, row] of candidates.entries()) {
+    for (const { row, fairTag } of tagged.rows) {
       const result = await client.query(
         `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
                              status, message, next_attempt_at, created_at, updated_at, fair_tag)
@@ -227,32 +230,35 @@ export class PostgresStore extends Async {
           row.status,
           row.message,
           row.createdAt,
-          tags[i],
+          fairTag,
         ],
       );
       if ((result.rowCount ?? 0) > 0) inserted.push(row);
     }
-    // Delivered with the commit: every instance's dispatcher and status feed hear of the new rows.
-    for (const row of inserted)
-      await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(row)]);
     return inserted;
   }
 
   async setMetadata(matchID: string, metadata: ServerTypes.MatchData): Promise<void> {
+    const seen = this.seen.get(matchID);
+    const move = seen?.move;
+    if (seen) seen.move = undefined;
     const key = metadataKey(metadata);
-    if (this.fetchedMetadata.get(matchID) === key) return;
-    this.fetchedMetadata.delete(matchID);
-    await this.guard('setMetadata', matchID, () =>
-      this.pool.query(
-        'UPDATE matches SET metadata = $1, gameover = $2, updated_at = $3 WHERE match_id = $4',
-        [
-          boundedMetadata(metadata),
-          metadata.gameover !== undefined && metadata.gameover !== null,
-          metadata.updatedAt,
-          matchID,
-        ],
-      ),
+    // Waits for the move written in parallel only when this may be boardgame.io's bump.
+    const afterMove = seen?.key === key && move !== undefined && (await move);
+    const write = metadataWrite(seen?.key, key, afterMove);
+    if (write === 'skip') return;
+    const written = await guardedAsync(this.logger, 'setMetadata', matchID, () =>
+      write === 'touch'
+        ? this.pool.query('UPDATE matches SET updated_at = $1 WHERE match_id = $2', [
+            metadata.updatedAt,
+            matchID,
+          ])
+        : this.pool.query(
+            'UPDATE matches SET metadata = $1, gameover = $2, updated_at = $3 WHERE match_id = $4',
+            [boundedMetadata(metadata), isGameover(metadata), metadata.updatedAt, matchID],
+          ),
     );
+    if (written && write === 'write') this.remember(matchID).key = key;
   }
 
   async fetch<O extends StorageAPI.FetchOpts>(
@@ -260,7 +266,11 @@ export class PostgresStore extends Async {
     opts: O,
   ): Promise<StorageAPI.FetchResult<O>> {
     const result = {} as Record<string, unknown>;
-    await this.guard('fetch', matchID, async () => {
+    if (opts.state || opts.metadata) {
+      const seen = this.seen.get(matchID);
+      if (seen) seen.move = undefined;
+    }
+    await guardedAsync(this.logger, 'fetch', matchID, async () => {
       const columns = [
         opts.state && 'state',
         opts.metadata && 'metadata, updated_at',
@@ -274,10 +284,12 @@ export class PostgresStore extends Async {
         const row = rows[0] as Record<string, unknown> | undefined;
         if (opts.state) result.state = row?.state;
         if (opts.metadata && row) {
-          const metadata = { ...(row.metadata as ServerTypes.MatchData) };
           // The column, not the JSON: moves set it without rewriting the metadata.
-          metadata.updatedAt = Math.max(metadata.updatedAt ?? 0, Number(row.updated_at));
-          this.remember(matchID, metadataKey(metadata));
+          const metadata = {
+            ...(row.metadata as ServerTypes.MatchData),
+            updatedAt: Number(row.updated_at),
+          };
+          this.remember(matchID).key = metadataKey(metadata);
           result.metadata = metadata;
         }
         if (opts.initialState)
@@ -295,15 +307,18 @@ export class PostgresStore extends Async {
     return result as StorageAPI.FetchResult<O>;
   }
 
-  private remember(matchID: string, key: string): void {
-    this.fetchedMetadata.delete(matchID);
-    if (this.fetchedMetadata.size >= REMEMBERED_MATCHES)
-      this.fetchedMetadata.delete(this.fetchedMetadata.keys().next().value!);
-    this.fetchedMetadata.set(matchID, key);
+  /** The match's entry in `seen`, most recently used last; made when missing. */
+  private remember(matchID: string): Seen {
+    const entry = this.seen.get(matchID) ?? {};
+    this.seen.delete(matchID);
+    if (this.seen.size >= REMEMBERED_MATCHES) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(matchID, entry);
+    return entry;
   }
 
   async wipe(matchID: string): Promise<void> {
-    await this.guard('wipe', matchID, () =>
+    this.seen.delete(matchID);
+    await guardedAsync(this.logger, 'wipe', matchID, () =>
       inTransaction(this.pool, async (client) => {
         await client.query('DELETE FROM matches WHERE match_id = $1', [matchID]);
         await client.query('DELETE FROM match_log WHERE match_id = $1', [matchID]);
@@ -312,34 +327,10 @@ export class PostgresStore extends Async {
   }
 
   override async listMatches(opts: StorageAPI.ListMatchesOpts = {}): Promise<string[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    if (opts.gameName !== undefined) add('game_name = ?', opts.gameName);
-    if (opts.where?.isGameover !== undefined) add('gameover = ?', opts.where.isGameover);
-    if (opts.where?.updatedBefore !== undefined) add('updated_at < ?', opts.where.updatedBefore);
-    if (opts.where?.updatedAfter !== undefined) add('updated_at > ?', opts.where.updatedAfter);
-    const sql = `SELECT match_id FROM matches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_seq`;
-    const ids = await this.guard('listMatches', '*', async () =>
+    const { sql, params } = listMatchesQuery(opts, 'created_seq', (n) => `$${n}`);
+    const ids = await guardedAsync(this.logger, 'listMatches', '*', async () =>
       (await this.pool.query<{ match_id: string }>(sql, params)).rows.map((r) => r.match_id),
     );
     return ids ?? [];
-  }
-
-  /** Runs a storage call; an error is logged and swallowed, never thrown into boardgame.io. */
-  private async guard<T>(
-    operation: string,
-    matchID: string,
-    fn: () => Promise<T>,
-  ): Promise<T | undefined> {
-    try {
-      return await fn();
-    } catch (error) {
-      this.options.logger?.error({ err: error, operation, matchID }, 'storage error');
-      return undefined;
-    }
   }
 }

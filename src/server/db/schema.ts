@@ -1,6 +1,8 @@
 /**
  * The SQLite schema: boardgame.io's matches and log, the outbox, seat bindings, our auth
  * sessions and room policies. Migrations run in order, each once, keyed by `user_version`.
+ * postgres-schema.ts holds the same tables: a migration here needs its twin there
+ * (test/storage/schema.test.ts fails until both agree).
  */
 import type { Database } from 'better-sqlite3';
 

@@ -1,34 +1,37 @@
 /**
  * The server's own storage on SQLite: logins, seat bindings, room policies and the outbox's
- * delivery state. It shares the database file (and so its transactions) with `SqliteStore`.
+ * delivery state. It shares the database file (and so its transactions) with `SqliteStore`, and
+ * announces every outbox row it changes through `OutboxChanges` once the change is committed.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { OutboxRow } from '../outbox/types.js';
+import type { OutboxChanges } from '../outbox/changes.js';
 import {
-  CHARGED_STATUSES,
+  admissionRefusal,
   deliveryRefusal,
   isFirstAttempt,
-  NO_ROOM_REFUSAL,
-  policyRefusal,
-  seatRefusal,
-  toAuthSession,
-  toRow,
-  toSeat,
-} from './records.js';
-import type { AuthRecord, OutboxRecord, Refusal, SeatRecord } from './records.js';
+  sendingActor,
+  SUBMITTED_MESSAGE,
+} from '../outbox/policy.js';
+import type { Refusal, RoomPolicy } from '../outbox/policy.js';
+import type { OutboxRow } from '../outbox/types.js';
+import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
+import { pruneSync } from './prune.js';
+import type { MatchList } from './prune.js';
+import { toAuthSession, toOutboxRow, toSeatBinding } from './rows.js';
+import type { AuthRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
   AuthSession,
   ClaimOptions,
   ClaimResult,
   ClaimedRequest,
+  OutcomeUpdate,
   PruneResult,
   Repository,
   RetentionPolicy,
-  RoomPolicy,
   SeatBinding,
 } from './types.js';
 
-/** A due row with what the claim checks: its seat (null when unbound) and its room's policy. */
+/** A due row with what the claim checks: its target seat (null: unbound) and its room's policy. */
 interface Candidate extends OutboxRecord {
   seat_session: string | null;
   seat_role: SeatRecord['role'] | null;
@@ -54,8 +57,8 @@ const NOT_BUSY = `NOT EXISTS (
 
 /**
  * The first `n` rows of a query: stepping stops there, so the query needs no bound LIMIT. With
- * one, this SQLite (built with STAT4) plans the statement again on every run, which here cost
- * more than the query itself (~0.1 ms for the claim's).
+ * one, this SQLite (built with STAT4) plans the statement again on every run, which costs more
+ * than the claim's query itself (BENCHMARKS.md).
  */
 function firstRows<T>(statement: Statement, params: object, n: number): T[] {
   const rows: T[] = [];
@@ -67,10 +70,23 @@ function firstRows<T>(statement: Statement, params: object, n: number): T[] {
   return rows;
 }
 
+/** What one claim transaction did, and the rows it changed (announced once it commits). */
+interface Claim {
+  result: ClaimResult;
+  changed: OutboxRow[];
+}
+
+/** A list of match ids, bound as one JSON array. */
+const MATCH_LIST: MatchList = {
+  sql: 'match_id IN (SELECT value FROM json_each(?))',
+  bind: (ids) => JSON.stringify(ids),
+};
+
 /** `Repository` on a better-sqlite3 database migrated by `openSqlite`. */
 export class SqliteRepository implements Repository {
   private readonly sql: Record<string, Statement>;
-  private readonly claimTx: (options: ClaimOptions) => ClaimResult;
+  private readonly changes: OutboxChanges | undefined;
+  private readonly recordAndClaimTx: (options: ClaimOptions) => Claim;
   /**
    * No lease runs out before this, so until then a claim skips the query for expired leases. It
    * is the earliest lease in the table when that query last ran, lowered by every lease taken
@@ -80,7 +96,12 @@ export class SqliteRepository implements Repository {
    */
   private leasesEndAfter = -Infinity;
 
-  constructor(private readonly db: Database) {
+  /** `changes` hears every row this repository changes, after its transaction commits. */
+  constructor(
+    private readonly db: Database,
+    { changes }: { changes?: OutboxChanges } = {},
+  ) {
+    this.changes = changes;
     this.sql = {
       insertAuth: db.prepare(
         `INSERT INTO auth_sessions (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
@@ -108,7 +129,7 @@ export class SqliteRepository implements Repository {
       seatCredentials: db.prepare(
         `UPDATE seats SET credentials_hash = ? WHERE match_id = ? AND player_id = ?`,
       ),
-      // Due rows in fair-queuing order (records.ts, fairTags) with their seat and room, leaving
+      // Due rows in fair-queuing order (outbox/fair-queue.ts) with their seat and room, leaving
       // out rows whose wearer already has a request in flight (one at a time per wearer: Chaster
       // keeps one pending per lock). Walked in the index's order: a claim stops after its page.
       queued: db.prepare(
@@ -122,51 +143,44 @@ export class SqliteRepository implements Repository {
          ORDER BY o.lease_until`,
       ),
       chargedInMatch: db.prepare(
-        `SELECT COUNT(*) AS n FROM outbox WHERE match_id = ? AND admitted_at IS NOT NULL AND status IN ${CHARGED_STATUSES}`,
+        `SELECT COUNT(*) AS n FROM outbox WHERE match_id = ? AND admitted_at IS NOT NULL AND status IN ${CHARGED_IN}`,
       ),
       lastAdmittedForSession: db.prepare(
         `SELECT MAX(o.admitted_at) AS at FROM outbox o
          JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         WHERE s.session_id = ? AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_STATUSES}`,
+         WHERE s.session_id = ? AND o.admitted_at IS NOT NULL AND o.status IN ${CHARGED_IN}`,
       ),
       lease: db.prepare(
         `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?,
                 admitted_at = COALESCE(admitted_at, ?)
-         WHERE id = ?`,
+         WHERE id = ? RETURNING *`,
       ),
       settle: db.prepare(
-        `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
+        `UPDATE outbox SET status = ?, message = ?, lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`,
       ),
-      finish: db.prepare(
+      // Only a row still out takes an outcome: one claimed again meanwhile keeps its own.
+      recordOutcome: db.prepare(
         `UPDATE outbox SET status = ?, message = ?, next_attempt_at = COALESCE(?, next_attempt_at),
                 lease_until = NULL, updated_at = ?
-         WHERE id = ? AND status = 'sending'`,
+         WHERE id = ? AND status = 'sending' RETURNING *`,
       ),
       firstLeaseEnd: db.prepare(
         `SELECT MIN(lease_until) AS at FROM outbox WHERE status = 'sending'`,
       ),
-      // Rows due later, and leases that run out later (a crashed sender's rows come back then).
-      nextDue: db.prepare(
-        `SELECT MIN(at) AS at FROM (
-           SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'queued' AND next_attempt_at > @now
-           UNION ALL SELECT MIN(lease_until) FROM outbox WHERE status = 'sending' AND lease_until > @now)`,
-      ),
+      nextDue: db.prepare(NEXT_DUE),
       requestsOf: db.prepare(
         `SELECT * FROM outbox WHERE match_id = ? ORDER BY created_at, state_id, idx`,
       ),
-      seenWebhook: db.prepare(
-        `INSERT INTO webhook_events (request_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-      ),
-      submittable: db.prepare(
-        `SELECT o.* FROM outbox o JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
-         WHERE s.session_id = ? AND o.status IN ('delivered', 'already_pending') AND o.updated_at <= ?`,
-      ),
+      seeWebhook: db.prepare(SEE_WEBHOOK),
+      submit: db.prepare(SUBMIT),
       getSetting: db.prepare(`SELECT value FROM settings WHERE key = ?`),
       putSetting: db.prepare(
         `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING`,
       ),
     };
-    this.claimTx = db.transaction((options: ClaimOptions) => this.claimSync(options));
+    this.recordAndClaimTx = db.transaction((options: ClaimOptions) =>
+      this.recordAndClaimSync(options),
+    );
   }
 
   async createAuthSession(session: AuthSession): Promise<void> {
@@ -212,12 +226,12 @@ export class SqliteRepository implements Repository {
   }
 
   async seatsOf(matchID: string): Promise<SeatBinding[]> {
-    return (this.sql.seatsOf!.all(matchID) as SeatRecord[]).map(toSeat);
+    return (this.sql.seatsOf!.all(matchID) as SeatRecord[]).map(toSeatBinding);
   }
 
   async seatOf(matchID: string, playerID: string): Promise<SeatBinding | undefined> {
     const r = this.sql.seat!.get(matchID, playerID) as SeatRecord | undefined;
-    return r && toSeat(r);
+    return r && toSeatBinding(r);
   }
 
   async replaceSeatCredentials(
@@ -228,53 +242,74 @@ export class SqliteRepository implements Repository {
     this.sql.seatCredentials!.run(credentialsHash, matchID, playerID);
   }
 
-  async claim(options: ClaimOptions): Promise<ClaimResult> {
+  async recordAndClaim(options: ClaimOptions): Promise<ClaimResult> {
+    let claim: Claim;
     try {
-      return this.claimTx(options);
+      claim = this.recordAndClaimTx(options);
     } catch (error) {
       // Rolled back: the leases it took and the minimum it read are gone.
       this.leasesEndAfter = -Infinity;
       throw error;
     }
+    this.changes?.announce(claim.changed);
+    return claim.result;
+  }
+
+  /** The transaction: the outcomes first (they free their wearers), then the claim. */
+  private recordAndClaimSync(options: ClaimOptions): Claim {
+    const recorded = this.recordOutcomes(options.outcomes ?? []);
+    const { claimed, settled, nextDueAt } = this.claimDue(options);
+    return {
+      result: { recorded: recorded.map((row) => row !== undefined), claimed, settled, nextDueAt },
+      changed: [
+        ...recorded.filter((row): row is OutboxRow => row !== undefined),
+        ...settled,
+        ...claimed.map((c) => c.row),
+      ],
+    };
+  }
+
+  /** Writes each outcome on its row if the row is still out; the row as stored, or undefined. */
+  private recordOutcomes(outcomes: readonly OutcomeUpdate[]): Array<OutboxRow | undefined> {
+    return outcomes.map((o) => {
+      const r = this.sql.recordOutcome!.get(
+        o.status,
+        o.message,
+        o.nextAttemptAt ?? null,
+        o.now,
+        o.id,
+      ) as OutboxRecord | undefined;
+      return r && toOutboxRow(r);
+    });
   }
 
   /**
-   * One transaction: record the outcomes, pick due rows, settle those that must not be sent,
-   * lease the rest. Pages are asked for again from the top: every row a page returned was leased,
-   * settled, or belongs to a wearer leased meanwhile, so none of them is returned twice.
+   * Picks due rows, settles those that must not be sent, leases the rest. Pages are asked for
+   * again from the top: every row a page returned was leased, settled, or belongs to a wearer
+   * leased meanwhile, so none of them is returned twice.
    */
-  private claimSync({ now, limit, leaseMs, maxAgeMs, outcomes = [] }: ClaimOptions): ClaimResult {
-    const finished = outcomes.map(
-      (o) =>
-        this.sql.finish!.run(o.status, o.message, o.nextAttemptAt ?? null, o.now, o.id).changes > 0,
-    );
+  private claimDue({ now, limit, leaseMs, maxAgeMs }: ClaimOptions): Omit<ClaimResult, 'recorded'> {
     const claimed: ClaimedRequest[] = [];
     const settled: OutboxRow[] = [];
     const sessions = new Set<string>();
-    // The candidate holds every column, so the changed rows are built here, not read back.
     const take = (r: Candidate): void => {
-      const refusal = this.refusal(r, now, maxAgeMs);
+      const row = toOutboxRow(r);
+      const refusal = this.refusal(r, row, now, maxAgeMs);
       if (refusal) {
-        this.sql.settle!.run(refusal.status, refusal.message, now, r.id);
-        settled.push(toRow({ ...r, ...refusal, lease_until: null, updated_at: now }));
+        const stored = this.sql.settle!.get(refusal.status, refusal.message, now, r.id);
+        settled.push(toOutboxRow(stored as OutboxRecord));
         return;
       }
       // Two rows of one wearer in the same page: the second waits for the first's outcome.
       if (sessions.has(r.seat_session!)) return;
       sessions.add(r.seat_session!);
       const leaseUntil = now + leaseMs;
-      this.sql.lease!.run(leaseUntil, now, now, r.id);
+      const leased = this.sql.lease!.get(leaseUntil, now, now, r.id) as OutboxRecord;
       this.leasesEndAfter = Math.min(this.leasesEndAfter, leaseUntil);
       claimed.push({
-        row: toRow({
-          ...r,
-          status: 'sending',
-          attempts: r.attempts + 1,
-          lease_until: leaseUntil,
-          updated_at: now,
-        }),
+        row: toOutboxRow(leased),
         sessionId: r.seat_session!,
-        actor: r.actor ?? 'extension',
+        actor: sendingActor(row),
       });
     };
     let pages = 0;
@@ -298,35 +333,37 @@ export class SqliteRepository implements Repository {
     const nextDueAt =
       claimed.length >= limit
         ? now
-        : ((this.sql.nextDue!.get({ now }) as { at: number | null }).at ?? undefined);
-    return { finished, claimed, settled, nextDueAt };
+        : ((this.sql.nextDue!.get(now, now) as { at: number | null }).at ?? undefined);
+    return { claimed, settled, nextDueAt };
   }
 
-  /** Why a candidate must not be sent: too old, no seat, or (first attempt only) the seats' roles and the room's policy. */
-  private refusal(r: Candidate, now: number, maxAgeMs: number): Refusal | undefined {
-    const unsendable = deliveryRefusal(r, r.seat_session, now, maxAgeMs);
-    if (unsendable) return unsendable;
-    if (!isFirstAttempt(r)) return undefined;
-    const target = { role: r.seat_role!, lock_id: r.seat_lock!, session_id: r.seat_session! };
+  /** Why a candidate must not be sent: the delivery policy, on the seat and room read with it. */
+  private refusal(
+    r: Candidate,
+    row: OutboxRow,
+    now: number,
+    maxAgeMs: number,
+  ): Refusal | undefined {
+    const unsendable = deliveryRefusal(row, r.seat_session, now, maxAgeMs);
+    if (unsendable || !isFirstAttempt(row)) return unsendable;
     const requester =
-      r.requested_by === 'self' && r.requester_id !== null
-        ? (this.sql.seat!.get(r.match_id, r.requester_id) as SeatRecord | undefined)
+      row.requestedBy === 'self' && row.requesterID !== null
+        ? (this.sql.seat!.get(row.matchID, row.requesterID) as SeatRecord | undefined)
         : undefined;
-    const refused = seatRefusal(r, target, requester);
-    if (refused) return refused;
-    if (r.policy === null) return NO_ROOM_REFUSAL;
-    const policy = JSON.parse(r.policy) as RoomPolicy;
-    const charged = (this.sql.chargedInMatch!.get(r.match_id) as { n: number }).n;
-    // No cooldown: the last admission cannot refuse anything.
-    const last =
-      policy.cooldownMs > 0
-        ? (this.sql.lastAdmittedForSession!.get(r.seat_session) as { at: number | null }).at
-        : null;
-    return policyRefusal(policy, charged, last, now);
+    return admissionRefusal({
+      asker: row,
+      target: { role: r.seat_role!, lockId: r.seat_lock!, sessionId: r.seat_session! },
+      requester: requester && toSeatBinding(requester),
+      policy: r.policy === null ? null : (JSON.parse(r.policy) as RoomPolicy),
+      charged: () => (this.sql.chargedInMatch!.get(row.matchID) as { n: number }).n,
+      lastAdmittedAt: () =>
+        (this.sql.lastAdmittedForSession!.get(r.seat_session) as { at: number | null }).at,
+      now,
+    });
   }
 
   async requestsOf(matchID: string): Promise<OutboxRow[]> {
-    return (this.sql.requestsOf!.all(matchID) as OutboxRecord[]).map(toRow);
+    return (this.sql.requestsOf!.all(matchID) as OutboxRecord[]).map(toOutboxRow);
   }
 
   async markSubmitted(
@@ -335,56 +372,30 @@ export class SqliteRepository implements Repository {
     submittedAt: number,
     now: number,
   ): Promise<OutboxRow[] | undefined> {
-    return this.db.transaction(() => {
-      if (this.sql.seenWebhook!.run(requestId, now).changes === 0) return undefined;
-      // A delivered row's updated_at is when it was delivered: nothing changes it until now.
-      const rows = this.sql.submittable!.all(sessionId, submittedAt) as OutboxRecord[];
-      for (const r of rows)
-        this.sql.settle!.run('submitted', 'The wearer submitted a picture.', now, r.id);
-      return rows.map((r) =>
-        toRow({
-          ...r,
-          status: 'submitted',
-          message: 'The wearer submitted a picture.',
-          updated_at: now,
-        }),
-      );
+    const rows = this.db.transaction(() => {
+      if (this.sql.seeWebhook!.run(requestId, now).changes === 0) return undefined;
+      const records = this.sql.submit!.all(SUBMITTED_MESSAGE, now, submittedAt, sessionId);
+      return (records as OutboxRecord[]).map(toOutboxRow);
     })();
+    if (rows) this.changes?.announce(rows);
+    return rows;
   }
 
   async prune(now: number, policy: RetentionPolicy): Promise<PruneResult> {
-    return this.db.transaction(() => {
-      const stale = this.db
-        .prepare(
-          `SELECT match_id FROM matches m
-           WHERE ((gameover = 1 AND updated_at < @finished) OR updated_at < @idle)
-             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.match_id = m.match_id AND o.status IN ('queued', 'sending'))`,
-        )
-        .all({
-          finished: now - policy.finishedMatchesMs,
-          idle: now - policy.idleMatchesMs,
-        }) as Array<{
-        match_id: string;
-      }>;
-      let requests = 0;
-      for (const { match_id } of stale) {
-        for (const table of ['matches', 'match_log', 'seats', 'rooms']) {
-          this.db.prepare(`DELETE FROM ${table} WHERE match_id = ?`).run(match_id);
-        }
-        requests += this.db.prepare(`DELETE FROM outbox WHERE match_id = ?`).run(match_id).changes;
-      }
-      requests += this.db
-        .prepare(`DELETE FROM outbox WHERE status NOT IN ('queued', 'sending') AND updated_at < ?`)
-        .run(now - policy.finalRequestsMs).changes;
-      const logins = this.db
-        .prepare(`DELETE FROM auth_sessions WHERE expires_at < ?`)
-        .run(now).changes;
-      // Chaster retries a webhook for a few minutes; a day of ids is plenty to stay idempotent.
-      const webhookEvents = this.db
-        .prepare(`DELETE FROM webhook_events WHERE received_at < ?`)
-        .run(now - 24 * 60 * 60 * 1000).changes;
-      return { matches: stale.length, requests, logins, webhookEvents };
-    })();
+    const run = this.db.transaction(() =>
+      pruneSync(
+        ({ sql, params }) => {
+          const statement = this.db.prepare(sql);
+          return statement.reader
+            ? { rows: statement.all(...params), changes: 0 }
+            : { rows: [], changes: statement.run(...params).changes };
+        },
+        MATCH_LIST,
+        now,
+        policy,
+      ),
+    );
+    return run();
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -8,8 +8,8 @@
  * The store is the only writer of its matches, so it keeps the last committed state of recently
  * used matches in memory (as boardgame.io's InMemory store does): a move reads no row and parses
  * no JSON. The compare-and-set still runs in SQL, so a write behind its back is refused, not
- * merged. boardgame.io also rewrites the metadata right after every move only to bump its
- * `updatedAt`: the move's own commit already set `updated_at`, so that second write is skipped.
+ * merged. Metadata writes follow `metadataWrite` (match-store.ts), as on Postgres: boardgame.io's
+ * bump of `updatedAt` right after a move is skipped, since the move's own commit set `updated_at`.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,12 +17,23 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Logger } from 'pino';
-import { intentCount, isCommittedAction, outboxRowsFor } from '../outbox/intents.js';
+import type { OutboxChanges } from '../outbox/changes.js';
+import { intentCount, isCommittedAction } from '../outbox/intents.js';
+import type { SeatRole } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
-import { fairTags } from './records.js';
 import { redactInitialState } from './initial-state.js';
+import {
+  guarded,
+  isGameover,
+  listMatchesQuery,
+  logRefusal,
+  metadataKey,
+  metadataWrite,
+  taggedOutboxRows,
+} from './match-store.js';
+import type { StoreOptions } from './match-store.js';
 import { migrate } from './schema.js';
 
 /** How hard SQLite syncs to disk: NORMAL survives a process crash in WAL mode, FULL also an OS crash. */
@@ -39,9 +50,6 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'NORMA
   return db;
 }
 
-/** Called after a commit that inserted outbox rows, with those rows. */
-export type OutboxListener = (rows: OutboxRow[]) => void;
-
 /** Matches whose last committed state stays in memory. */
 const CACHED_MATCHES = 1000;
 
@@ -50,13 +58,13 @@ interface CachedMatch {
   state: State;
   stateID: number;
   logLength: number;
-  /** The metadata as stored, and as compared when boardgame.io writes it again. */
+  /** The metadata as stored, and its `metadataKey`. */
   metadataJson: string;
   metadataKey: string;
   /** The `updated_at` column: `metadata.updatedAt` as fetched. */
   updatedAt: number;
-  /** True between a commit and the next call: boardgame.io's metadata bump follows. */
-  justCommitted: boolean;
+  /** True between a committed move and the next call on the match (`metadataWrite`). */
+  afterMove: boolean;
 }
 
 interface MatchRow {
@@ -67,16 +75,11 @@ interface MatchRow {
   updated_at: number;
 }
 
-/** The metadata without `updatedAt`: what decides whether a `setMetadata` changes anything. */
-export function metadataKey(metadata: ServerTypes.MatchData): string {
-  return JSON.stringify({ ...metadata, updatedAt: 0 });
-}
-
 /** boardgame.io storage on SQLite, with the verification outbox in the same transaction. */
 export class SqliteStore extends Sync {
   readonly db: Database;
   private readonly logger: Logger | undefined;
-  private readonly listeners = new Set<OutboxListener>();
+  private readonly changes: OutboxChanges | undefined;
   private readonly sql: Record<string, Statement>;
   private readonly cache = new Map<string, CachedMatch>();
   private readonly commitState: (
@@ -85,10 +88,11 @@ export class SqliteStore extends Sync {
     deltalog: LogEntry[],
   ) => OutboxRow[];
 
-  constructor(db: Database, options: { logger?: Logger } = {}) {
+  constructor(db: Database, options: StoreOptions = {}) {
     super();
     this.db = db;
     this.logger = options.logger;
+    this.changes = options.changes;
     this.sql = {
       insertMatch: db.prepare(
         `INSERT INTO matches (match_id, game_name, state_id, state, initial_state, metadata, gameover, updated_at)
@@ -118,6 +122,7 @@ export class SqliteStore extends Sync {
       setMetadata: db.prepare(
         `UPDATE matches SET metadata = ?, gameover = ?, updated_at = ? WHERE match_id = ?`,
       ),
+      setUpdatedAt: db.prepare(`UPDATE matches SET updated_at = ? WHERE match_id = ?`),
       fetchInitial: db.prepare(`SELECT initial_state FROM matches WHERE match_id = ?`),
       fetchLog: db.prepare(
         `SELECT entry FROM (SELECT seq, entry FROM match_log WHERE match_id = ? ORDER BY seq DESC LIMIT ?)
@@ -129,12 +134,6 @@ export class SqliteStore extends Sync {
     this.commitState = db.transaction((matchID: string, state: State, deltalog: LogEntry[]) =>
       this.commit(matchID, state, deltalog),
     );
-  }
-
-  /** Registers a listener for committed outbox rows; returns a function that removes it. */
-  onOutbox(listener: OutboxListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   override connect(): void {}
@@ -166,7 +165,7 @@ export class SqliteStore extends Sync {
         metadataJson: row.metadata,
         metadataKey: metadataKey(JSON.parse(row.metadata) as ServerTypes.MatchData),
         updatedAt: row.updated_at,
-        justCommitted: false,
+        afterMove: false,
       };
       if (this.cache.size >= CACHED_MATCHES) this.cache.delete(this.cache.keys().next().value!);
     }
@@ -178,14 +177,14 @@ export class SqliteStore extends Sync {
     matchID: string,
     { initialState, metadata }: StorageAPI.CreateMatchOpts,
   ): void {
-    this.guard('createMatch', matchID, () => {
+    guarded(this.logger, 'createMatch', matchID, () => {
       this.sql.insertMatch!.run({
         matchID,
         gameName: metadata.gameName,
         stateID: initialState._stateID,
         state: JSON.stringify(initialState),
         metadata: boundedMetadata(metadata),
-        gameover: metadata.gameover === undefined || metadata.gameover === null ? 0 : 1,
+        gameover: isGameover(metadata) ? 1 : 0,
         updatedAt: metadata.updatedAt,
       });
     });
@@ -193,17 +192,13 @@ export class SqliteStore extends Sync {
   }
 
   setState(matchID: string, state: State, deltalog: LogEntry[] = []): void {
-    const rows = this.guard('setState', matchID, () => this.commitState(matchID, state, deltalog));
+    const rows = guarded(this.logger, 'setState', matchID, () =>
+      this.commitState(matchID, state, deltalog),
+    );
     // A failed transaction may leave the cache ahead of the row; read it again next time.
     if (rows === undefined) this.cache.delete(matchID);
-    if (rows && rows.length > 0) {
-      for (const listener of this.listeners) {
-        try {
-          listener(rows);
-        } catch (error) {
-          this.logger?.error({ err: error }, 'outbox listener failed');
-        }
-      }
+    else if (rows.length > 0) {
+      guarded(this.logger, 'announce', matchID, () => this.changes?.announce(rows));
     }
   }
 
@@ -213,11 +208,11 @@ export class SqliteStore extends Sync {
    */
   private commit(matchID: string, state: State, deltalog: LogEntry[]): OutboxRow[] {
     const current = this.cached(matchID);
-    if (current) current.justCommitted = false;
     if (!current) {
-      this.logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
+      logRefusal(this.logger, matchID, undefined, state._stateID);
       return [];
     }
+    current.afterMove = false;
     // An invalid move or a plugin action leaves _stateID as it was: nothing was committed.
     if (state._stateID === current.stateID && deltalog.length === 0) return [];
     // Compare-and-set: a committed action moves _stateID forward by exactly one.
@@ -225,7 +220,8 @@ export class SqliteStore extends Sync {
       // boardgame.io's reducer bumps ctx._activePlayersNumMoves of the state it fetched in place:
       // after a refused write, read the committed state again.
       this.cache.delete(matchID);
-      return this.refuse(matchID, current.stateID, state);
+      logRefusal(this.logger, matchID, current.stateID, state._stateID);
+      return [];
     }
     const now = Date.now();
     const { changes } = this.sql.updateState!.run(
@@ -239,7 +235,8 @@ export class SqliteStore extends Sync {
     // The row moved on without this store (another process on the same file): refuse, re-read.
     if (changes !== 1) {
       this.cache.delete(matchID);
-      return this.refuse(matchID, current.stateID, state);
+      logRefusal(this.logger, matchID, current.stateID, state._stateID);
+      return [];
     }
     deltalog.forEach((entry, i) => {
       this.sql.appendLog!.run(matchID, current.logLength + i, JSON.stringify(entry));
@@ -253,61 +250,48 @@ export class SqliteStore extends Sync {
     current.stateID = state._stateID;
     current.logLength += deltalog.length;
     current.updatedAt = Math.max(current.updatedAt, now);
-    current.justCommitted = true;
+    current.afterMove = true;
     return rows;
   }
 
-  private refuse(matchID: string, stored: number, state: State): OutboxRow[] {
-    this.logger?.warn(
-      { matchID, stored, offered: state._stateID },
-      'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
-    );
-    return [];
-  }
-
+  /** Inserts the committed action's outbox rows; returns those inserted. */
   private insertIntents(matchID: string, state: State): OutboxRow[] {
     const roles = new Map(
-      (
-        this.sql.seatRoles!.all(matchID) as Array<{
-          player_id: string;
-          role: 'wearer' | 'keyholder';
-        }>
-      ).map((r) => [r.player_id, r.role]),
-    );
-    const candidates = outboxRowsFor(matchID, state, roles, Date.now(), (idx) =>
-      this.logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
+      (this.sql.seatRoles!.all(matchID) as Array<{ player_id: string; role: SeatRole }>).map(
+        (r) => [r.player_id, r.role],
+      ),
     );
     const room = this.sql.roomTag!.get(matchID) as { last_tag: number } | undefined;
     const lowest = (this.sql.lowestQueuedTag!.get() as { tag: number | null }).tag;
-    const tags = fairTags(room?.last_tag ?? 0, lowest, candidates.length);
-    if (room && tags.length > 0) this.sql.setRoomTag!.run(tags[tags.length - 1], matchID);
-    return candidates.filter(
-      (row, i) =>
-        this.sql.insertOutbox!.run({ ...row, idx: row.index, now: row.createdAt, fairTag: tags[i] })
-          .changes > 0,
-    );
+    const tagged = taggedOutboxRows(matchID, state, roles, room?.last_tag, lowest, this.logger);
+    if (tagged.roomTag !== undefined) this.sql.setRoomTag!.run(tagged.roomTag, matchID);
+    return tagged.rows
+      .filter(
+        ({ row, fairTag }) =>
+          this.sql.insertOutbox!.run({ ...row, idx: row.index, now: row.createdAt, fairTag })
+            .changes > 0,
+      )
+      .map(({ row }) => row);
   }
 
   setMetadata(matchID: string, metadata: ServerTypes.MatchData): void {
-    this.guard('setMetadata', matchID, () => {
+    guarded(this.logger, 'setMetadata', matchID, () => {
       const entry = this.cached(matchID);
       const key = metadataKey(metadata);
-      const bumpOnly = entry?.justCommitted === true && entry.metadataKey === key;
-      if (entry) entry.justCommitted = false;
-      // The Master's bump of updatedAt after a move: the move's commit already set updated_at.
-      if (bumpOnly) return;
-      const json = boundedMetadata(metadata);
-      this.sql.setMetadata!.run(
-        json,
-        metadata.gameover === undefined || metadata.gameover === null ? 0 : 1,
-        metadata.updatedAt,
-        matchID,
-      );
-      if (entry) {
-        entry.metadataJson = json;
-        entry.metadataKey = key;
-        entry.updatedAt = metadata.updatedAt;
+      const write = metadataWrite(entry?.metadataKey, key, entry?.afterMove === true);
+      if (entry) entry.afterMove = false;
+      if (write === 'skip') return;
+      if (write === 'touch') {
+        this.sql.setUpdatedAt!.run(metadata.updatedAt, matchID);
+      } else {
+        const json = boundedMetadata(metadata);
+        this.sql.setMetadata!.run(json, isGameover(metadata) ? 1 : 0, metadata.updatedAt, matchID);
+        if (entry) {
+          entry.metadataJson = json;
+          entry.metadataKey = key;
+        }
       }
+      if (entry) entry.updatedAt = metadata.updatedAt;
     });
   }
 
@@ -317,9 +301,9 @@ export class SqliteStore extends Sync {
    */
   fetch<O extends StorageAPI.FetchOpts>(matchID: string, opts: O): StorageAPI.FetchResult<O> {
     const result = {} as Record<string, unknown>;
-    this.guard('fetch', matchID, () => {
+    guarded(this.logger, 'fetch', matchID, () => {
       const entry = opts.state || opts.metadata ? this.cached(matchID) : undefined;
-      if (entry) entry.justCommitted = false;
+      if (entry) entry.afterMove = false;
       if (opts.state) result.state = entry?.state;
       if (opts.metadata && entry) {
         result.metadata = {
@@ -342,7 +326,7 @@ export class SqliteStore extends Sync {
 
   wipe(matchID: string): void {
     this.cache.delete(matchID);
-    this.guard('wipe', matchID, () =>
+    guarded(this.logger, 'wipe', matchID, () =>
       this.db.transaction(() => {
         this.sql.wipeMatch!.run(matchID);
         this.sql.wipeLog!.run(matchID);
@@ -351,40 +335,12 @@ export class SqliteStore extends Sync {
   }
 
   override listMatches(opts: StorageAPI.ListMatchesOpts = {}): string[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (opts.gameName !== undefined) {
-      where.push('game_name = ?');
-      params.push(opts.gameName);
-    }
-    if (opts.where?.isGameover !== undefined) {
-      where.push('gameover = ?');
-      params.push(opts.where.isGameover ? 1 : 0);
-    }
-    if (opts.where?.updatedBefore !== undefined) {
-      where.push('updated_at < ?');
-      params.push(opts.where.updatedBefore);
-    }
-    if (opts.where?.updatedAfter !== undefined) {
-      where.push('updated_at > ?');
-      params.push(opts.where.updatedAfter);
-    }
-    const sql = `SELECT match_id FROM matches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid`;
+    const { sql, params } = listMatchesQuery(opts, 'rowid', () => '?');
     return (
-      this.guard('listMatches', '*', () =>
+      guarded(this.logger, 'listMatches', '*', () =>
         (this.db.prepare(sql).all(...params) as Array<{ match_id: string }>).map((r) => r.match_id),
       ) ?? []
     );
-  }
-
-  /** Runs a storage call; an error is logged and swallowed, never thrown into boardgame.io. */
-  private guard<T>(operation: string, matchID: string, fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (error) {
-      this.logger?.error({ err: error, operation, matchID }, 'storage error');
-      return undefined;
-    }
   }
 }
 

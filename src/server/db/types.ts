@@ -4,13 +4,16 @@
  * (`PgRepository`) implement it; every method is async because Postgres needs it.
  */
 import type { Actor } from '../../chaster/index.js';
+import type { RoomPolicy, SeatRole } from '../outbox/policy.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+
+export type { RoomPolicy } from '../outbox/policy.js';
 
 /** Our login, made from a Chaster mainToken; our bearer token names its `id`. */
 export interface AuthSession {
   id: string;
   sessionId: string;
-  role: 'wearer' | 'keyholder';
+  role: SeatRole;
   userId: string;
   username: string;
   lockId: string;
@@ -25,25 +28,20 @@ export interface SeatBinding {
   playerID: string;
   authId: string;
   sessionId: string;
-  role: 'wearer' | 'keyholder';
+  role: SeatRole;
   userId: string;
   lockId: string;
   /** sha256 (hex) of the seat's boardgame.io credentials. */
   credentialsHash: string;
 }
 
-/** The delivery policy of a room, fixed when it is created. */
-export interface RoomPolicy {
-  /** Least time between two requests to the same wearer, in ms. */
-  cooldownMs: number;
-  /** Most requests delivered per match. */
-  maxRequestsPerMatch: number;
-}
-
 /** A claimed row, with what is needed to send it. */
 export interface ClaimedRequest {
+  /** The row as leased (`sending`). */
   row: OutboxRow;
+  /** The target seat's Chaster session. */
   sessionId: string;
+  /** Who Chaster records as asking. */
   actor: Actor;
 }
 
@@ -62,8 +60,10 @@ export interface ClaimOptions {
 /** What one claim did: outcomes recorded, rows to send now, and rows it settled without sending. */
 export interface ClaimResult {
   /** Per outcome, false when it was not written: the row was no longer `sending`. */
-  finished: boolean[];
+  recorded: boolean[];
+  /** Rows leased to this caller, to send now. */
   claimed: ClaimedRequest[];
+  /** Rows refused on claim (too old, unbound, seat roles, room policy), as stored. */
   settled: OutboxRow[];
   /**
    * When a later claim may find a row this one did not take: `now` when the limit left due rows
@@ -102,7 +102,9 @@ export interface PruneResult {
 
 /** The server's own storage (not boardgame.io's). */
 export interface Repository {
+  /** Stores a new login. */
   createAuthSession(session: AuthSession): Promise<void>;
+  /** A login by id (revoked or pruned: undefined). */
   getAuthSession(id: string): Promise<AuthSession | undefined>;
   /** Ends a login at once (logout): its bearer token stops working on every instance. */
   revokeAuthSession(id: string): Promise<void>;
@@ -113,10 +115,12 @@ export interface Repository {
   openRoomsHostedBy(userId: string): Promise<number>;
   /** Deletes a room that was just made (its policy and seats), when its creation is refused. */
   removeRoom(matchID: string): Promise<void>;
+  /** A room's policy; undefined when the match has no room. */
   getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined>;
 
   /** Binds a free seat; false when it is taken. */
   bindSeat(binding: SeatBinding, now: number): Promise<boolean>;
+  /** A match's bound seats, in seat order. */
   seatsOf(matchID: string): Promise<SeatBinding[]>;
   /** One seat's binding (the per-move credentials check). */
   seatOf(matchID: string, playerID: string): Promise<SeatBinding | undefined>;
@@ -125,13 +129,16 @@ export interface Repository {
 
   /**
    * One transaction: records the outcomes of finished sends, then claims due rows with a lease,
-   * applying each room's policy and seat checks on first claim.
+   * applying the delivery policy (`outbox/policy.ts`) on each row's first claim. Every row it
+   * changes is announced once, after commit.
    */
-  claim(options: ClaimOptions): Promise<ClaimResult>;
+  recordAndClaim(options: ClaimOptions): Promise<ClaimResult>;
+  /** A match's requests, oldest first. */
   requestsOf(matchID: string): Promise<OutboxRow[]>;
   /**
    * Marks `submitted` the requests of a session delivered at or before `submittedAt` (a picture
-   * answers only what was asked before it); undefined when `requestId` was seen before.
+   * answers only what was asked before it), announcing them; undefined when `requestId` was seen
+   * before.
    */
   markSubmitted(
     sessionId: string,
@@ -143,7 +150,9 @@ export interface Repository {
   /** Deletes what the retention policy says is no longer needed; never a match with open requests. */
   prune(now: number, policy: RetentionPolicy): Promise<PruneResult>;
 
+  /** A server setting (the session secret, the deployment id). */
   getSetting(key: string): Promise<string | undefined>;
+  /** Stores a setting unless one is there; returns the stored value (first writer wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>;
   /** True when the storage answers. */
   ping(): Promise<boolean>;

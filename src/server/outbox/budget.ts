@@ -1,73 +1,39 @@
 /**
- * The Chaster budget: one token bucket of `ratePerMinute` (holding at most `capacity`) for every
- * call this server makes to Chaster — deliveries take tokens, logins are charged. In memory for
- * one instance; in Redis for instances that share a database, so that together they stay within
- * one budget (with Redis's clock, not each instance's). While Redis is unreachable an instance
- * falls back to its own bucket.
- *
- *   tokens ──take(n)──▶ deliveries (unused ones are refunded)
- *      ▲  └─charge()──▶ a login (may run the bucket down to −capacity/2: deliveries then wait)
- *      └── refilled at ratePerMinute, up to capacity
+ * The Chaster budget: one token bucket (token-bucket.ts) of `ratePerMinute`, holding at most
+ * `capacity`, for every call this server makes to Chaster — deliveries take tokens and refund
+ * those they do not use, logins spend one. In memory for one instance; in Redis for instances
+ * that share a database, so that together they stay within one budget (with Redis's clock, not
+ * each instance's). While Redis is unreachable an instance falls back to its own bucket.
  */
 import type { Redis } from 'ioredis';
+import { TokenBucket, msUntilSpendable, msUntilTokens } from './token-bucket.js';
+import type { BucketSize } from './token-bucket.js';
 
-/** A token bucket shared by every Chaster call. */
+/** The token bucket every Chaster call spends from. */
 export interface ChasterBudget {
   /** Takes up to `want` tokens now; the number granted (a number when it is known at once). */
   take(want: number): number | Promise<number>;
   /** Gives back tokens taken and not used. */
   refund(n: number): void;
-  /** Charges one call that goes ahead of the deliveries (a login): 0, or the ms until it may. */
-  charge(): Promise<number>;
-  /** The ms until a token is free, as last seen (0 when one is). */
-  nextTokenMs(): number;
+  /** Spends one token for a call ahead of the deliveries (a login): 0, or the ms until it may. */
+  spend(): Promise<number>;
+  /** The ms until a token is free (0 when one is); a shared budget answers as of its last reply. */
+  msUntilToken(): number;
 }
 
-/** The bucket's size: a burst of at most `capacity` calls. */
-export interface BudgetSize {
-  ratePerMinute: number;
-  capacity: number;
-}
-
-/** A bucket in this process. */
-export function localBudget(
-  { ratePerMinute, capacity }: BudgetSize,
-  now: () => number = Date.now,
-): ChasterBudget {
-  let tokens = capacity;
-  let refilledAt = now();
-  const refill = () => {
-    const t = now();
-    tokens = Math.min(capacity, tokens + ((t - refilledAt) * ratePerMinute) / 60_000);
-    refilledAt = t;
+/** A budget in this process. */
+export function localBudget(size: BucketSize, now: () => number = Date.now): ChasterBudget {
+  const bucket = new TokenBucket(size, now);
+  return {
+    take: (want) => bucket.take(want),
+    refund: (n) => bucket.refund(n),
+    spend: async () => bucket.spend(),
+    msUntilToken: () => bucket.msUntilToken(),
   };
-  const budget: ChasterBudget = {
-    take(want) {
-      refill();
-      const granted = Math.max(0, Math.min(want, Math.floor(tokens)));
-      tokens -= granted;
-      return granted;
-    },
-    refund(n) {
-      tokens = Math.min(capacity, tokens + n);
-    },
-    async charge() {
-      refill();
-      if (tokens <= -capacity / 2) {
-        return Math.ceil(((1 - capacity / 2 - tokens) * 60_000) / ratePerMinute);
-      }
-      tokens -= 1;
-      return 0;
-    },
-    nextTokenMs() {
-      return tokens >= 1 ? 0 : ((1 - tokens) * 60_000) / ratePerMinute;
-    },
-  };
-  return budget;
 }
 
-// One atomic step of the bucket, on Redis's clock. ARGV: rate per ms, capacity, mode, n.
-// mode 'take': grant up to n; 'refund': add n; 'charge': one token, down to -capacity / 2.
+// One atomic step of TokenBucket's arithmetic, on Redis's clock. ARGV: rate per ms, capacity,
+// mode, n. mode 'take': grant up to n; 'refund': add n; 'spend': one token, down to -capacity / 2.
 // Returns {granted, tokens after} (tokens as a string: Lua numbers lose their fraction in replies).
 const BUCKET_SCRIPT = `
 local time = redis.call('TIME')
@@ -97,23 +63,22 @@ redis.call('PEXPIRE', KEYS[1], 3600000)
 return {granted, tostring(tokens)}
 `;
 
-/** A bucket in Redis under `key`, shared by every instance that uses the same key. */
+/** A budget in Redis under `key`, shared by every instance that uses the same key. */
 export function redisBudget(
   redis: Redis,
   key: string,
-  size: BudgetSize,
+  size: BucketSize,
   onError: (error: unknown) => void = () => {},
 ): ChasterBudget {
   const fallback = localBudget(size);
-  const rate = size.ratePerMinute / 60_000;
   let lastTokens = size.capacity;
   let failing = false;
-  const step = async (mode: 'take' | 'refund' | 'charge', n: number): Promise<number> => {
+  const step = async (mode: 'take' | 'refund' | 'spend', n: number): Promise<number> => {
     const [granted, tokens] = (await redis.eval(
       BUCKET_SCRIPT,
       1,
       key,
-      String(rate),
+      String(size.ratePerMinute / 60_000),
       String(size.capacity),
       mode,
       String(n),
@@ -143,18 +108,18 @@ export function redisBudget(
         fallback.refund(n);
       });
     },
-    async charge() {
+    async spend() {
       try {
-        if ((await step('charge', 1)) === 1) return 0;
-        return Math.ceil((1 - size.capacity / 2 - lastTokens) / rate);
+        if ((await step('spend', 1)) === 1) return 0;
+        return msUntilSpendable(lastTokens, size);
       } catch (error) {
         failed(error);
-        return fallback.charge();
+        return fallback.spend();
       }
     },
-    nextTokenMs() {
-      if (failing) return fallback.nextTokenMs();
-      return lastTokens >= 1 ? 0 : (1 - lastTokens) / rate;
+    msUntilToken() {
+      if (failing) return fallback.msUntilToken();
+      return msUntilTokens(lastTokens, 1, size.ratePerMinute);
     },
   };
 }

@@ -1,13 +1,21 @@
 /**
  * The dispatcher: claims due outbox rows with a lease, sends them to Chaster through the client,
- * and records the outcome. Retries use exponential backoff with full jitter and never come
- * sooner than Chaster's Retry-After / X-RateLimit-Reset. The Chaster budget (a token bucket, see
- * budget.ts; shared by instances on Redis) keeps us under Chaster's rate limit. On SIGTERM (`stop()`) it stops claiming, sends the rows it has already
- * claimed and waits for their outcomes.
+ * and records each outcome. It composes pieces with one job each:
  *
- * Storage work is batched per turn of the event loop: the outcomes of the sends that finished
- * are written in one transaction, then one claim fills every free slot and a queue of up to
- * `concurrency` more leased rows, from which a finished send's slot is refilled at once.
+ * - the Chaster budget (budget.ts, over token-bucket.ts): how many calls Chaster's rate limit
+ *   allows now, shared with logins (`spendToken`) and, on Redis, with other instances;
+ * - the scheduler (scheduler.ts): when a pass runs — wake-ups, the due-time timer, batching while
+ *   a backlog drains, the retry after a failed pass;
+ * - the send slots (here): at most `concurrency` sends in flight, and a queue of up to as many more
+ *   claimed rows, from which a finished send's slot is refilled at once;
+ * - `outcomeOf` (here): what Chaster's answer makes of the row.
+ *
+ * A pass: take budget for every free slot and queue place → `repository.recordAndClaim` (one
+ * transaction: the outcomes of the sends that finished, then a claim of due rows) → refund the
+ * tokens no row used → start sends within `concurrency`. A failed pass refunds everything; its
+ * unwritten outcomes are sent again once their lease ends. The repository announces every row it
+ * changes through `OutboxChanges`. On SIGTERM (`stop()`) it stops claiming, sends the rows it has
+ * already claimed and waits for their outcomes to be written.
  */
 import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
@@ -15,6 +23,7 @@ import type { ChasterClient } from '../../chaster/index.js';
 import type { ClaimedRequest, OutcomeUpdate, Repository } from '../db/types.js';
 import { localBudget } from './budget.js';
 import type { ChasterBudget } from './budget.js';
+import { PassScheduler } from './scheduler.js';
 import type { OutboxRow } from './types.js';
 
 /** Retry and pacing settings of the dispatcher. */
@@ -40,26 +49,33 @@ export interface DispatcherOptions {
   /** Clock, for tests. */
   now?: () => number;
   /**
-   * The bucket every Chaster call spends from; default one in this process of `ratePerMinute`
+   * The budget every Chaster call spends from; default one in this process of `ratePerMinute`
    * holding `budgetCapacity(options)` tokens (`redisBudget` shares one between instances).
    */
   budget?: ChasterBudget;
 }
 
+/** The options with their defaults filled in. */
+function withDefaults(options: DispatcherOptions) {
+  return {
+    ratePerMinute: options.ratePerMinute ?? 60,
+    concurrency: options.concurrency ?? 8,
+    maxAttempts: options.maxAttempts ?? 20,
+    maxAgeMs: options.maxAgeMs ?? 24 * 60 * 60 * 1000,
+    backoffBaseMs: options.backoffBaseMs ?? 1000,
+    backoffCapMs: options.backoffCapMs ?? 5 * 60 * 1000,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollMs: options.pollMs ?? 1000,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+  };
+}
+
 /** The size of the Chaster budget's bucket: a burst of at most the rate, or four per send slot. */
-export function budgetCapacity({ ratePerMinute = 60, concurrency = 8 }: DispatcherOptions): number {
+export function budgetCapacity(options: DispatcherOptions): number {
+  const { ratePerMinute, concurrency } = withDefaults(options);
   return Math.max(1, Math.min(ratePerMinute, concurrency * 4));
 }
-
-/** A finished send waiting to be written, and what settles its send once it is. */
-interface Outcome {
-  row: OutboxRow;
-  update: OutcomeUpdate;
-  recorded: () => void;
-}
-
-/** Called with every row whose status changed. */
-export type RowListener = (row: OutboxRow) => void;
 
 /** A running dispatcher. */
 export interface Dispatcher {
@@ -67,14 +83,14 @@ export interface Dispatcher {
   start(): void;
   /** Looks at the outbox now (after a commit inserted rows). */
   kick(): void;
-  /** Stops claiming and resolves once in-flight sends are recorded. */
+  /** Stops claiming and resolves once in-flight and claimed sends are recorded. */
   stop(): Promise<void>;
   /** True while the loop runs and its last pass did not fail. */
   healthy(): boolean;
   /**
-   * Charges another Chaster call (a login) to the budget the deliveries use: 0 when charged, else
-   * the ms until it can be. A login may go ahead of deliveries by about half a bucket (the bucket
-   * then owes it, and deliveries wait), so a backlog of deliveries never locks people out.
+   * Spends a token of the budget the deliveries use for another Chaster call (a login): 0 when
+   * spent, else the ms until it can be. A login may go ahead of deliveries by about half a bucket
+   * (the bucket then owes it, and deliveries wait): a backlog of deliveries never locks anyone out.
    */
   spendToken(): Promise<number>;
 }
@@ -88,195 +104,191 @@ export function backoffDelay(
   return Math.floor(random() * ceiling);
 }
 
+/**
+ * How one send ended: Chaster took it, the call threw `error`, or it was never made because the
+ * row was claimed past `maxAttempts` (a lost outcome's lease ran out on the last attempt).
+ */
+export type SendResult =
+  { type: 'sent' } | { type: 'error'; error: unknown } | { type: 'exhausted' };
+
+/** The limits `outcomeOf` applies. */
+export interface RetryRules {
+  maxAttempts: number;
+  maxAgeMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  random: () => number;
+}
+
+/**
+ * What a send makes of its row, at `now`: 201 → `delivered`; "already pending" →
+ * `already_pending`; a retryable error → `queued` again after a full-jitter backoff, never
+ * sooner than Chaster's `retryAfterMs`, unless `maxAttempts` or `maxAgeMs` is reached (→ `dead`,
+ * with the last reason); any other refusal → `failed` with Chaster's message.
+ */
+export function outcomeOf(
+  row: OutboxRow,
+  result: SendResult,
+  now: number,
+  rules: RetryRules,
+): OutcomeUpdate {
+  const id = row.id;
+  if (result.type === 'sent') return { id, status: 'delivered', message: null, now };
+  if (result.type === 'exhausted') {
+    return { id, status: 'dead', message: `Gave up after ${rules.maxAttempts} attempts.`, now };
+  }
+  const { error } = result;
+  if (!(error instanceof ChasterError)) {
+    const message =
+      error instanceof ChasterArgumentError ? error.message : 'Internal error while sending.';
+    return { id, status: 'failed', message, now };
+  }
+  if (error.code === 'already_pending') {
+    return {
+      id,
+      status: 'already_pending',
+      message: 'Chaster already had a picture request pending for this wearer.',
+      now,
+    };
+  }
+  if (!error.retryable) return { id, status: 'failed', message: error.displayMessage, now };
+  const reason = `${error.code}${error.status ? ` ${error.status}` : ''}: ${error.displayMessage}`;
+  if (row.attempts >= rules.maxAttempts || now - row.createdAt >= rules.maxAgeMs) {
+    return {
+      id,
+      status: 'dead',
+      message: `Gave up after ${row.attempts} attempts; last error ${reason}`,
+      now,
+    };
+  }
+  const backoff = backoffDelay(row.attempts, {
+    baseMs: rules.backoffBaseMs,
+    capMs: rules.backoffCapMs,
+    random: rules.random,
+  });
+  const delay = Math.max(backoff, error.retryAfterMs ?? 0);
+  return {
+    id,
+    status: 'queued',
+    message: `Retrying after ${reason}`,
+    nextAttemptAt: now + delay,
+    now,
+  };
+}
+
+/** A finished send waiting for a pass to write it, and what settles its send once it is. */
+interface FinishedSend {
+  update: OutcomeUpdate;
+  recorded: () => void;
+}
+
 /** Creates a dispatcher over a repository and a Chaster client. */
 export function createDispatcher({
   repository,
   client,
   logger,
-  onChange,
   options = {},
 }: {
   repository: Repository;
   client: Pick<ChasterClient, 'requestVerificationPicture'>;
   logger?: Logger;
-  onChange?: RowListener;
   options?: DispatcherOptions;
 }): Dispatcher {
-  const {
-    ratePerMinute = 60,
-    concurrency = 8,
-    maxAttempts = 20,
-    maxAgeMs = 24 * 60 * 60 * 1000,
-    backoffBaseMs = 1000,
-    backoffCapMs = 5 * 60 * 1000,
-    leaseMs = 30_000,
-    pollMs = 1000,
-    random = Math.random,
-    now = Date.now,
-  } = options;
-
+  const settings = withDefaults(options);
+  const { concurrency, leaseMs, maxAgeMs, now } = settings;
   const budget =
     options.budget ??
-    localBudget({ ratePerMinute, capacity: budgetCapacity({ ratePerMinute, concurrency }) }, now);
+    localBudget({ ratePerMinute: settings.ratePerMinute, capacity: budgetCapacity(options) }, now);
 
-  /** Sends whose outcome is not written yet (what `stop()` waits for). */
-  const inFlight = new Set<Promise<void>>();
+  // The send slots.
   /** Sends talking to Chaster now: at most `concurrency`. */
   let sending = 0;
   /**
-   * Leased rows waiting for a slot. A finished send's slot is refilled from here in its own
+   * Claimed rows waiting for a slot. A finished send's slot is refilled from here in its own
    * microtask: waiting for the next pass (in the check phase) would leave the slot empty for a
    * whole turn, since undici defers a write on a reused socket to setImmediate.
    */
-  const ready: ClaimedRequest[] = [];
-  /** Rows a claim may take now: free slots plus room in the ready queue. */
-  const room = () => 2 * concurrency - sending - ready.length;
-  /** Outcomes waiting for the next tick, which writes them in its claim's transaction. */
-  let outcomes: Outcome[] = [];
-  /** The last claim took all it was allowed to: more rows are due than fit. */
-  let backlog = false;
-  let running = false;
-  let queued = false;
-  let kicked = false;
-  let again = false;
-  let current: Promise<void> | undefined;
-  let lastPassFailed = false;
-  /** When the outbox may next hold a row this instance can claim (undefined: only at the poll). */
-  let dueAt: number | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const waiting: ClaimedRequest[] = [];
+  /** Outcomes waiting for the next pass, which writes them in its claim's transaction. */
+  let finished: FinishedSend[] = [];
+  /** Sends whose outcome is not written yet (what `stop()` waits for). */
+  const unrecorded = new Set<Promise<void>>();
+  /** Rows a claim may take now: free slots plus places in the queue behind them. */
+  const room = () => 2 * concurrency - sending - waiting.length;
 
-  const notify = (row: OutboxRow | undefined) => {
-    if (row && onChange) {
-      try {
-        onChange(row);
-      } catch (error) {
-        logger?.error({ err: error }, 'verification status listener failed');
-      }
-    }
-  };
-
-  // One pass per turn of the event loop: the outcomes and commits of one turn share one
-  // transaction, whose claim fills every free slot at once.
-  function wake(): void {
-    if (queued) return;
-    queued = true;
-    setImmediate(() => {
-      queued = false;
-      tick();
-    });
-  }
-
-  function tick(): void {
-    if (current) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    current = (async () => {
-      do {
-        again = false;
-        await pass();
-      } while (again);
-    })().finally(() => {
-      current = undefined;
-      arm();
-    });
-  }
+  const scheduler = new PassScheduler({
+    pass,
+    pollMs: settings.pollMs,
+    queueSize: concurrency,
+    canClaim: () => room() > 0,
+    budgetWaitMs: () => budget.msUntilToken(),
+    now,
+  });
 
   async function pass(): Promise<void> {
-    const batch = outcomes;
-    outcomes = [];
+    const batch = finished;
+    finished = [];
     let limit = 0;
     try {
-      const want = running ? Math.max(0, room()) : 0;
+      const want = scheduler.running ? Math.max(0, room()) : 0;
       if (want > 0) {
         const granted = budget.take(want);
+        // A local budget answers at once; awaiting it anyway would claim a microtask later.
         limit = typeof granted === 'number' ? granted : await granted;
       }
       if (batch.length === 0 && limit === 0) return;
-      const { finished, claimed, settled, nextDueAt } = await repository.claim({
+      const { recorded, claimed, nextDueAt } = await repository.recordAndClaim({
         now: now(),
         limit,
         leaseMs,
         maxAgeMs,
-        outcomes: batch.map((o) => o.update),
+        outcomes: batch.map((f) => f.update),
       });
-      finished.forEach((written, i) => {
-        if (!written) return;
-        // The row as the update left it: nobody else touched it while our lease held.
-        const { row, update } = batch[i]!;
-        const nextAttemptAt = update.nextAttemptAt ?? row.nextAttemptAt;
-        notify({
-          ...row,
-          status: update.status,
-          message: update.message,
-          nextAttemptAt,
-          leaseUntil: null,
-          updatedAt: update.now,
-        });
-        if (update.status === 'queued') dueAt = Math.min(dueAt ?? Infinity, nextAttemptAt);
+      let earliestRetryAt: number | undefined;
+      recorded.forEach((written, i) => {
+        const { status, nextAttemptAt } = batch[i]!.update;
+        if (written && status === 'queued' && nextAttemptAt !== undefined) {
+          earliestRetryAt = Math.min(earliestRetryAt ?? Infinity, nextAttemptAt);
+        }
       });
-      if (limit > 0) {
-        dueAt = nextDueAt;
-        backlog = claimed.length >= limit;
-      }
-      settled.forEach(notify);
+      scheduler.learned({
+        ok: true,
+        earliestRetryAt,
+        claim: limit > 0 ? { backlog: claimed.length >= limit, nextDueAt } : undefined,
+      });
       budget.refund(limit - claimed.length);
       limit = 0;
-      for (const request of claimed) {
-        notify(request.row);
-        ready.push(request);
-      }
-      while (sending < concurrency && ready.length > 0) start(ready.shift()!);
-      lastPassFailed = false;
+      waiting.push(...claimed);
+      while (sending < concurrency && waiting.length > 0) startSend(waiting.shift()!);
     } catch (error) {
       budget.refund(limit);
-      lastPassFailed = true;
-      dueAt = undefined;
+      scheduler.learned({ ok: false });
       logger?.error(
-        { err: error, unrecorded: batch.map((o) => o.update.id) },
+        { err: error, unrecorded: batch.map((f) => f.update.id) },
         'dispatcher pass failed; unrecorded outcomes are sent again when their lease ends',
       );
     } finally {
-      for (const o of batch) o.recorded();
+      for (const f of batch) f.recorded();
     }
   }
 
-  // The timer is for due times, backoff, the token bucket and the poll (rows other instances
-  // made due); with every slot taken the next outcome wakes the loop instead.
-  function arm(): void {
-    if (!running) return;
-    let wait = pollMs;
-    // One millisecond late: timers and Date.now() round apart, and a wake a hair early claims
-    // nothing and has to arm again.
-    if (dueAt !== undefined && room() > 0) wait = Math.min(wait, dueAt - now() + 1);
-    wait = Math.max(wait, budget.nextTokenMs());
-    clearTimeout(timer);
-    timer = setTimeout(wake, Math.max(1, Math.ceil(wait)));
-    timer.unref?.();
-  }
-
-  function start(request: ClaimedRequest): void {
-    let recorded!: () => void;
-    const written = new Promise<void>((resolve) => (recorded = resolve));
-    inFlight.add(written);
+  function startSend(request: ClaimedRequest): void {
+    let markRecorded!: () => void;
+    const written = new Promise<void>((resolve) => (markRecorded = resolve));
+    unrecorded.add(written);
     sending += 1;
     const done = (update: OutcomeUpdate) => {
       sending -= 1;
-      outcomes.push({
-        row: request.row,
+      finished.push({
         update,
         recorded: () => {
-          inFlight.delete(written);
-          recorded();
+          unrecorded.delete(written);
+          markRecorded();
         },
       });
       // Claimed rows are sent even after stop(): their lease promised it.
-      if (ready.length > 0) start(ready.shift()!);
-      // Draining a backlog, a pass waits until half the queue behind the slots is sent: its one
-      // transaction then writes a batch of outcomes and claims a batch of rows, where a pass per
-      // answer would commit for one or two. Otherwise every outcome is written in its own turn.
-      if (!backlog || !running || ready.length * 2 <= concurrency) wake();
+      if (waiting.length > 0) startSend(waiting.shift()!);
+      scheduler.sent(waiting.length);
     };
     send(request).then(done, (error: unknown) => {
       logger?.error({ err: error, id: request.row.id }, 'verification request could not be sent');
@@ -290,107 +302,53 @@ export function createDispatcher({
   }
 
   async function send({ row, sessionId, actor }: ClaimedRequest): Promise<OutcomeUpdate> {
-    if (row.attempts > maxAttempts) {
-      return {
-        id: row.id,
-        status: 'dead',
-        message: `Gave up after ${maxAttempts} attempts.`,
-        now: now(),
-      };
+    if (row.attempts > settings.maxAttempts) {
+      return outcomeOf(row, { type: 'exhausted' }, now(), settings);
     }
+    let result: SendResult;
     try {
       await client.requestVerificationPicture(sessionId, actor);
-      return { id: row.id, status: 'delivered', message: null, now: now() };
+      result = { type: 'sent' };
     } catch (error) {
-      return outcome(row, error);
+      result = { type: 'error', error };
     }
+    const update = outcomeOf(row, result, now(), settings);
+    if (result.type === 'error') logOutcome(row, result.error, update);
+    return update;
   }
 
-  function outcome(row: OutboxRow, error: unknown): OutcomeUpdate {
-    const t = now();
+  function logOutcome(row: OutboxRow, error: unknown, update: OutcomeUpdate): void {
     const id = row.id;
-    if (error instanceof ChasterError) {
-      if (error.code === 'already_pending') {
-        return {
-          id,
-          status: 'already_pending',
-          message: 'Chaster already had a picture request pending for this wearer.',
-          now: t,
-        };
-      }
-      if (!error.retryable) {
-        logger?.warn(
-          { id: row.id, code: error.code, status: error.status },
-          'verification request refused by Chaster',
-        );
-        return { id, status: 'failed', message: error.displayMessage, now: t };
-      }
-      const reason = `${error.code}${error.status ? ` ${error.status}` : ''}: ${error.displayMessage}`;
-      if (row.attempts >= maxAttempts || t - row.createdAt >= maxAgeMs) {
-        logger?.warn(
-          { id: row.id, attempts: row.attempts, code: error.code },
-          'verification request dead',
-        );
-        return {
-          id,
-          status: 'dead',
-          message: `Gave up after ${row.attempts} attempts; last error ${reason}`,
-          now: t,
-        };
-      }
-      const delay = Math.max(
-        backoffDelay(row.attempts, { baseMs: backoffBaseMs, capMs: backoffCapMs, random }),
-        error.retryAfterMs ?? 0,
+    if (!(error instanceof ChasterError)) {
+      logger?.error({ err: error, id }, 'verification request could not be sent');
+    } else if (update.status === 'failed') {
+      logger?.warn(
+        { id, code: error.code, status: error.status },
+        'verification request refused by Chaster',
       );
+    } else if (update.status === 'dead') {
+      logger?.warn({ id, attempts: row.attempts, code: error.code }, 'verification request dead');
+    } else if (update.status === 'queued') {
+      const delay = update.nextAttemptAt! - update.now;
       logger?.info(
-        { id: row.id, attempts: row.attempts, code: error.code, delay },
+        { id, attempts: row.attempts, code: error.code, delay },
         'verification request will be retried',
       );
-      return {
-        id,
-        status: 'queued',
-        message: `Retrying after ${reason}`,
-        nextAttemptAt: t + delay,
-        now: t,
-      };
     }
-    const message =
-      error instanceof ChasterArgumentError ? error.message : 'Internal error while sending.';
-    logger?.error({ err: error, id: row.id }, 'verification request could not be sent');
-    return { id, status: 'failed', message, now: t };
   }
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      wake();
-    },
-    kick() {
-      if (!running || kicked) return;
-      // Commits come while the loop polls sockets. Claiming at once (not in the check phase,
-      // even when a pass for finished sends is waiting there) lets undici, which defers a write
-      // on a reused socket to setImmediate, send in this turn instead of the next one.
-      kicked = true;
-      queueMicrotask(() => {
-        kicked = false;
-        tick();
-      });
-    },
+    start: () => scheduler.start(),
+    kick: () => scheduler.kick(),
     async stop() {
-      running = false;
-      clearTimeout(timer);
-      // Outcomes held back for a batch are written now.
-      if (outcomes.length > 0) wake();
+      scheduler.stop();
       // A send resolves once its outcome is written; a claim under way may still start sends.
-      while (current || inFlight.size > 0) {
-        await current;
-        await Promise.allSettled([...inFlight]);
+      while (scheduler.passing || unrecorded.size > 0) {
+        await scheduler.passesDone();
+        await Promise.allSettled([...unrecorded]);
       }
     },
-    healthy() {
-      return running && !lastPassFailed;
-    },
-    spendToken: () => budget.charge(),
+    healthy: () => scheduler.healthy(),
+    spendToken: () => budget.spend(),
   };
 }

@@ -1,15 +1,19 @@
 /**
- * From a committed state to outbox rows: which actions count, and one row per recorded intent with
- * its target and actor bound at commit time: a seat nobody sits in fails at once, and the actor is
- * the asking seat's role. Shared by every storage adapter.
+ * From a committed state to outbox rows: which actions count, and one row per recorded intent,
+ * bound at commit time by the delivery policy (`bindRequest`). Shared by every storage adapter.
  */
 import type { LogEntry, State } from 'boardgame.io';
-import type { Actor } from '../../chaster/index.js';
 import { VERIFICATION_PLUGIN_NAME } from '../../plugin/index.js';
 import type { VerificationIntent } from '../../plugin/index.js';
-import type { OutboxRow, OutboxStatus } from './types.js';
+import { bindRequest } from './policy.js';
+import type { SeatRole } from './policy.js';
+import { newOutboxRow } from './row.js';
+import type { OutboxRow } from './types.js';
 
 const ACTION_TYPES = new Set(['MAKE_MOVE', 'GAME_EVENT']);
+
+/** The longest reason stored: a reason is shown to players, never a place to park data. */
+const MAX_REASON_LENGTH = 500;
 
 /** True when the deltalog holds a move or an event: never for undo, redo or no-ops. */
 export function isCommittedAction(deltalog: LogEntry[]): boolean {
@@ -30,54 +34,36 @@ function recordedIntents(state: State): unknown[] {
 export function outboxRowsFor(
   matchID: string,
   state: State,
-  seatRoles: ReadonlyMap<string, 'wearer' | 'keyholder'>,
+  seatRoles: ReadonlyMap<string, SeatRole>,
   now: number,
   onMalformed?: (index: number) => void,
 ): OutboxRow[] {
-  const intents = recordedIntents(state);
   const rows: OutboxRow[] = [];
-  intents.forEach((raw, index) => {
+  recordedIntents(state).forEach((raw, index) => {
     const intent = raw as Partial<VerificationIntent> | null;
     if (typeof intent?.player !== 'string' || typeof intent.reason !== 'string') {
       onMalformed?.(index);
       return;
     }
-    const requestedBy = intent.by === 'self' ? 'self' : 'rules';
-    const requesterID = typeof intent.requestedBy === 'string' ? intent.requestedBy : null;
-    // The actor comes from the seat's authenticated role at commit time, never from the client.
-    let actor: Actor | null = 'extension';
-    let status: OutboxStatus = 'queued';
-    let message: string | null = null;
-    if (!seatRoles.has(intent.player)) {
-      // The target is bound now: whoever sits down later never gets a request recorded before.
-      actor = null;
-      status = 'failed';
-      message = `No wearer in seat ${intent.player.slice(0, 8)}: nobody sat there when this was recorded, so nobody is asked.`;
-    } else if (requestedBy === 'self') {
-      actor = (requesterID !== null && seatRoles.get(requesterID)) || null;
-      if (actor === null) {
-        status = 'failed';
-        message = `Seat ${requesterID ?? '(none)'} has no Chaster session, so it cannot ask for a picture itself.`;
-      }
-    }
-    rows.push({
-      id: `${matchID}:${state._stateID}:${index}`,
-      matchID,
-      stateID: state._stateID,
-      index,
+    const asker = {
       playerID: intent.player,
-      reason: intent.reason.slice(0, 500),
-      requestedBy,
-      requesterID,
-      actor,
-      status,
-      message,
-      attempts: 0,
-      nextAttemptAt: now,
-      leaseUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    });
+      requestedBy: intent.by === 'self' ? ('self' as const) : ('rules' as const),
+      requesterID: typeof intent.requestedBy === 'string' ? intent.requestedBy : null,
+    };
+    const bound = bindRequest(asker, seatRoles);
+    rows.push(
+      newOutboxRow(
+        {
+          ...asker,
+          ...bound,
+          matchID,
+          stateID: state._stateID,
+          index,
+          reason: intent.reason.slice(0, MAX_REASON_LENGTH),
+        },
+        now,
+      ),
+    );
   });
   return rows;
 }

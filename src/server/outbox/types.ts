@@ -3,7 +3,10 @@
  */
 import type { Actor } from '../../chaster/index.js';
 
-/** Every status a request goes through; the last seven are final except `delivered` → `submitted`. */
+/**
+ * Every status a request goes through: two open, then the final ones (a delivered request may
+ * still become `submitted`).
+ */
 export const OUTBOX_STATUSES = [
   'queued',
   'sending',
@@ -18,15 +21,13 @@ export const OUTBOX_STATUSES = [
 /** Where a request stands. */
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
+/** Statuses of rows still on their way: waiting for a send, or out with a lease. */
+export const OPEN_STATUSES: readonly OutboxStatus[] = ['queued', 'sending'];
+
 /** Statuses after which the dispatcher never touches a row again. */
-export const FINAL_STATUSES: ReadonlySet<OutboxStatus> = new Set([
-  'delivered',
-  'already_pending',
-  'suppressed',
-  'failed',
-  'dead',
-  'submitted',
-]);
+export const FINAL_STATUSES: ReadonlySet<OutboxStatus> = new Set(
+  OUTBOX_STATUSES.filter((s) => !OPEN_STATUSES.includes(s)),
+);
 
 /** One outbox row as stored. */
 export interface OutboxRow {

@@ -1,0 +1,152 @@
+/**
+ * What `SqliteStore` and `PostgresStore` share, so that both behave alike: a storage error is
+ * logged and never thrown into boardgame.io (in 0.50.2 a throw from storage ends the process), the
+ * rule for metadata writes, the `listMatches` query, the gameover flag, the log line of a refused
+ * write, and the outbox rows a committed action inserts with their fair tags.
+ */
+import type { Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
+import type { Logger } from 'pino';
+import type { OutboxChanges } from '../outbox/changes.js';
+import { fairTags } from '../outbox/fair-queue.js';
+import { outboxRowsFor } from '../outbox/intents.js';
+import type { SeatRole } from '../outbox/policy.js';
+import type { OutboxRow } from '../outbox/types.js';
+
+/** What `SqliteStore` is built with (`PostgresStore` takes the logger only). */
+export interface StoreOptions {
+  /** Where storage errors and refused writes are logged. */
+  logger?: Logger;
+  /**
+   * Hears the outbox rows a move inserted, after their commit. Postgres NOTIFYs inside the
+   * transaction instead, and each instance's LISTEN connection announces.
+   */
+  changes?: OutboxChanges;
+}
+
+/** Runs a synchronous storage call; an error is logged and answered with undefined. */
+export function guarded<T>(
+  logger: Logger | undefined,
+  operation: string,
+  matchID: string,
+  fn: () => T,
+): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    logger?.error({ err: error, operation, matchID }, 'storage error');
+    return undefined;
+  }
+}
+
+/** Runs an asynchronous storage call; an error is logged and answered with undefined. */
+export async function guardedAsync<T>(
+  logger: Logger | undefined,
+  operation: string,
+  matchID: string,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    logger?.error({ err: error, operation, matchID }, 'storage error');
+    return undefined;
+  }
+}
+
+/** Logs a refused `setState`: the match does not exist, or `offered` does not follow `stored`. */
+export function logRefusal(
+  logger: Logger | undefined,
+  matchID: string,
+  stored: number | undefined,
+  offered: number,
+): void {
+  if (stored === undefined) {
+    logger?.warn({ matchID }, 'setState for a match that does not exist; ignored');
+  } else {
+    logger?.warn(
+      { matchID, stored, offered },
+      'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
+    );
+  }
+}
+
+/** Whether the metadata says the match is over (the `gameover` column). */
+export function isGameover(metadata: ServerTypes.MatchData): boolean {
+  return metadata.gameover !== undefined && metadata.gameover !== null;
+}
+
+/** The metadata without `updatedAt`: what decides whether a `setMetadata` changes more than the time. */
+export function metadataKey(metadata: ServerTypes.MatchData): string {
+  return JSON.stringify({ ...metadata, updatedAt: 0 });
+}
+
+/**
+ * How a `setMetadata` is written. `seenKey` is the `metadataKey` of the metadata as this store
+ * last read or wrote it; `afterMove` says whether the store's last call on the match committed a
+ * move. The `updated_at` column, not the JSON, is the match's `updatedAt` on every read.
+ * - `skip`: only `updatedAt` changed, right after a committed move: boardgame.io's bump after
+ *   every move, and the move's commit already set `updated_at`;
+ * - `touch`: only `updatedAt` changed otherwise (an invalid move, a connection change): only
+ *   `updated_at` is written, so metadata read before someone else changed it is never put back;
+ * - `write`: more than `updatedAt` changed: all of it is written.
+ */
+export function metadataWrite(
+  seenKey: string | undefined,
+  key: string,
+  afterMove: boolean,
+): 'skip' | 'touch' | 'write' {
+  if (seenKey !== key) return 'write';
+  return afterMove ? 'skip' : 'touch';
+}
+
+/**
+ * The `listMatches` query with boardgame.io's filters, in creation order (`order`); `param(n)`
+ * spells the n-th placeholder of the database's SQL.
+ */
+export function listMatchesQuery(
+  opts: StorageAPI.ListMatchesOpts,
+  order: string,
+  param: (n: number) => string,
+): { sql: string; params: Array<string | number> } {
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  const compare = (clause: string, value: string | number) => {
+    params.push(value);
+    where.push(`${clause} ${param(params.length)}`);
+  };
+  if (opts.gameName !== undefined) compare('game_name =', opts.gameName);
+  if (opts.where?.isGameover !== undefined)
+    where.push(opts.where.isGameover ? 'gameover' : 'NOT gameover');
+  if (opts.where?.updatedBefore !== undefined) compare('updated_at <', opts.where.updatedBefore);
+  if (opts.where?.updatedAfter !== undefined) compare('updated_at >', opts.where.updatedAfter);
+  const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+  return { sql: `SELECT match_id FROM matches${filter} ORDER BY ${order}`, params };
+}
+
+/** An outbox row to insert, with its place in the fair queue. */
+export interface TaggedRow {
+  row: OutboxRow;
+  fairTag: number;
+}
+
+/**
+ * The outbox rows of a committed action's intents, each tagged for fair queuing (`fairTags`), and
+ * the room's new last tag (undefined when the match has no room or no row was made).
+ */
+export function taggedOutboxRows(
+  matchID: string,
+  state: State,
+  seatRoles: ReadonlyMap<string, SeatRole>,
+  roomTag: number | undefined,
+  lowestQueuedTag: number | null,
+  logger: Logger | undefined,
+): { rows: TaggedRow[]; roomTag: number | undefined } {
+  const rows = outboxRowsFor(matchID, state, seatRoles, Date.now(), (idx) =>
+    logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
+  );
+  const tags = fairTags(roomTag ?? 0, lowestQueuedTag, rows.length);
+  return {
+    rows: rows.map((row, i) => ({ row, fairTag: tags[i]! })),
+    roomTag: roomTag !== undefined && tags.length > 0 ? tags[tags.length - 1] : undefined,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The retention rule, written once for both repositories: what a prune deletes, in which order,
+ * and how long what no policy sets is kept. Each repository runs the statements inside one
+ * transaction of its own (`pruneSync` on SQLite, `pruneAsync` on Postgres); only how a list of
+ * match ids is bound differs between them (`MatchList`).
+ */
+import { OPEN_IN } from './outbox-sql.js';
+import type { PruneResult, RetentionPolicy } from './types.js';
+
+/** One statement of a prune, with `?` placeholders. */
+export interface PruneStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/** What a statement gave back: its rows (a SELECT), or how many rows it deleted. */
+export interface PruneAnswer {
+  rows: unknown[];
+  changes: number;
+}
+
+/** How one database tests `match_id` against a list of ids bound to one `?`. */
+export interface MatchList {
+  /** SQL true when `match_id` is one of the ids bound to its `?`. */
+  sql: string;
+  /** The value bound to that `?`. */
+  bind(ids: string[]): unknown;
+}
+
+/** Chaster retries a webhook for a few minutes; a day of ids is plenty to stay idempotent. */
+export const WEBHOOK_IDS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** The tables of a match's own rows, deleted with it (its requests are counted apart). */
+const MATCH_TABLES = ['matches', 'match_log', 'seats', 'rooms'] as const;
+
+/**
+ * The prune, statement by statement: each `yield` hands a statement to the repository's runner and
+ * receives its answer. A match with a request still on its way is never deleted.
+ */
+function* pruneStatements(
+  list: MatchList,
+  now: number,
+  policy: RetentionPolicy,
+): Generator<PruneStatement, PruneResult, PruneAnswer> {
+  const stale = (yield {
+    sql: `SELECT match_id FROM matches m
+          WHERE ((gameover AND updated_at < ?) OR updated_at < ?)
+            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.match_id = m.match_id AND o.status IN ${OPEN_IN})`,
+    params: [now - policy.finishedMatchesMs, now - policy.idleMatchesMs],
+  }).rows as Array<{ match_id: string }>;
+  let requests = 0;
+  if (stale.length > 0) {
+    const ids = list.bind(stale.map((r) => r.match_id));
+    for (const table of MATCH_TABLES) {
+      yield { sql: `DELETE FROM ${table} WHERE ${list.sql}`, params: [ids] };
+    }
+    requests += (yield { sql: `DELETE FROM outbox WHERE ${list.sql}`, params: [ids] }).changes;
+  }
+  requests += (yield {
+    sql: `DELETE FROM outbox WHERE status NOT IN ${OPEN_IN} AND updated_at < ?`,
+    params: [now - policy.finalRequestsMs],
+  }).changes;
+  const logins = (yield { sql: `DELETE FROM auth_sessions WHERE expires_at < ?`, params: [now] })
+    .changes;
+  const webhookEvents = (yield {
+    sql: `DELETE FROM webhook_events WHERE received_at < ?`,
+    params: [now - WEBHOOK_IDS_KEPT_MS],
+  }).changes;
+  return { matches: stale.length, requests, logins, webhookEvents };
+}
+
+/** Runs the prune with a synchronous runner (SQLite, inside its transaction). */
+export function pruneSync(
+  run: (statement: PruneStatement) => PruneAnswer,
+  list: MatchList,
+  now: number,
+  policy: RetentionPolicy,
+): PruneResult {
+  const steps = pruneStatements(list, now, policy);
+  let step = steps.next();
+  while (!step.done) step = steps.next(run(step.value));
+  return step.value;
+}
+
+/** Runs the prune with an asynchronous runner (Postgres, inside its transaction). */
+export async function pruneAsync(
+  run: (statement: PruneStatement) => Promise<PruneAnswer>,
+  list: MatchList,
+  now: number,
+  policy: RetentionPolicy,
+): Promise<PruneResult> {
+  const steps = pruneStatements(list, now, policy);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await run(step.value));
+  return step.value;
+}

@@ -1,0 +1,105 @@
+/**
+ * The records both repositories read (the `outbox`, `seats` and `auth_sessions` tables as the
+ * database returns them) and their mapping to our types. Mapping only: the rules that decide on
+ * these rows live in `outbox/policy.ts`.
+ */
+import type { Actor } from '../../chaster/index.js';
+import type { SeatRole } from '../outbox/policy.js';
+import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
+import type { AuthSession, SeatBinding } from './types.js';
+
+/** An `outbox` row as the database returns it. */
+export interface OutboxRecord {
+  id: string;
+  match_id: string;
+  state_id: number;
+  idx: number;
+  player_id: string;
+  reason: string;
+  requested_by: 'rules' | 'self';
+  requester_id: string | null;
+  actor: Actor | null;
+  status: OutboxStatus;
+  message: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A `seats` row as the database returns it. */
+export interface SeatRecord {
+  match_id: string;
+  player_id: string;
+  auth_id: string;
+  session_id: string;
+  role: SeatRole;
+  user_id: string;
+  lock_id: string;
+  credentials_hash: string;
+}
+
+/** An `auth_sessions` row as the database returns it. */
+export interface AuthRecord {
+  id: string;
+  session_id: string;
+  role: SeatRole;
+  user_id: string;
+  username: string;
+  lock_id: string;
+  lock_title: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A stored outbox record as an `OutboxRow` (the one way a stored row is read). */
+export function toOutboxRow(r: OutboxRecord): OutboxRow {
+  return {
+    id: r.id,
+    matchID: r.match_id,
+    stateID: r.state_id,
+    index: r.idx,
+    playerID: r.player_id,
+    reason: r.reason,
+    requestedBy: r.requested_by,
+    requesterID: r.requester_id,
+    actor: r.actor,
+    status: r.status,
+    message: r.message,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** A seat record as a `SeatBinding`. */
+export function toSeatBinding(r: SeatRecord): SeatBinding {
+  return {
+    matchID: r.match_id,
+    playerID: r.player_id,
+    authId: r.auth_id,
+    sessionId: r.session_id,
+    role: r.role,
+    userId: r.user_id,
+    lockId: r.lock_id,
+    credentialsHash: r.credentials_hash,
+  };
+}
+
+/** A login record as an `AuthSession`. */
+export function toAuthSession(r: AuthRecord): AuthSession {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    role: r.role,
+    userId: r.user_id,
+    username: r.username,
+    lockId: r.lock_id,
+    lockTitle: r.lock_title,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+  };
+}
