@@ -88,7 +88,7 @@ export async function bareMatches(url: string, n: number, concurrency = 16): Pro
 
 /**
  * Creates `n` two-seat matches on our server: two emulated locks per match, a login for each
- * wearer (`POST /api/sessions`), a room (`POST /api/rooms`, cooldown 0, cap 100) and a join.
+ * wearer (`POST /api/login`), a room (`POST /api/rooms`, cooldown 0, cap 100) and a join.
  * With several instances (`url` a list) match i is made on instance i and joined on instance
  * i + 1 (modulo their number), as a load balancer spreading HTTP requests would do.
  */
@@ -104,13 +104,13 @@ export async function pluginMatches(
     const [a, b] = [locks[2 * i]!, locks[2 * i + 1]!];
     const host = urls[i % urls.length]!;
     const guest = urls[(i + 1) % urls.length]!;
-    const hostLogin = await post(`${host}/api/sessions`, { mainToken: a.tokens.wearer });
+    const hostLogin = await post(`${host}/api/login`, { mainToken: a.tokens.wearer });
     const room = await post(
       `${host}/api/rooms`,
       { game: BENCH_GAME, numPlayers: 2, rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 } },
       hostLogin.token,
     );
-    const guestLogin = await post(`${guest}/api/sessions`, { mainToken: b.tokens.wearer });
+    const guestLogin = await post(`${guest}/api/login`, { mainToken: b.tokens.wearer });
     const joined = await post(`${guest}/api/rooms/${room.matchID}/join`, {}, guestLogin.token);
     return {
       matchID: room.matchID,

@@ -93,7 +93,7 @@ function seed(path: string, locks: CreatedLock[], synchronous?: SqliteSynchronou
         {
           matchID,
           playerID: String(seat),
-          authId: `auth-${lock.sessionId}`,
+          loginId: `auth-${lock.sessionId}`,
           sessionId: lock.sessionId,
           role: 'wearer',
           userId: `user-${lock.sessionId}`,

@@ -57,7 +57,7 @@ export async function runFairness(
       chaster: { baseUrl: emulator.url, token: emulator.token },
       database: join(dir, 'fairness.sqlite'),
       logger: pino({ level: 'warn' }, pino.destination(2)),
-      limits: { sessionsPerAddressPerMinute: 1e6, sessionsPerMinute: 1e6 },
+      limits: { loginsPerAddressPerMinute: 1e6, loginsPerMinute: 1e6 },
       dispatcher: { ratePerMinute: config.ratePerMinute, pollMs: 50 },
     });
     const url = await server.listen(0, '127.0.0.1');
@@ -68,7 +68,7 @@ export async function runFairness(
       return socket;
     };
     const login = async (mainToken: string) =>
-      (await post(`${url}/api/sessions`, { mainToken })).token;
+      (await post(`${url}/api/login`, { mainToken })).token;
     /** A one-seat room with no cooldown, hosted by `token`'s user. */
     const host = async (token: string) =>
       post(

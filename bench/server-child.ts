@@ -167,8 +167,8 @@ if (side !== 'plugin') {
     // Every benchmark client connects from loopback: one address for thousands of sockets.
     sockets: { maxSocketsPerAddress: 100_000, maxSockets: 100_000 },
     limits: {
-      sessionsPerAddressPerMinute: 1e9,
-      sessionsPerMinute: 1e9,
+      loginsPerAddressPerMinute: 1e9,
+      loginsPerMinute: 1e9,
       roomsPerUserPerMinute: 1e9,
       openRoomsPerUser: 1e9,
     },

@@ -2,8 +2,8 @@
 import { useEffect, useState } from 'react';
 import { parseChasterHash } from './hash.js';
 import { roomFromUrl } from './url.js';
-import { NoSessionView } from './components/session/NoSessionView.js';
-import { SessionEntrypoint } from './components/session/SessionEntrypoint.js';
+import { NoLoginView } from './components/login/NoLoginView.js';
+import { LoginEntrypoint } from './components/login/LoginEntrypoint.js';
 
 /** Root component. */
 export function App() {
@@ -14,6 +14,6 @@ export function App() {
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  if (!hash.ok) return <NoSessionView reason={hash.reason} room={roomFromUrl()} />;
-  return <SessionEntrypoint key={hash.mainToken} mainToken={hash.mainToken} />;
+  if (!hash.ok) return <NoLoginView reason={hash.reason} room={roomFromUrl()} />;
+  return <LoginEntrypoint key={hash.mainToken} mainToken={hash.mainToken} />;
 }

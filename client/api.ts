@@ -7,8 +7,8 @@
 import type { GameName } from '../game/registry.js';
 import type { SeatRole } from '../game/types.js';
 
-/** `POST /api/sessions` answer. */
-export interface Session {
+/** `POST /api/login` answer. */
+export interface Login {
   token: string;
   expiresAt: string;
   /** Role of the signed-in user on their lock. */
@@ -61,8 +61,8 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** Whether signing in again (a new session exchange) could fix it. */
-  get sessionExpired(): boolean {
+  /** Whether signing in again (a new login exchange) could fix it. */
+  get loginExpired(): boolean {
     return this.status === 401 && this.code !== 'invalid_main_token';
   }
 }
@@ -122,7 +122,7 @@ export interface CreateRoomInput {
   keyholderSeat?: boolean;
 }
 
-/** The calls that need a session token, bound to one token. */
+/** The calls that need a bearer token, bound to one token. */
 export interface Api {
   listRooms(signal?: AbortSignal): Promise<Room[]>;
   getRoom(matchID: string, signal?: AbortSignal): Promise<Room>;
@@ -130,12 +130,12 @@ export interface Api {
   joinRoom(matchID: string): Promise<SeatGrant>;
 }
 
-/** Exchanges Chaster's mainToken for this server's session. */
-export function createSession(mainToken: string, signal?: AbortSignal): Promise<Session> {
-  return request<Session>('/api/sessions', { method: 'POST', body: { mainToken }, signal });
+/** Exchanges Chaster's mainToken for this server's login. */
+export function createLogin(mainToken: string, signal?: AbortSignal): Promise<Login> {
+  return request<Login>('/api/login', { method: 'POST', body: { mainToken }, signal });
 }
 
-/** Binds the token-taking calls to a session token. */
+/** Binds the token-taking calls to a bearer token. */
 export function createApi(token: string): Api {
   const room = (matchID: string) => `/api/rooms/${encodeURIComponent(matchID)}`;
   return {

@@ -24,7 +24,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   WEBHOOK_USER: z.string().min(1).optional(),
   WEBHOOK_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
-  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIN_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
   MAX_REQUESTS_PER_MATCH: z.coerce.number().int().min(0).max(100).optional(),
@@ -75,7 +75,7 @@ const server = await createGameServer({
     : { baseUrl: env.CHASTER_API_URL, token: env.CHASTER_TOKEN!, clientId: env.CHASTER_CLIENT_ID },
   database,
   redisUrl: env.REDIS_URL,
-  sessionSecret: env.SESSION_SECRET,
+  tokenSecret: env.TOKEN_SECRET,
   webhook,
   logger,
   // The sandbox talks to a local emulator: no need to spare it.

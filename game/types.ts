@@ -4,8 +4,9 @@
  * `setupData = { rules, seats }` (see `RoomSetupData` in bgio-chaster/server).
  */
 
-/** Role of a seat, fixed when the room is created. */
-export type SeatRole = 'wearer' | 'keyholder';
+import type { SeatRole } from '../src/plugin/index.js';
+
+export type { SeatRole };
 
 /** What the server passes to `setup` and `validateSetupData`. */
 export interface GameSetupData<Rules> {

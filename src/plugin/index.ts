@@ -10,6 +10,7 @@ export { NO_ARGS, seatArg } from './move-args.js';
 export type { MoveArgs, WithMoveArgs } from './move-args.js';
 export type {
   RequestedBy,
+  SeatRole,
   VerificationAPI,
   VerificationData,
   VerificationIntent,

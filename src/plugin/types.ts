@@ -4,6 +4,9 @@
  */
 import type { PlayerID } from 'boardgame.io';
 
+/** A seat's role, fixed when its room is created: who plays for stakes, and who holds the key. */
+export type SeatRole = 'wearer' | 'keyholder';
+
 /** Who asks: the game's rules (Chaster actor `extension`) or the seat making the move itself. */
 export type RequestedBy = 'rules' | 'self';
 

@@ -1,6 +1,6 @@
 /**
  * Our bearer tokens and seat credentials. A bearer token is `v1.<payload>.<hmac>`: the payload
- * names one of our login rows and its expiry, the HMAC-SHA256 (keyed by SESSION_SECRET) makes it
+ * names one of our login rows and its expiry, the HMAC-SHA256 (keyed by TOKEN_SECRET) makes it
  * unforgeable. It never carries a Chaster sessionId or token. Seat credentials are random secrets
  * whose sha256 lives in the seats table, tied to one match and one seat.
  */
@@ -13,7 +13,7 @@ export const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 /** What a bearer token says. */
 export interface TokenPayload {
   /** Our login row id. */
-  sid: string;
+  login: string;
   /** Expiry, ms since epoch. */
   exp: number;
 }
@@ -44,11 +44,11 @@ export function verifyToken(
   } catch {
     return { ok: false, problem: 'malformed' };
   }
-  const { sid, exp } = (payload ?? {}) as Partial<TokenPayload>;
-  if (typeof sid !== 'string' || typeof exp !== 'number')
+  const { login, exp } = (payload ?? {}) as Partial<TokenPayload>;
+  if (typeof login !== 'string' || typeof exp !== 'number')
     return { ok: false, problem: 'malformed' };
   if (exp <= now) return { ok: false, problem: 'expired' };
-  return { ok: true, payload: { sid, exp } };
+  return { ok: true, payload: { login, exp } };
 }
 
 /** A fresh random id or secret, URL-safe. */

@@ -1,7 +1,7 @@
 /**
  * `createGameServer`: a boardgame.io server with the verification outbox wired in — SQLite
  * storage whose `setState` also writes the outbox, the dispatcher that delivers it to Chaster,
- * seats bound to Chaster sessions, the status feed, webhooks, and the socket guard.
+ * seats bound to logins and their Chaster sessions, the status feed, webhooks, and the socket guard.
  */
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -56,7 +56,7 @@ export interface GameServerOptions {
   /** SQLite durability: NORMAL (default) survives a process crash, FULL also an OS crash or power cut. */
   synchronous?: SqliteSynchronous;
   /** Key of our bearer tokens. Default: generated once and kept in the database. */
-  sessionSecret?: string;
+  tokenSecret?: string;
   /** Basic auth of `POST /api/chaster/webhooks`; without it the route answers 503. */
   webhook?: { user: string; password: string };
   /** Retry, rate limit and lease settings of the dispatcher. */
@@ -116,7 +116,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
 };
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 type SocketIOOptions = NonNullable<ConstructorParameters<typeof MatchTransport>[0]>;
-let processGuardInstalled = false;
+let rejectionsHandled = false;
 
 /** Creates a game server with the verification outbox wired in. */
 export async function createGameServer(options: GameServerOptions): Promise<GameServer> {
@@ -133,7 +133,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   const storage = await openStorage(options, logger);
   const { store, repository } = storage;
   const secret =
-    options.sessionSecret ?? (await repository.setSettingIfAbsent('session_secret', randomId(32)));
+    options.tokenSecret ?? (await repository.setSettingIfAbsent('token_secret', randomId(32)));
   const ownClient = !isClient(options.chaster);
   const chaster = isClient(options.chaster)
     ? options.chaster
@@ -193,7 +193,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     logger,
   );
 
-  const seats = createSeatCheck(repository);
+  const seatCheck = createSeatCheck(repository);
   const server = Server({
     games: options.games,
     db: store,
@@ -215,7 +215,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     authenticateCredentials: async (credentials, playerMetadata) => {
       const owner = parseSeatCredentials(credentials);
       if (!owner || !playerMetadata || String(playerMetadata.id) !== owner.playerID) return false;
-      return seats.valid(owner.matchID, owner.playerID, credentials);
+      return seatCheck.valid(owner.matchID, owner.playerID, credentials);
     },
   });
   const io = (server.app as unknown as { _io: SocketServer })._io;
@@ -225,7 +225,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   guardSockets({
     io,
     games: options.games,
-    seats,
+    seatCheck,
     matchExists,
     logger,
   });
@@ -238,7 +238,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       games: options.games,
       db: store,
       repository,
-      seats,
+      seatCheck,
       chaster,
       secret,
       feed,
@@ -271,7 +271,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     feed,
     changes: storage.changes,
     async listen(port = 0, host) {
-      installProcessGuard(logger);
+      keepAliveOnRejections(logger);
       const app = server.app as unknown as Koa;
       const ours = app.middleware.length;
       servers = (await server.run({ port })) as typeof servers;
@@ -431,9 +431,9 @@ function isClient(value: GameServerOptions['chaster']): value is ChasterClient {
 }
 
 /** In boardgame.io 0.50.2 a rejected socket handler would kill the process; log it instead. */
-function installProcessGuard(logger: Logger): void {
-  if (processGuardInstalled) return;
-  processGuardInstalled = true;
+function keepAliveOnRejections(logger: Logger): void {
+  if (rejectionsHandled) return;
+  rejectionsHandled = true;
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, 'unhandled rejection (kept the process alive)');
   });

@@ -69,7 +69,7 @@ const MAX_REFUSAL_LOGS_PER_SECOND = 200;
 /** What the guard needs to judge a packet. */
 export interface GuardContext {
   game: Game;
-  seats: SeatCheck;
+  seatCheck: SeatCheck;
   matchExists: (matchID: string) => Promise<boolean>;
   /** Events a client may send (the game's `flow.enabledEventNames`). */
   enabledEvents: ReadonlySet<string>;
@@ -84,7 +84,7 @@ export interface GuardContext {
 
 /** Why a socket packet is refused, or undefined when it may pass. */
 export async function judgePacket(
-  { game, seats, matchExists, enabledEvents, moveNames, moveArgs = {} }: GuardContext,
+  { game, seatCheck, matchExists, enabledEvents, moveNames, moveArgs = {} }: GuardContext,
   packet: unknown[],
 ): Promise<string | undefined> {
   const [event, ...args] = packet;
@@ -115,7 +115,7 @@ export async function judgePacket(
       if (game.disableUndo) return 'undo disabled';
       if (JSON.stringify(given) !== '[]') return 'undo and redo take no arguments';
     }
-    if (!(await seats.valid(matchID, playerID, action.payload.credentials))) {
+    if (!(await seatCheck.valid(matchID, playerID, action.payload.credentials))) {
       return 'bad credentials';
     }
     return undefined;
@@ -125,7 +125,7 @@ export async function judgePacket(
     if (!parsed.success) return 'malformed sync';
     const [matchID, playerID, credentials] = parsed.data;
     if (!(await matchExists(matchID))) return 'unknown match';
-    if (!(await seats.valid(matchID, playerID, credentials))) return 'bad credentials';
+    if (!(await seatCheck.valid(matchID, playerID, credentials))) return 'bad credentials';
     return undefined;
   }
   return `event ${typeof event === 'string' ? event.slice(0, 32) : typeof event} not allowed`;
@@ -149,13 +149,13 @@ interface Namespace {
 export function guardSockets({
   io,
   games,
-  seats,
+  seatCheck,
   matchExists,
   logger,
 }: {
   io: { of(name: string): Namespace };
   games: AnyGame[];
-  seats: SeatCheck;
+  seatCheck: SeatCheck;
   matchExists: (matchID: string) => Promise<boolean>;
   logger?: Logger;
 }): void {
@@ -172,7 +172,7 @@ export function guardSockets({
     const enabledEvents = new Set<string>(flow.enabledEventNames);
     const moveNames = new Set<string>(flow.moveNames as string[]);
     const moveArgs = (game as WithMoveArgs).moveArgs ?? {};
-    const context = { game, seats, matchExists, enabledEvents, moveNames, moveArgs };
+    const context = { game, seatCheck, matchExists, enabledEvents, moveNames, moveArgs };
     io.of(game.name!).use((socket, next) => {
       // A refused packet is reported as an 'error' on the socket, and a client may send an event
       // named "error": without a listener, either throws.

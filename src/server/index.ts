@@ -36,4 +36,5 @@ export { guardSockets, judgePacket, socketAdmission } from './guard.js';
 export type { GuardContext, SocketAdmission, SocketLimits } from './guard.js';
 export { createSeatCheck } from './auth.js';
 export type { SeatCheck } from './auth.js';
-export type { RoomPolicyRules, RoomSetupData, SeatRole } from './routes.js';
+export type { RoomPolicyRules, RoomSetupData } from './routes.js';
+export type { SeatRole } from '../plugin/index.js';

@@ -13,10 +13,10 @@ import { HttpError } from './http.js';
 
 /** The limits of the HTTP API; see `DEFAULT_API_LIMITS`. */
 export interface ApiLimits {
-  /** Logins (`POST /api/sessions`, each a call to Chaster) per client address per minute. */
-  sessionsPerAddressPerMinute: number;
+  /** Logins (`POST /api/login`, each a call to Chaster) per client address per minute. */
+  loginsPerAddressPerMinute: number;
   /** Logins per minute in all, whatever their address: a third of the default Chaster budget. */
-  sessionsPerMinute: number;
+  loginsPerMinute: number;
   /** Rooms one user may create per minute. */
   roomsPerUserPerMinute: number;
   /** Rooms one user may host at once (matches not over). */
@@ -38,8 +38,8 @@ export interface ApiLimits {
 
 /** Default API limits. */
 export const DEFAULT_API_LIMITS: ApiLimits = {
-  sessionsPerAddressPerMinute: 10,
-  sessionsPerMinute: 20,
+  loginsPerAddressPerMinute: 10,
+  loginsPerMinute: 20,
   roomsPerUserPerMinute: 5,
   openRoomsPerUser: 5,
   streamsPerUser: 4,
@@ -66,8 +66,8 @@ export interface StreamSlot {
 /** The API's rates and stream slots. */
 export interface Limits {
   readonly settings: ApiLimits;
-  sessionsByAddress: Rate;
-  sessions: Rate;
+  loginsByAddress: Rate;
+  logins: Rate;
   roomsByUser: Rate;
   /** A place for one more stream of `userId`; throws a 429 HttpError when none is free. */
   openStream(userId: string): Promise<StreamSlot>;
@@ -115,16 +115,12 @@ export function createLimits(settings: ApiLimits, redis?: Redis, scope = 'defaul
     : inMemory;
   return {
     settings,
-    sessionsByAddress: rate(
-      'sessions-address',
-      settings.sessionsPerAddressPerMinute,
+    loginsByAddress: rate(
+      'logins-address',
+      settings.loginsPerAddressPerMinute,
       'Too many logins from your address',
     ),
-    sessions: rate(
-      'sessions',
-      settings.sessionsPerMinute,
-      'Too many logins on this server right now',
-    ),
+    logins: rate('logins', settings.loginsPerMinute, 'Too many logins on this server right now'),
     roomsByUser: rate(
       'rooms-user',
       settings.roomsPerUserPerMinute,

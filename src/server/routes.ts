@@ -1,5 +1,5 @@
 /**
- * The game server's HTTP API (the README's "HTTP API"; limits in docs/security.md): sessions from a Chaster mainToken, rooms
+ * The game server's HTTP API (the README's "HTTP API"; limits in docs/security.md): logins from a Chaster mainToken, rooms
  * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
  * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
  */
@@ -23,14 +23,12 @@ import {
 import type { SeatCheck } from './auth.js';
 import { createMatch } from './bgio.js';
 import type { AnyGame } from './bgio.js';
-import type { AuthSession, Repository, RoomPolicy } from './db/types.js';
+import type { Login, Repository, RoomPolicy } from './db/types.js';
 import type { VerificationFeed } from './feed.js';
 import type { Limits } from './limits.js';
 import { HttpError, parseWith, readJson } from './http.js';
 import { toVerificationStatus } from './outbox/types.js';
-
-/** Role of a seat, declared by the room when it is created. */
-export type SeatRole = 'wearer' | 'keyholder';
+import type { SeatRole } from '../plugin/index.js';
 
 /** What every game on this server receives as `setupData`. */
 export interface RoomSetupData {
@@ -89,7 +87,7 @@ export interface ApiDeps {
   db: StorageAPI.Sync | StorageAPI.Async;
   repository: Repository;
   /** Told when a seat's credentials are replaced, so the old ones stop passing at once. */
-  seats?: Pick<SeatCheck, 'forget'>;
+  seatCheck?: Pick<SeatCheck, 'forget'>;
   chaster: Pick<ChasterClient, 'getSessionAuth'>;
   secret: string;
   feed: VerificationFeed;
@@ -117,14 +115,14 @@ export function apiRoutes(deps: ApiDeps) {
   const streamsByLogin = new Map<string, Set<() => void>>();
   const games = new Map(deps.games.map((g) => [g.name!, g]));
 
-  async function authenticate(ctx: Context): Promise<AuthSession> {
+  async function authenticate(ctx: Context): Promise<Login> {
     const header = ctx.get('authorization');
     const m = header.match(/^Bearer ([A-Za-z0-9._-]{1,1024})$/);
     if (!m) {
       throw new HttpError(
         401,
         'unauthorized',
-        'Send Authorization: Bearer <token>, the token from POST /api/sessions.',
+        'Send Authorization: Bearer <token>, the token from POST /api/login.',
       );
     }
     const verdict = verifyToken(deps.secret, m[1]!, now());
@@ -133,7 +131,7 @@ export function apiRoutes(deps: ApiDeps) {
         ? new HttpError(
             401,
             'token_expired',
-            'Your session has expired: open the game again from Chaster.',
+            'Your login has expired: open the game again from Chaster.',
           )
         : new HttpError(
             401,
@@ -141,15 +139,15 @@ export function apiRoutes(deps: ApiDeps) {
             'This token is not valid: open the game again from Chaster.',
           );
     }
-    const session = await repository.getAuthSession(verdict.payload.sid);
-    if (!session || session.expiresAt <= now()) {
+    const login = await repository.getLogin(verdict.payload.login);
+    if (!login || login.expiresAt <= now()) {
       throw new HttpError(
         401,
         'token_expired',
-        'Your session has expired: open the game again from Chaster.',
+        'Your login has expired: open the game again from Chaster.',
       );
     }
-    return session;
+    return login;
   }
 
   async function metadataOf(matchID: string): Promise<ServerTypes.MatchData> {
@@ -158,13 +156,13 @@ export function apiRoutes(deps: ApiDeps) {
     return metadata;
   }
 
-  async function createSession(ctx: Context) {
-    await limits.sessionsByAddress.consume(addressKey(ctx.ip));
+  async function createLogin(ctx: Context) {
+    await limits.loginsByAddress.consume(addressKey(ctx.ip));
     const { mainToken } = parseWith(SessionBody, await readJson(ctx));
     const key = createHash('sha256').update(mainToken).digest('base64url');
     const refused = refusals.get(key);
     if (refused && refused.until > now()) throw refused.error;
-    await limits.sessions.consume('all');
+    await limits.logins.consume('all');
     const wait = (await deps.spendChasterToken?.()) ?? 0;
     if (wait > 0) {
       const busy = new HttpError(
@@ -193,7 +191,7 @@ export function apiRoutes(deps: ApiDeps) {
         ? lock.user
         : (lock.keyholder ?? { _id: auth.userId, username: 'keyholder' });
     const createdAt = now();
-    const session: AuthSession = {
+    const login: Login = {
       id: randomId(),
       sessionId: auth.session.sessionId,
       role: auth.role,
@@ -204,11 +202,11 @@ export function apiRoutes(deps: ApiDeps) {
       createdAt,
       expiresAt: createdAt + TOKEN_TTL_MS,
     };
-    await repository.createAuthSession(session);
+    await repository.createLogin(login);
     ctx.status = 201;
     ctx.body = {
-      token: signToken(deps.secret, { sid: session.id, exp: session.expiresAt }),
-      expiresAt: new Date(session.expiresAt).toISOString(),
+      token: signToken(deps.secret, { login: login.id, exp: login.expiresAt }),
+      expiresAt: new Date(login.expiresAt).toISOString(),
       role: auth.role,
       user: { id: auth.userId, username: user.username },
       lock: {
@@ -222,10 +220,10 @@ export function apiRoutes(deps: ApiDeps) {
     };
   }
 
-  /** `DELETE /api/sessions`: the caller's login ends now, on every instance (and its streams). */
-  async function deleteSession(ctx: Context) {
+  /** `DELETE /api/login`: the caller's login ends now, on every instance (and its streams). */
+  async function deleteLogin(ctx: Context) {
     const caller = await authenticate(ctx);
-    await repository.revokeAuthSession(caller.id);
+    await repository.revokeLogin(caller.id);
     for (const end of streamsByLogin.get(caller.id) ?? []) end();
     ctx.body = { ok: true };
   }
@@ -315,13 +313,13 @@ export function apiRoutes(deps: ApiDeps) {
     ctx.body = { matchID, ...seat };
   }
 
-  async function takeSeat(matchID: string, playerID: string, caller: AuthSession) {
+  async function takeSeat(matchID: string, playerID: string, caller: Login) {
     const { credentials, hash } = seatCredentials(matchID, playerID);
     const bound = await repository.bindSeat(
       {
         matchID,
         playerID,
-        authId: caller.id,
+        loginId: caller.id,
         sessionId: caller.sessionId,
         role: caller.role,
         userId: caller.userId,
@@ -349,7 +347,7 @@ export function apiRoutes(deps: ApiDeps) {
       // Joining again (another device, a reload, a finished game): same seat, fresh credentials.
       const { credentials, hash } = seatCredentials(matchID, mine.playerID);
       await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
-      deps.seats?.forget(matchID, mine.playerID);
+      deps.seatCheck?.forget(matchID, mine.playerID);
       ctx.body = { playerID: mine.playerID, credentials };
       return;
     }
@@ -419,7 +417,7 @@ export function apiRoutes(deps: ApiDeps) {
     ctx.body = { requests: (await repository.requestsOf(matchID)).map(toVerificationStatus) };
   }
 
-  async function stream(ctx: Context, matchID: string, caller: AuthSession) {
+  async function stream(ctx: Context, matchID: string, caller: Login) {
     const slot = await limits.openStream(caller.userId);
     const body = new PassThrough();
     const send = (status: unknown) =>
@@ -440,7 +438,7 @@ export function apiRoutes(deps: ApiDeps) {
     };
     // The login ended (expired, or revoked here or on another instance): so does its stream.
     const end = () => {
-      if (!closed) body.end('event: session_ended\ndata: {}\n\n');
+      if (!closed) body.end('event: login_ended\ndata: {}\n\n');
       close();
     };
     const ours = streamsByLogin.get(caller.id) ?? new Set();
@@ -450,7 +448,7 @@ export function apiRoutes(deps: ApiDeps) {
     const heartbeat = setInterval(() => {
       body.write(': keep-alive\n\n');
       void (async () => {
-        const still = await repository.getAuthSession(caller.id);
+        const still = await repository.getLogin(caller.id);
         if (!still || still.expiresAt <= now()) return end();
         await slot.renew();
       })().catch((error: unknown) => logger?.warn({ err: error }, 'stream heartbeat failed'));
@@ -523,8 +521,8 @@ export function apiRoutes(deps: ApiDeps) {
       return;
     }
     if (!path.startsWith('/api/')) return next();
-    if (method === 'POST' && path === '/api/sessions') return createSession(ctx);
-    if (method === 'DELETE' && path === '/api/sessions') return deleteSession(ctx);
+    if (method === 'POST' && path === '/api/login') return createLogin(ctx);
+    if (method === 'DELETE' && path === '/api/login') return deleteLogin(ctx);
     if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
     if (method === 'GET' && path === '/api/rooms') return listRooms(ctx);
     if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);

@@ -15,6 +15,7 @@ import type {
   VerificationIntent,
   WithVerification,
 } from '../../src/plugin/index.js';
+import { VERIFICATION_PLUGIN_NAME } from '../../src/plugin/index.js';
 import { waitFor } from './http-core.js';
 
 /** What `MockRandom` takes: the random functions to force. */
@@ -57,7 +58,7 @@ export function withSetup<G, SetupData>(
 
 /** The intents the plugin stored in `state`. */
 export function intentsOf(state: Pick<State, 'plugins'>): VerificationIntent[] {
-  return (state.plugins.verification!.data as VerificationData).intents;
+  return (state.plugins[VERIFICATION_PLUGIN_NAME]!.data as VerificationData).intents;
 }
 
 /** A started single-player client of `game`, read from its raw store. */

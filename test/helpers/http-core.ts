@@ -31,7 +31,7 @@ export async function hostRoom(
   game: string,
   numPlayers: number,
 ): Promise<{ matchID: string; seat: SeatInfo }> {
-  const { token } = await post(url, '/api/sessions', { mainToken });
+  const { token } = await post(url, '/api/login', { mainToken });
   const room = await post(
     url,
     '/api/rooms',
@@ -46,7 +46,7 @@ export async function hostRoom(
 
 /** Logs in with a mainToken and joins a room. */
 export async function joinRoom(url: string, mainToken: string, matchID: string): Promise<SeatInfo> {
-  const { token } = await post(url, '/api/sessions', { mainToken });
+  const { token } = await post(url, '/api/login', { mainToken });
   const seat = await post(url, `/api/rooms/${matchID}/join`, {}, token);
   return { token, playerID: seat.playerID, credentials: seat.credentials };
 }

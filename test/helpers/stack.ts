@@ -99,7 +99,7 @@ export async function api(
 
 /** Exchanges a mainToken for our bearer token. */
 export async function login(stack: Stack, mainToken: string): Promise<string> {
-  const res = await api(stack.url, 'POST', '/api/sessions', { body: { mainToken } });
+  const res = await api(stack.url, 'POST', '/api/login', { body: { mainToken } });
   expect(res.status).toBe(201);
   return res.json.token as string;
 }

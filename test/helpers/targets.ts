@@ -82,7 +82,7 @@ export async function startTarget(
 }
 
 export async function login(url: string, mainToken: string): Promise<string> {
-  const res = await api(url, 'POST', '/api/sessions', { body: { mainToken } });
+  const res = await api(url, 'POST', '/api/login', { body: { mainToken } });
   expect(res.status).toBe(201);
   return res.json.token as string;
 }

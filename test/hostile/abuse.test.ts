@@ -147,7 +147,7 @@ describe('(a) flooding moves', () => {
       const ratePerMinute = 60;
       // src/server/outbox/dispatcher.ts: capacity = max(1, min(ratePerMinute, concurrency × 4)),
       // concurrency 8 by default; the bucket starts full and refills at ratePerMinute. Every
-      // login (POST /api/sessions) spends a token of the same bucket, and a delivery is claimed
+      // login (POST /api/login) spends a token of the same bucket, and a delivery is claimed
       // only while a whole token is left: all logins here come before the first delivery, so
       // at every moment deliveries + logins ≤ burst + rate × time since the bucket was made.
       const burst = Math.max(1, Math.min(ratePerMinute, 8 * 4));
@@ -267,7 +267,7 @@ async function syncSeat0(t: Pick<Table, 'socket' | 'matchID' | 'seats'>): Promis
 }
 
 /**
- * Whether the real games declare these arguments for a move (game/rules.ts): `demand` takes one
+ * Whether the real games declare these arguments for a move (game/shared/moves.ts): `demand` takes one
  * seat number, `roll`, `draw` and `volunteer` take none.
  */
 function declared(move: string, args: unknown[]): boolean {
@@ -522,9 +522,9 @@ describe('(d) bearer tokens', () => {
       const lock = stack.emulator.createLock();
       const token = await login(stack, lock.tokens.wearer);
       const other = await login(stack, stack.emulator.createLock().tokens.wearer);
-      const secret = (await stack.server.repository.getSetting('session_secret'))!;
+      const secret = (await stack.server.repository.getSetting('token_secret'))!;
       const [, payload, signature] = token.split('.') as [string, string, string];
-      const { sid } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      const { login: loginId } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
       const printable = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c));
       const base64url = fc.constantFrom(
         ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'.split(''),
@@ -565,20 +565,20 @@ describe('(d) bearer tokens', () => {
               fc.integer(),
               fc.string({ minLength: 1, maxLength: 40 }),
             )
-            .map(([wrongSecret, exp, fakeSid]) => {
+            .map(([wrongSecret, exp, fakeLogin]) => {
               const body = Buffer.from(
-                JSON.stringify({ sid: fakeSid, exp: Date.now() + Math.abs(exp) }),
+                JSON.stringify({ login: fakeLogin, exp: Date.now() + Math.abs(exp) }),
               ).toString('base64url');
               return `v1.${body}.${createHmac('sha256', wrongSecret).update(body).digest('base64url')}`;
             }),
           // Signed with the real key, but expired, or for a login that does not exist.
           fc
             .integer({ min: 0, max: 10 ** 12 })
-            .map((ago) => signToken(secret, { sid, exp: Date.now() - ago })),
+            .map((ago) => signToken(secret, { login: loginId, exp: Date.now() - ago })),
           fc
             .string({ minLength: 1, maxLength: 30 })
-            .filter((s) => s !== sid)
-            .map((fakeSid) => signToken(secret, { sid: fakeSid, exp: Date.now() + 60_000 })),
+            .filter((s) => s !== loginId)
+            .map((fakeLogin) => signToken(secret, { login: fakeLogin, exp: Date.now() + 60_000 })),
         )
         .filter((t) => t !== token);
 
@@ -743,13 +743,13 @@ describe('(f) secrets', () => {
       await emulator.listen(0, '127.0.0.1');
       cleanups.push(() => emulator.close());
       const lock = emulator.createLock();
-      const sessionSecret = 'session-secret-0123456789abcdef0123456789';
+      const tokenSecret = 'session-secret-0123456789abcdef0123456789';
       // What an operator has in the environment when building and serving.
       await viteBuild(outDir, {
         CHASTER_TOKEN: emulator.token,
         WEBHOOK_USER: webhook.user,
         WEBHOOK_PASSWORD: webhook.password,
-        SESSION_SECRET: sessionSecret,
+        TOKEN_SECRET: tokenSecret,
         CHASTER_SESSION_ID: lock.sessionId,
       });
       const files = filesUnder(outDir);
@@ -762,7 +762,7 @@ describe('(f) secrets', () => {
         chaster: { baseUrl: emulator.url, token: emulator.token },
         database: joinPath(dir, 'db.sqlite'),
         synchronous: 'NORMAL',
-        sessionSecret,
+        tokenSecret,
         webhook,
         logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }),
       });
@@ -800,7 +800,7 @@ describe('(f) secrets', () => {
         'webhook Basic credentials': Buffer.from(`${webhook.user}:${webhook.password}`).toString(
           'base64',
         ),
-        'session secret': sessionSecret,
+        'session secret': tokenSecret,
       };
       expect(secrets['developer token']).toBe('emulator-dev-token');
       const found: string[] = [];
@@ -827,7 +827,7 @@ describe('(f) secrets', () => {
         '__emulator',
         'WEBHOOK_PASSWORD',
         'CHASTER_TOKEN',
-        'session_secret',
+        'token_secret',
       ]) {
         expect(bundle, marker).not.toContain(marker);
       }
@@ -912,7 +912,7 @@ describe('(f) secrets', () => {
     );
     const exchange = await send(stack.url, {
       method: 'POST',
-      path: '/api/sessions',
+      path: '/api/login',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ mainToken: webhook.password }),
     });

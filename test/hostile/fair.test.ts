@@ -110,13 +110,11 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
 
   it('logins are limited per address and in all, with 429, Retry-After and a message, across instances', async (ctx) => {
     if (skip()) return ctx.skip();
-    const target = await start(kind, { sessionsPerAddressPerMinute: 3, sessionsPerMinute: 1000 });
+    const target = await start(kind, { loginsPerAddressPerMinute: 3, loginsPerMinute: 1000 });
     const answers = [];
     for (let i = 0; i < 5; i++) {
       const token = target.emulator.createLock().tokens.wearer;
-      answers.push(
-        await api(at(target, i), 'POST', '/api/sessions', { body: { mainToken: token } }),
-      );
+      answers.push(await api(at(target, i), 'POST', '/api/login', { body: { mainToken: token } }));
     }
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 429, 429]);
     expect(answers[3]!.json).toEqual({
@@ -125,11 +123,11 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
         /Too many logins from your address \(3 a minute\); try again in \d+ s\./,
       ),
     });
-    const global = await start(kind, { sessionsPerAddressPerMinute: 1000, sessionsPerMinute: 2 });
+    const global = await start(kind, { loginsPerAddressPerMinute: 1000, loginsPerMinute: 2 });
     const statuses = [];
     for (let i = 0; i < 4; i++) {
       const token = global.emulator.createLock().tokens.wearer;
-      const res = await fetch(`${at(global, i)}/api/sessions`, {
+      const res = await fetch(`${at(global, i)}/api/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ mainToken: token }),
@@ -144,12 +142,12 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     if (skip()) return ctx.skip();
     const target = await start(kind, {});
     const bogus = 'a'.repeat(24);
-    const first = await api(at(target, 0), 'POST', '/api/sessions', { body: { mainToken: bogus } });
+    const first = await api(at(target, 0), 'POST', '/api/login', { body: { mainToken: bogus } });
     expect(first.status).toBe(401);
     expect(first.json.error).toBe('invalid_main_token');
     const calls = target.emulator.authCalls();
     for (let i = 0; i < 5; i++) {
-      const again = await api(at(target, 0), 'POST', '/api/sessions', {
+      const again = await api(at(target, 0), 'POST', '/api/login', {
         body: { mainToken: bogus },
       });
       expect(again).toEqual(first);
@@ -224,9 +222,9 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     const token = r.seats[0]!.token;
     const here = await openStream(at(target, 0), r.matchID, token);
     const there = await openStream(at(target, 1), r.matchID, token);
-    expect((await api(at(target, 0), 'DELETE', '/api/sessions', { token })).status).toBe(200);
+    expect((await api(at(target, 0), 'DELETE', '/api/login', { token })).status).toBe(200);
     await Promise.all([here.ended, there.ended]);
-    expect(here.text()).toContain('event: session_ended');
+    expect(here.text()).toContain('event: login_ended');
     for (let i = 0; i < 2; i++) {
       const res = await api(at(target, i), 'GET', '/api/rooms', { token });
       expect(res.status).toBe(401);
@@ -384,7 +382,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     if (skip()) return ctx.skip();
     const target = await start(kind, {});
     const lock = target.emulator.createLock();
-    const signedIn = await api(at(target, 0), 'POST', '/api/sessions', {
+    const signedIn = await api(at(target, 0), 'POST', '/api/login', {
       body: { mainToken: lock.tokens.wearer },
     });
     const hosted = await api(at(target, 0), 'POST', '/api/rooms', {
@@ -395,21 +393,21 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     const repository = target.servers[0]!.repository;
     const now = Date.now();
     const short = {
-      ...(await repository.getAuthSession(
-        JSON.parse(Buffer.from(signedIn.json.token.split('.')[1], 'base64url').toString()).sid,
+      ...(await repository.getLogin(
+        JSON.parse(Buffer.from(signedIn.json.token.split('.')[1], 'base64url').toString()).login,
       ))!,
       id: 'short-lived-login',
       createdAt: now,
       expiresAt: now + 1500,
     };
-    await repository.createAuthSession(short);
-    const secret = (await repository.getSetting('session_secret'))!;
-    const token = signToken(secret, { sid: short.id, exp: short.expiresAt });
+    await repository.createLogin(short);
+    const secret = (await repository.getSetting('token_secret'))!;
+    const token = signToken(secret, { login: short.id, exp: short.expiresAt });
     const stream = await openStream(at(target, 1), hosted.json.matchID, token);
     expect(stream.status).toBe(200);
     await stream.ended;
     expect(Date.now() - now).toBeGreaterThanOrEqual(1400);
-    expect(stream.text()).toContain('event: session_ended');
+    expect(stream.text()).toContain('event: login_ended');
   });
 
   it('streams whose client left before they were set up give their place back', async (ctx) => {
@@ -444,7 +442,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     if (skip()) return ctx.skip();
     const target = await start(kind, { openRoomsPerUser: 2 });
     const lock = target.emulator.createLock();
-    const signedIn = await api(at(target, 0), 'POST', '/api/sessions', {
+    const signedIn = await api(at(target, 0), 'POST', '/api/login', {
       body: { mainToken: lock.tokens.wearer },
     });
     const token = signedIn.json.token as string;

@@ -177,7 +177,7 @@ export function fingerprint(stack: Stack) {
     seats: all(
       `SELECT match_id, player_id, credentials_hash FROM seats ORDER BY match_id, player_id`,
     ),
-    logins: all(`SELECT id FROM auth_sessions ORDER BY id`),
+    logins: all(`SELECT id FROM logins ORDER BY id`),
     rooms: all(`SELECT match_id, policy FROM rooms ORDER BY match_id`),
     webhooks: all(`SELECT request_id FROM webhook_events ORDER BY request_id`),
   };

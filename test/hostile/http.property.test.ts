@@ -189,7 +189,7 @@ function expectBodyError(res: Answer, body: Body, context: string, routeCodes: s
   }
 }
 
-// --- POST /api/sessions ----------------------------------------------------------------------------
+// --- POST /api/login ----------------------------------------------------------------------------
 
 /** A mainToken of the wrong type or shape, or a well-formed one Chaster does not know. */
 const badMainToken: fc.Arbitrary<unknown> = fc.oneof(
@@ -206,7 +206,7 @@ const badMainToken: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom('..', '.', '../../__emulator/requests', '%2e%2e', '?x=1', '#frag', '%00', 'a/b'),
 );
 
-describe('POST /api/sessions', () => {
+describe('POST /api/login', () => {
   it(
     'random bodies and headers: 4xx JSON saying what was wrong, no login created',
     async () => {
@@ -240,7 +240,7 @@ describe('POST /api/sessions', () => {
         fc.tuple(arbitrary, authorizationGarbage),
         ([{ body }, authorization]) => ({
           method: 'POST',
-          path: '/api/sessions',
+          path: '/api/login',
           ...withBody(body, authorization === undefined ? {} : { authorization }),
         }),
         (res, [{ body, token }], context) => {
@@ -691,7 +691,7 @@ describe('body size limits', () => {
     async () => {
       const { stack, full, outsider } = await world();
       const routes = [
-        { path: '/api/sessions', limit: LIMIT, authorization: undefined },
+        { path: '/api/login', limit: LIMIT, authorization: undefined },
         { path: '/api/rooms', limit: LIMIT, authorization: `Bearer ${outsider}` },
         // A full room: a join that got past the body would answer 409 no_free_seat.
         {
@@ -760,7 +760,7 @@ describe('body size limits', () => {
               stack.url,
               {
                 method: 'POST',
-                path: '/api/sessions',
+                path: '/api/login',
                 headers: { 'content-type': 'application/json' },
                 body: padded(size),
                 chunked,
@@ -1124,14 +1124,14 @@ describe('unknown routes and the Lobby', () => {
                 })
                 .map((parts) => `/api/${parts.join('/')}`),
               fc.constantFrom(
-                '/api/sessions',
+                '/api/login',
                 '/api/rooms',
                 '/api/chaster/webhooks',
                 '/api/healthz',
                 '/api/',
                 '/api/rooms/',
                 '/api//rooms',
-                '/api/sessions/x',
+                '/api/login/x',
                 '/api/chaster',
                 '/api/chaster/webhooks/x',
               ),
@@ -1144,7 +1144,7 @@ describe('unknown routes and the Lobby', () => {
             ([method, path, authorization]) =>
               !(
                 ((method === 'GET' && path === '/api/rooms') ||
-                  (method === 'DELETE' && path === '/api/sessions')) &&
+                  (method === 'DELETE' && path === '/api/login')) &&
                 authorization === `Bearer ${outsider}`
               ),
           ),
@@ -1159,12 +1159,12 @@ describe('unknown routes and the Lobby', () => {
     TIMEOUT,
   );
 
-  it('DELETE /api/sessions with a valid token: 200, that login is gone, its token answers 401 token_expired', async () => {
+  it('DELETE /api/login with a valid token: 200, that login is gone, its token answers 401 token_expired', async () => {
     const { stack, matchID, seat, outsider, keyholder } = await world();
     const before = fingerprint(stack);
     const out = await sendWithBearer(stack.url, outsider, {
       method: 'DELETE',
-      path: '/api/sessions',
+      path: '/api/login',
     });
     expect(out.status, out.text).toBe(200);
     expect(out.json).toEqual({ ok: true });
@@ -1180,7 +1180,7 @@ describe('unknown routes and the Lobby', () => {
       ['GET', `/api/rooms/${matchID}`, undefined],
       ['POST', `/api/rooms/${matchID}/join`, undefined],
       ['GET', `/api/rooms/${matchID}/verifications`, undefined],
-      ['DELETE', '/api/sessions', undefined],
+      ['DELETE', '/api/login', undefined],
     ];
     for (const [method, path, body] of routes) {
       const res = await sendWithBearer(stack.url, outsider, { method, path, body });

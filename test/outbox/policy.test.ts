@@ -14,7 +14,8 @@ import {
   policyRefusal,
   seatRefusal,
 } from '../../src/server/outbox/policy.js';
-import type { Asker, FirstClaim, SeatFacts, SeatRole } from '../../src/server/outbox/policy.js';
+import type { Asker, FirstClaim, SeatFacts } from '../../src/server/outbox/policy.js';
+import type { SeatRole } from '../../src/plugin/index.js';
 import { OUTBOX_STATUSES } from '../../src/server/outbox/types.js';
 
 const seatId = fc.constantFrom('0', '1', '2', '3', '4', '5');

@@ -31,7 +31,7 @@ describe('backoff schedule on a fake clock', () => {
       `INSERT INTO rooms (match_id, policy, created_at) VALUES ('m', '{"cooldownMs":0,"maxRequestsPerMatch":100}', 0)`,
     ).run();
     db.prepare(
-      `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+      `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
        VALUES ('m', '0', 'a', ?, 'wearer', 'u', 'l', 'h', 0)`,
     ).run(lock.sessionId);
     db.prepare(

@@ -145,7 +145,7 @@ async function room(
       {
         matchID,
         playerID: String(i),
-        authId: `auth-${sessionId}`,
+        loginId: `auth-${sessionId}`,
         sessionId,
         role,
         userId: `user-${sessionId}`,

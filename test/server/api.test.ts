@@ -197,9 +197,9 @@ const basic = (user: string, password: string) =>
 
 const HOOK = { user: 'hook', password: 'pw' };
 
-// --- POST /api/sessions -------------------------------------------------------------------------
+// --- POST /api/login -------------------------------------------------------------------------
 
-describe('POST /api/sessions', () => {
+describe('POST /api/login', () => {
   it('exchanges a wearer’s and a keyholder’s mainToken for a bearer token, without any sessionId', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
     const lock = stack.emulator.createLock({
@@ -212,7 +212,7 @@ describe('POST /api/sessions', () => {
       ['wearer', lock.tokens.wearer, 'alice'],
       ['keyholder', lock.tokens.keyholder!, 'kate'],
     ] as const) {
-      const res = await call(stack, 'POST', '/api/sessions', { json: { mainToken } });
+      const res = await call(stack, 'POST', '/api/login', { json: { mainToken } });
       expect(res.status, res.text).toBe(201);
       expect(res.json).toEqual({
         token: expect.stringMatching(/^[A-Za-z0-9._-]+$/),
@@ -241,7 +241,7 @@ describe('POST /api/sessions', () => {
   it('reports a lock without keyholder or Verification Picture extension as such', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
     const lock = stack.emulator.createLock({ keyholder: false, verificationPicture: false });
-    const res = await call(stack, 'POST', '/api/sessions', {
+    const res = await call(stack, 'POST', '/api/login', {
       json: { mainToken: lock.tokens.wearer },
     });
     expect(res.status, res.text).toBe(201);
@@ -250,14 +250,14 @@ describe('POST /api/sessions', () => {
 
   it('refuses an unknown or expired mainToken with 401 invalid_main_token', async () => {
     const stack = await startStack({ games: [PenaltyGame] });
-    const unknown = await call(stack, 'POST', '/api/sessions', {
+    const unknown = await call(stack, 'POST', '/api/login', {
       json: { mainToken: 'no-such-main-token' },
     });
     expectError(unknown, 401, 'invalid_main_token');
 
     const lock = stack.emulator.createLock({ tokenTtlMs: 1 });
     await sleep(10);
-    const expired = await call(stack, 'POST', '/api/sessions', {
+    const expired = await call(stack, 'POST', '/api/login', {
       json: { mainToken: lock.tokens.wearer },
     });
     expectError(expired, 401, 'invalid_main_token');
@@ -276,18 +276,18 @@ describe('POST /api/sessions', () => {
       [tokens.wearer],
       'just a string',
     ]) {
-      const res = await call(stack, 'POST', '/api/sessions', { json });
+      const res = await call(stack, 'POST', '/api/login', { json });
       expectError(res, 400, 'invalid_request');
       if (json && typeof json === 'object' && !Array.isArray(json)) {
         expect(res.json.message, res.text).toContain('mainToken');
       }
     }
-    const extra = await call(stack, 'POST', '/api/sessions', {
+    const extra = await call(stack, 'POST', '/api/login', {
       json: { mainToken: tokens.wearer, role: 'keyholder' },
     });
     expectError(extra, 400, 'invalid_request');
     expect(extra.json.message).toContain('role');
-    const empty = await call(stack, 'POST', '/api/sessions');
+    const empty = await call(stack, 'POST', '/api/login');
     expectError(empty, 400, 'invalid_request');
   });
 
@@ -295,13 +295,13 @@ describe('POST /api/sessions', () => {
     const stack = await startStack({ games: [PenaltyGame] });
     const { tokens } = stack.emulator.createLock();
     expectError(
-      await call(stack, 'POST', '/api/sessions', { raw: '{"mainToken": ' }),
+      await call(stack, 'POST', '/api/login', { raw: '{"mainToken": ' }),
       400,
       'invalid_json',
     );
     for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
       expectError(
-        await call(stack, 'POST', '/api/sessions', {
+        await call(stack, 'POST', '/api/login', {
           raw: JSON.stringify({ mainToken: tokens.wearer }),
           headers: { 'content-type': type },
         }),
@@ -310,11 +310,11 @@ describe('POST /api/sessions', () => {
       );
     }
     const big = JSON.stringify({ mainToken: tokens.wearer, pad: 'x'.repeat(16 * 1024) });
-    expectError(await call(stack, 'POST', '/api/sessions', { raw: big }), 413, 'body_too_large');
+    expectError(await call(stack, 'POST', '/api/login', { raw: big }), 413, 'body_too_large');
 
     // Without a Content-Length (chunked), the limit holds while reading.
     const chunks = [Buffer.from('{"mainToken":"'), Buffer.alloc(20 * 1024, 'a'), Buffer.from('"}')];
-    const res = await fetch(`${stack.url}/api/sessions`, {
+    const res = await fetch(`${stack.url}/api/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: new ReadableStream({
@@ -343,10 +343,10 @@ describe('POST /api/sessions', () => {
     const stack = await startStack({ games: [PenaltyGame] });
     const { tokens } = stack.emulator.createLock();
     stack.emulator.setFaults({ errorRate: 1 });
-    const res = await call(stack, 'POST', '/api/sessions', { json: { mainToken: tokens.wearer } });
+    const res = await call(stack, 'POST', '/api/login', { json: { mainToken: tokens.wearer } });
     expectError(res, 503, 'chaster_unavailable');
     stack.emulator.clearFaults();
-    const again = await call(stack, 'POST', '/api/sessions', {
+    const again = await call(stack, 'POST', '/api/login', {
       json: { mainToken: tokens.wearer },
     });
     expect(again.status, again.text).toBe(201);
@@ -413,12 +413,14 @@ describe('bearer tokens', () => {
     const stack = await startStack({ games: [PenaltyGame] });
     const { tokens } = stack.emulator.createLock();
     const token = await login(stack, tokens.wearer);
-    const secret = await stack.server.repository.getSetting('session_secret');
+    const secret = await stack.server.repository.getSetting('token_secret');
     expect(secret).toEqual(expect.any(String));
-    const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    const { login: loginId } = JSON.parse(
+      Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'),
+    );
 
     // Same login row, properly signed, but past its expiry.
-    const expired = signToken(secret!, { sid, exp: Date.now() - 1000 });
+    const expired = signToken(secret!, { login: loginId, exp: Date.now() - 1000 });
     expectError(
       await call(stack, 'POST', '/api/rooms', {
         token: expired,
@@ -429,7 +431,7 @@ describe('bearer tokens', () => {
     );
 
     // A validly signed token that names no login row.
-    const ghost = signToken(secret!, { sid: 'no-such-login-row', exp: Date.now() + 60_000 });
+    const ghost = signToken(secret!, { login: 'no-such-login-row', exp: Date.now() + 60_000 });
     const res = await call(stack, 'POST', '/api/rooms', {
       token: ghost,
       json: { game: 'penalty', numPlayers: 2 },
@@ -438,7 +440,7 @@ describe('bearer tokens', () => {
     expect(['unauthorized', 'token_expired']).toContain(res.json.error);
 
     // The control: the same row with a future expiry, signed the same way, works.
-    const fresh = signToken(secret!, { sid, exp: Date.now() + 60_000 });
+    const fresh = signToken(secret!, { login: loginId, exp: Date.now() + 60_000 });
     const ok = await call(stack, 'POST', '/api/rooms', {
       token: fresh,
       json: { game: 'penalty', numPlayers: 2 },
@@ -1098,7 +1100,7 @@ describe('health and unknown routes', () => {
       ['DELETE', '/games'],
       ['GET', '/api/nope'],
       ['GET', '/api/'],
-      ['GET', '/api/sessions'],
+      ['GET', '/api/login'],
       ['DELETE', '/api/rooms/abc'],
       ['PUT', '/api/rooms/abc/join'],
       ['GET', '/api/rooms/abc/seats'],

@@ -38,7 +38,7 @@ function outbox(db: Database, rows: number, wearer = (i: number) => `w${i}`) {
   const now = Date.now();
   const room = db.prepare(`INSERT INTO rooms (match_id, policy, created_at) VALUES (?, ?, ?)`);
   const seat = db.prepare(
-    `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+    `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
      VALUES (?, ?, 'a', ?, 'wearer', 'u', ?, 'x', ?)`,
   );
   const row = db.prepare(

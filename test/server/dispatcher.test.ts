@@ -43,9 +43,9 @@ const start = (dispatcher: DispatcherOptions = {}) =>
 const bucketOf = ({ ratePerMinute, concurrency }: { ratePerMinute: number; concurrency: number }) =>
   Math.max(1, Math.min(ratePerMinute, concurrency * 4));
 
-/** POST /api/sessions once: the status, the JSON answer and its Retry-After header. */
+/** POST /api/login once: the status, the JSON answer and its Retry-After header. */
 async function tryLogin(stack: Stack, mainToken: string) {
-  const res = await fetch(`${stack.url}/api/sessions`, {
+  const res = await fetch(`${stack.url}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ mainToken }),

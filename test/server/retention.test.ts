@@ -162,7 +162,7 @@ describe.each([
         {
           matchID,
           playerID: '0',
-          authId: 'a',
+          loginId: 'a',
           sessionId: 's',
           role: 'wearer',
           userId: 'u',
@@ -194,7 +194,7 @@ describe.each([
       ['expired', NOW - 1],
       ['valid', NOW],
     ] as const) {
-      await b.repository.createAuthSession({
+      await b.repository.createLogin({
         id,
         sessionId: 's',
         role: 'wearer',
@@ -225,7 +225,7 @@ describe.each([
       'live:fresh-final',
       'live:old-queued',
     ]);
-    expect(await column('SELECT id AS v FROM auth_sessions')).toEqual(['valid']);
+    expect(await column('SELECT id AS v FROM logins')).toEqual(['valid']);
     expect(await column('SELECT request_id AS v FROM webhook_events')).toEqual(['new-webhook']);
   });
 });

@@ -19,7 +19,7 @@ async function seated() {
     {
       matchID: 'm1',
       playerID: '0',
-      authId: 'a',
+      loginId: 'a',
       sessionId: 's',
       role: 'wearer',
       userId: 'u',

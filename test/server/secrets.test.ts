@@ -127,25 +127,25 @@ describe('secrets stay on the server', () => {
     const sse = { text: '' };
 
     // Sessions: wearers, a keyholder, an unknown mainToken, and an exchange while Chaster fails.
-    const loginA = await call(http, stack, 'POST', '/api/sessions', {
+    const loginA = await call(http, stack, 'POST', '/api/login', {
       body: { mainToken: a.tokens.wearer },
     });
     expect(loginA.status).toBe(201);
-    const loginB = await call(http, stack, 'POST', '/api/sessions', {
+    const loginB = await call(http, stack, 'POST', '/api/login', {
       body: { mainToken: b.tokens.wearer },
     });
     expect(loginB.status).toBe(201);
     expect(loginB.json.lock.verificationPicture).toBe(false);
-    const keyholder = await call(http, stack, 'POST', '/api/sessions', {
+    const keyholder = await call(http, stack, 'POST', '/api/login', {
       body: { mainToken: a.tokens.keyholder },
     });
     expect(keyholder.status).toBe(201);
-    const unknown = await call(http, stack, 'POST', '/api/sessions', {
+    const unknown = await call(http, stack, 'POST', '/api/login', {
       body: { mainToken: 'x'.repeat(24) },
     });
     expect(unknown.status).toBe(401);
     stack.emulator.setFaults({ errorRate: 1, errorStatus: 503, scope: 'api' });
-    const unavailable = await call(http, stack, 'POST', '/api/sessions', {
+    const unavailable = await call(http, stack, 'POST', '/api/login', {
       body: { mainToken: b.tokens.keyholder },
     });
     expect(unavailable.status).toBeGreaterThanOrEqual(500);

@@ -6,6 +6,7 @@
  * States are made the way the Master makes them: `createMatch`, then the server's reducer
  * (isClient false) from state n to n+1, and `setState(matchID, stateWithoutDeltalog, deltalog)`.
  */
+import type { OutboxRecord } from '../../src/server/db/rows.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -299,19 +300,6 @@ storageContract(
 );
 
 // ---- (b) the outbox of SqliteStore ---------------------------------------------------------------
-interface OutboxRecord {
-  id: string;
-  match_id: string;
-  state_id: number;
-  idx: number;
-  player_id: string;
-  reason: string;
-  requested_by: string;
-  requester_id: string | null;
-  actor: string | null;
-  status: string;
-  message: string | null;
-}
 
 function fakeLogger() {
   const logger = { warn: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn() };
@@ -334,7 +322,7 @@ function sqlite() {
 function seat(store: SqliteStore, matchID: string, playerID: string, role: string): void {
   store.db
     .prepare(
-      `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+      `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(

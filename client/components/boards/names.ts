@@ -2,7 +2,7 @@
 import { useContext } from 'react';
 import type { FilteredMetadata } from 'boardgame.io';
 import type { Seat } from '../../api.js';
-import { SessionContext } from '../../session.js';
+import { LoginContext } from '../../login.js';
 import { seatName } from '../room/Seats.js';
 
 /** Names by playerID: matchData's names first, then the room's seats. */
@@ -34,7 +34,7 @@ export function useCanDemandOn(
   matchData: FilteredMetadata | undefined,
   seats: Seat[],
 ): (playerID: string) => boolean {
-  const wearer = useContext(SessionContext)?.session.lock.wearer;
+  const wearer = useContext(LoginContext)?.login.lock.wearer;
   return (playerID) => {
     const name = knownName(matchData, seats, playerID);
     return wearer === undefined || name === undefined || name === wearer;

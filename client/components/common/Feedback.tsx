@@ -5,7 +5,7 @@
 import { useContext, useState } from 'react';
 import type { ReactNode } from 'react';
 import { ApiError, errorMessage } from '../../api.js';
-import { SessionContext } from '../../session.js';
+import { LoginContext } from '../../login.js';
 
 /** An error message (the server's own words) with optional retry; `data-testid="error"`. */
 export function ErrorBox({
@@ -17,9 +17,9 @@ export function ErrorBox({
   onRetry?: () => void;
   retryLabel?: string;
 }) {
-  const context = useContext(SessionContext);
-  // An expired session is fixed by exchanging the mainToken again, not by repeating the call.
-  const expired = error instanceof ApiError && error.sessionExpired && context !== null;
+  const context = useContext(LoginContext);
+  // An expired login is fixed by exchanging the mainToken again, not by repeating the call.
+  const expired = error instanceof ApiError && error.loginExpired && context !== null;
   return (
     <div className="error" role="alert" data-testid="error">
       <p>{errorMessage(error)}</p>

@@ -6,7 +6,7 @@ import type { SeatRole } from '../../../game/types.js';
 import type { CreateRoomInput, SeatGrant } from '../../api.js';
 import { usePoll } from '../../hooks.js';
 import { loadRuleDefaults } from '../../rule-defaults.js';
-import { useSessionContext } from '../../session.js';
+import { useLoginContext } from '../../login.js';
 import { isRoomCode } from '../../url.js';
 import { ErrorBoundary } from '../common/ErrorBoundary.js';
 import { ErrorBox, Loading } from '../common/Feedback.js';
@@ -20,7 +20,7 @@ export function LobbyEntrypoint({
 }: {
   onEnter: (matchID: string, grant: SeatGrant) => void;
 }) {
-  const { api, session } = useSessionContext();
+  const { api, login } = useLoginContext();
   const rooms = usePoll((signal) => api.listRooms(signal), 5000, [api]);
   const [hosting, setHosting] = useState(false);
   const [hostError, setHostError] = useState<unknown>(null);
@@ -74,8 +74,8 @@ export function LobbyEntrypoint({
         ) : (
           <RoomList
             rooms={rooms.data}
-            role={session.role}
-            username={session.user.username}
+            role={login.role}
+            username={login.user.username}
             joining={joining}
             onJoin={(id) => void join(id)}
           />
@@ -85,7 +85,7 @@ export function LobbyEntrypoint({
         <Suspense fallback={<Loading>Loading the games…</Loading>}>
           <HostFormEntrypoint
             defaults={loadRuleDefaults()}
-            role={session.role}
+            role={login.role}
             busy={hosting}
             error={hostError}
             onSubmit={(input) => void host(input)}

@@ -8,7 +8,7 @@ import type { Room, SeatGrant } from '../../api.js';
 import { usePoll } from '../../hooks.js';
 import { isGameName } from '../../../game/registry.js';
 import { gameTitle, summaryLabel } from '../../labels.js';
-import { useSessionContext } from '../../session.js';
+import { useLoginContext } from '../../login.js';
 import { CopyButton, ErrorBox, Loading } from '../common/Feedback.js';
 import { ErrorBoundary } from '../common/ErrorBoundary.js';
 import { TimelineEntrypoint } from '../timeline/TimelineEntrypoint.js';
@@ -34,7 +34,7 @@ export function RoomEntrypoint({
   grant?: SeatGrant;
   onLeave: () => void;
 }) {
-  const { api } = useSessionContext();
+  const { api } = useLoginContext();
   const [seat, setSeat] = useState<SeatState>(
     grant ? { status: 'ready', grant, epoch: 0 } : { status: 'joining' },
   );

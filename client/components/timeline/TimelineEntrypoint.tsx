@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { ApiError } from '../../api.js';
 import type { Seat } from '../../api.js';
 import type { VerificationStatus } from '../../../src/server/outbox/types.js';
-import { useSessionContext } from '../../session.js';
+import { useLoginContext } from '../../login.js';
 import { openEventStream } from '../../sse.js';
 import type { StreamState } from '../../sse.js';
 import { TimelineView } from './TimelineView.js';
@@ -77,7 +77,7 @@ export function useVerifications(
 
 /** The verification timeline of a room, always shown while seated. */
 export function TimelineEntrypoint({ matchID, seats }: { matchID: string; seats: Seat[] }) {
-  const { session } = useSessionContext();
-  const feed = useVerifications(matchID, session.token);
+  const { login } = useLoginContext();
+  const feed = useVerifications(matchID, login.token);
   return <TimelineView {...feed} seats={seats} />;
 }

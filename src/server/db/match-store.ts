@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { OutboxChanges } from '../outbox/changes.js';
 import { fairTags } from '../outbox/fair-queue.js';
 import { outboxRowsFor } from '../outbox/intents.js';
-import type { SeatRole } from '../outbox/policy.js';
+import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow } from '../outbox/types.js';
 
 /** What `SqliteStore` is built with (`PostgresStore` takes the logger only). */
@@ -24,7 +24,7 @@ export interface StoreOptions {
 }
 
 /** Runs a synchronous storage call; an error is logged and answered with undefined. */
-export function guarded<T>(
+export function logErrors<T>(
   logger: Logger | undefined,
   operation: string,
   matchID: string,
@@ -39,7 +39,7 @@ export function guarded<T>(
 }
 
 /** Runs an asynchronous storage call; an error is logged and answered with undefined. */
-export async function guardedAsync<T>(
+export async function logErrorsAsync<T>(
   logger: Logger | undefined,
   operation: string,
   matchID: string,

@@ -15,17 +15,18 @@ import {
   sendingActor,
   SUBMITTED_MESSAGE,
 } from '../outbox/policy.js';
-import type { Refusal, RoomPolicy, SeatRole } from '../outbox/policy.js';
+import type { SeatRole } from '../../plugin/index.js';
+import type { Refusal, RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { CHARGED_IN, NEXT_DUE, numbered, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
 import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
 import type { MatchList } from './prune.js';
-import { toAuthSession, toOutboxRow, toSeatBinding } from './rows.js';
-import type { AuthRecord, OutboxRecord, SeatRecord } from './rows.js';
+import { toLogin, toOutboxRow, toSeatBinding } from './rows.js';
+import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
-  AuthSession,
+  Login,
   ClaimOptions,
   ClaimResult,
   ClaimedRequest,
@@ -169,9 +170,9 @@ export class PgRepository implements Repository {
     return (await this.pool.query<R>(sql, params)).rows[0];
   }
 
-  async createAuthSession(s: AuthSession): Promise<void> {
+  async createLogin(s: Login): Promise<void> {
     await this.pool.query(
-      `INSERT INTO auth_sessions (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
+      `INSERT INTO logins (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         s.id,
@@ -187,13 +188,13 @@ export class PgRepository implements Repository {
     );
   }
 
-  async getAuthSession(id: string): Promise<AuthSession | undefined> {
-    const r = await this.first<AuthRecord>('SELECT * FROM auth_sessions WHERE id = $1', [id]);
-    return r && toAuthSession(r);
+  async getLogin(id: string): Promise<Login | undefined> {
+    const r = await this.first<LoginRecord>('SELECT * FROM logins WHERE id = $1', [id]);
+    return r && toLogin(r);
   }
 
-  async revokeAuthSession(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM auth_sessions WHERE id = $1', [id]);
+  async revokeLogin(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM logins WHERE id = $1', [id]);
   }
 
   async removeRoom(matchID: string): Promise<void> {
@@ -234,12 +235,12 @@ export class PgRepository implements Repository {
 
   async bindSeat(b: SeatBinding, now: number): Promise<boolean> {
     const result = await this.pool.query(
-      `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+      `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (match_id, player_id) DO NOTHING`,
       [
         b.matchID,
         b.playerID,
-        b.authId,
+        b.loginId,
         b.sessionId,
         b.role,
         b.userId,

@@ -111,7 +111,7 @@ const MIGRATIONS: string[] = [
   -- Who hosted each room: a user may keep only so many rooms open at once.
   ALTER TABLE rooms ADD COLUMN host_user_id TEXT;
   CREATE INDEX rooms_by_host ON rooms (host_user_id);
-  -- Fair queuing (records.ts, fairTags): rows are claimed in the order of their tag; a room's
+  -- Fair queuing (outbox/fair-queue.ts): rows are claimed in the order of their tag; a room's
   -- new rows are tagged after its last tag and no earlier than the lowest tag still queued.
   ALTER TABLE rooms ADD COLUMN last_tag BIGINT NOT NULL DEFAULT 0;
   ALTER TABLE outbox ADD COLUMN fair_tag BIGINT NOT NULL DEFAULT 0;
@@ -136,6 +136,14 @@ const MIGRATIONS: string[] = [
   CREATE INDEX outbox_queued ON outbox (next_attempt_at, created_at) WHERE status = 'queued';
   CREATE INDEX outbox_sending ON outbox (match_id, player_id, lease_until) WHERE status = 'sending';
   CREATE INDEX seats_by_auth ON seats (auth_id);
+  `,
+  `
+  -- One word for one thing: our sign-in is a login; "session" is only ever Chaster's.
+  ALTER TABLE auth_sessions RENAME TO logins;
+  ALTER INDEX auth_sessions_pkey RENAME TO logins_pkey;
+  ALTER TABLE seats RENAME COLUMN auth_id TO login_id;
+  DROP INDEX seats_by_auth;
+  CREATE INDEX seats_by_login ON seats (login_id);
   `,
 ];
 

@@ -16,12 +16,12 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
 import { intentCount, isCommittedAction } from '../outbox/intents.js';
-import type { SeatRole } from '../outbox/policy.js';
+import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
 import { redactInitialState } from './initial-state.js';
 import {
-  guardedAsync,
+  logErrorsAsync,
   isGameover,
   listMatchesQuery,
   logRefusal,
@@ -67,7 +67,7 @@ export class PostgresStore extends Async {
     { initialState, metadata }: StorageAPI.CreateMatchOpts,
   ): Promise<void> {
     this.seen.delete(matchID);
-    await guardedAsync(this.logger, 'createMatch', matchID, () =>
+    await logErrorsAsync(this.logger, 'createMatch', matchID, () =>
       this.pool.query(
         `INSERT INTO matches (match_id, game_name, state_id, state, initial_state, metadata, gameover, updated_at)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`,
@@ -85,7 +85,7 @@ export class PostgresStore extends Async {
   }
 
   async setState(matchID: string, state: State, deltalog: LogEntry[] = []): Promise<void> {
-    const write = guardedAsync(this.logger, 'setState', matchID, () =>
+    const write = logErrorsAsync(this.logger, 'setState', matchID, () =>
       this.write(matchID, state, deltalog),
     );
     const pending = {
@@ -247,7 +247,7 @@ export class PostgresStore extends Async {
     const afterMove = seen?.key === key && move !== undefined && (await move);
     const write = metadataWrite(seen?.key, key, afterMove);
     if (write === 'skip') return;
-    const written = await guardedAsync(this.logger, 'setMetadata', matchID, () =>
+    const written = await logErrorsAsync(this.logger, 'setMetadata', matchID, () =>
       write === 'touch'
         ? this.pool.query('UPDATE matches SET updated_at = $1 WHERE match_id = $2', [
             metadata.updatedAt,
@@ -270,7 +270,7 @@ export class PostgresStore extends Async {
       const seen = this.seen.get(matchID);
       if (seen) seen.move = undefined;
     }
-    await guardedAsync(this.logger, 'fetch', matchID, async () => {
+    await logErrorsAsync(this.logger, 'fetch', matchID, async () => {
       const columns = [
         opts.state && 'state',
         opts.metadata && 'metadata, updated_at',
@@ -318,7 +318,7 @@ export class PostgresStore extends Async {
 
   async wipe(matchID: string): Promise<void> {
     this.seen.delete(matchID);
-    await guardedAsync(this.logger, 'wipe', matchID, () =>
+    await logErrorsAsync(this.logger, 'wipe', matchID, () =>
       inTransaction(this.pool, async (client) => {
         await client.query('DELETE FROM matches WHERE match_id = $1', [matchID]);
         await client.query('DELETE FROM match_log WHERE match_id = $1', [matchID]);
@@ -328,7 +328,7 @@ export class PostgresStore extends Async {
 
   override async listMatches(opts: StorageAPI.ListMatchesOpts = {}): Promise<string[]> {
     const { sql, params } = listMatchesQuery(opts, 'created_seq', (n) => `$${n}`);
-    const ids = await guardedAsync(this.logger, 'listMatches', '*', async () =>
+    const ids = await logErrorsAsync(this.logger, 'listMatches', '*', async () =>
       (await this.pool.query<{ match_id: string }>(sql, params)).rows.map((r) => r.match_id),
     );
     return ids ?? [];

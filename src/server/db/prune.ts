@@ -60,8 +60,7 @@ function* pruneStatements(
     sql: `DELETE FROM outbox WHERE status NOT IN ${OPEN_IN} AND updated_at < ?`,
     params: [now - policy.finalRequestsMs],
   }).changes;
-  const logins = (yield { sql: `DELETE FROM auth_sessions WHERE expires_at < ?`, params: [now] })
-    .changes;
+  const logins = (yield { sql: `DELETE FROM logins WHERE expires_at < ?`, params: [now] }).changes;
   const webhookEvents = (yield {
     sql: `DELETE FROM webhook_events WHERE received_at < ?`,
     params: [now - WEBHOOK_IDS_KEPT_MS],

@@ -1,12 +1,12 @@
 /**
- * The records both repositories read (the `outbox`, `seats` and `auth_sessions` tables as the
+ * The records both repositories read (the `outbox`, `seats` and `logins` tables as the
  * database returns them) and their mapping to our types. Mapping only: the rules that decide on
  * these rows live in `outbox/policy.ts`.
  */
 import type { Actor } from '../../chaster/index.js';
-import type { SeatRole } from '../outbox/policy.js';
+import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
-import type { AuthSession, SeatBinding } from './types.js';
+import type { Login, SeatBinding } from './types.js';
 
 /** An `outbox` row as the database returns it. */
 export interface OutboxRecord {
@@ -32,7 +32,7 @@ export interface OutboxRecord {
 export interface SeatRecord {
   match_id: string;
   player_id: string;
-  auth_id: string;
+  login_id: string;
   session_id: string;
   role: SeatRole;
   user_id: string;
@@ -40,8 +40,8 @@ export interface SeatRecord {
   credentials_hash: string;
 }
 
-/** An `auth_sessions` row as the database returns it. */
-export interface AuthRecord {
+/** An `logins` row as the database returns it. */
+export interface LoginRecord {
   id: string;
   session_id: string;
   role: SeatRole;
@@ -80,7 +80,7 @@ export function toSeatBinding(r: SeatRecord): SeatBinding {
   return {
     matchID: r.match_id,
     playerID: r.player_id,
-    authId: r.auth_id,
+    loginId: r.login_id,
     sessionId: r.session_id,
     role: r.role,
     userId: r.user_id,
@@ -89,8 +89,8 @@ export function toSeatBinding(r: SeatRecord): SeatBinding {
   };
 }
 
-/** A login record as an `AuthSession`. */
-export function toAuthSession(r: AuthRecord): AuthSession {
+/** A login record as an `Login`. */
+export function toLogin(r: LoginRecord): Login {
   return {
     id: r.id,
     sessionId: r.session_id,

@@ -130,11 +130,18 @@ const MIGRATIONS: string[] = [
   -- Who hosted each room: a user may keep only so many rooms open at once.
   ALTER TABLE rooms ADD COLUMN host_user_id TEXT;
   CREATE INDEX rooms_by_host ON rooms (host_user_id);
-  -- Fair queuing (records.ts, fairTags): rows are claimed in the order of their tag; a room's
+  -- Fair queuing (outbox/fair-queue.ts): rows are claimed in the order of their tag; a room's
   -- new rows are tagged after its last tag and no earlier than the lowest tag still queued.
   ALTER TABLE rooms ADD COLUMN last_tag INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE outbox ADD COLUMN fair_tag INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX outbox_fair ON outbox (fair_tag, next_attempt_at) WHERE status = 'queued';
+  `,
+  `
+  -- One word for one thing: our sign-in is a login; "session" is only ever Chaster's.
+  ALTER TABLE auth_sessions RENAME TO logins;
+  ALTER TABLE seats RENAME COLUMN auth_id TO login_id;
+  DROP INDEX seats_by_auth;
+  CREATE INDEX seats_by_login ON seats (login_id);
   `,
 ];
 

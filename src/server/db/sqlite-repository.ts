@@ -17,10 +17,10 @@ import type { OutboxRow } from '../outbox/types.js';
 import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
 import { pruneSync } from './prune.js';
 import type { MatchList } from './prune.js';
-import { toAuthSession, toOutboxRow, toSeatBinding } from './rows.js';
-import type { AuthRecord, OutboxRecord, SeatRecord } from './rows.js';
+import { toLogin, toOutboxRow, toSeatBinding } from './rows.js';
+import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
-  AuthSession,
+  Login,
   ClaimOptions,
   ClaimResult,
   ClaimedRequest,
@@ -104,11 +104,11 @@ export class SqliteRepository implements Repository {
     this.changes = changes;
     this.sql = {
       insertAuth: db.prepare(
-        `INSERT INTO auth_sessions (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
+        `INSERT INTO logins (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
          VALUES (@id, @sessionId, @role, @userId, @username, @lockId, @lockTitle, @createdAt, @expiresAt)`,
       ),
-      getAuth: db.prepare(`SELECT * FROM auth_sessions WHERE id = ?`),
-      revokeAuth: db.prepare(`DELETE FROM auth_sessions WHERE id = ?`),
+      getAuth: db.prepare(`SELECT * FROM logins WHERE id = ?`),
+      revokeAuth: db.prepare(`DELETE FROM logins WHERE id = ?`),
       insertRoom: db.prepare(
         `INSERT INTO rooms (match_id, policy, created_at, host_user_id) VALUES (?, ?, ?, ?)`,
       ),
@@ -118,8 +118,8 @@ export class SqliteRepository implements Repository {
       ),
       getRoom: db.prepare(`SELECT policy FROM rooms WHERE match_id = ?`),
       bindSeat: db.prepare(
-        `INSERT INTO seats (match_id, player_id, auth_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
-         VALUES (@matchID, @playerID, @authId, @sessionId, @role, @userId, @lockId, @credentialsHash, @now)
+        `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+         VALUES (@matchID, @playerID, @loginId, @sessionId, @role, @userId, @lockId, @credentialsHash, @now)
          ON CONFLICT (match_id, player_id) DO NOTHING`,
       ),
       seatsOf: db.prepare(
@@ -183,16 +183,16 @@ export class SqliteRepository implements Repository {
     );
   }
 
-  async createAuthSession(session: AuthSession): Promise<void> {
+  async createLogin(session: Login): Promise<void> {
     this.sql.insertAuth!.run(session);
   }
 
-  async getAuthSession(id: string): Promise<AuthSession | undefined> {
-    const r = this.sql.getAuth!.get(id) as AuthRecord | undefined;
-    return r && toAuthSession(r);
+  async getLogin(id: string): Promise<Login | undefined> {
+    const r = this.sql.getAuth!.get(id) as LoginRecord | undefined;
+    return r && toLogin(r);
   }
 
-  async revokeAuthSession(id: string): Promise<void> {
+  async revokeLogin(id: string): Promise<void> {
     this.sql.revokeAuth!.run(id);
   }
 

@@ -19,13 +19,13 @@ import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardga
 import type { Logger } from 'pino';
 import type { OutboxChanges } from '../outbox/changes.js';
 import { intentCount, isCommittedAction } from '../outbox/intents.js';
-import type { SeatRole } from '../outbox/policy.js';
+import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
 import { redactInitialState } from './initial-state.js';
 import {
-  guarded,
+  logErrors,
   isGameover,
   listMatchesQuery,
   logRefusal,
@@ -177,7 +177,7 @@ export class SqliteStore extends Sync {
     matchID: string,
     { initialState, metadata }: StorageAPI.CreateMatchOpts,
   ): void {
-    guarded(this.logger, 'createMatch', matchID, () => {
+    logErrors(this.logger, 'createMatch', matchID, () => {
       this.sql.insertMatch!.run({
         matchID,
         gameName: metadata.gameName,
@@ -192,13 +192,13 @@ export class SqliteStore extends Sync {
   }
 
   setState(matchID: string, state: State, deltalog: LogEntry[] = []): void {
-    const rows = guarded(this.logger, 'setState', matchID, () =>
+    const rows = logErrors(this.logger, 'setState', matchID, () =>
       this.commitState(matchID, state, deltalog),
     );
     // A failed transaction may leave the cache ahead of the row; read it again next time.
     if (rows === undefined) this.cache.delete(matchID);
     else if (rows.length > 0) {
-      guarded(this.logger, 'announce', matchID, () => this.changes?.announce(rows));
+      logErrors(this.logger, 'announce', matchID, () => this.changes?.announce(rows));
     }
   }
 
@@ -275,7 +275,7 @@ export class SqliteStore extends Sync {
   }
 
   setMetadata(matchID: string, metadata: ServerTypes.MatchData): void {
-    guarded(this.logger, 'setMetadata', matchID, () => {
+    logErrors(this.logger, 'setMetadata', matchID, () => {
       const entry = this.cached(matchID);
       const key = metadataKey(metadata);
       const write = metadataWrite(entry?.metadataKey, key, entry?.afterMove === true);
@@ -301,7 +301,7 @@ export class SqliteStore extends Sync {
    */
   fetch<O extends StorageAPI.FetchOpts>(matchID: string, opts: O): StorageAPI.FetchResult<O> {
     const result = {} as Record<string, unknown>;
-    guarded(this.logger, 'fetch', matchID, () => {
+    logErrors(this.logger, 'fetch', matchID, () => {
       const entry = opts.state || opts.metadata ? this.cached(matchID) : undefined;
       if (entry) entry.afterMove = false;
       if (opts.state) result.state = entry?.state;
@@ -326,7 +326,7 @@ export class SqliteStore extends Sync {
 
   wipe(matchID: string): void {
     this.cache.delete(matchID);
-    guarded(this.logger, 'wipe', matchID, () =>
+    logErrors(this.logger, 'wipe', matchID, () =>
       this.db.transaction(() => {
         this.sql.wipeMatch!.run(matchID);
         this.sql.wipeLog!.run(matchID);
@@ -337,7 +337,7 @@ export class SqliteStore extends Sync {
   override listMatches(opts: StorageAPI.ListMatchesOpts = {}): string[] {
     const { sql, params } = listMatchesQuery(opts, 'rowid', () => '?');
     return (
-      guarded(this.logger, 'listMatches', '*', () =>
+      logErrors(this.logger, 'listMatches', '*', () =>
         (this.db.prepare(sql).all(...params) as Array<{ match_id: string }>).map((r) => r.match_id),
       ) ?? []
     );

@@ -4,13 +4,14 @@
  * (`PgRepository`) implement it; every method is async because Postgres needs it.
  */
 import type { Actor } from '../../chaster/index.js';
-import type { RoomPolicy, SeatRole } from '../outbox/policy.js';
+import type { SeatRole } from '../../plugin/index.js';
+import type { RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
 
 export type { RoomPolicy } from '../outbox/policy.js';
 
 /** Our login, made from a Chaster mainToken; our bearer token names its `id`. */
-export interface AuthSession {
+export interface Login {
   id: string;
   sessionId: string;
   role: SeatRole;
@@ -26,7 +27,7 @@ export interface AuthSession {
 export interface SeatBinding {
   matchID: string;
   playerID: string;
-  authId: string;
+  loginId: string;
   sessionId: string;
   role: SeatRole;
   userId: string;
@@ -103,11 +104,11 @@ export interface PruneResult {
 /** The server's own storage (not boardgame.io's). */
 export interface Repository {
   /** Stores a new login. */
-  createAuthSession(session: AuthSession): Promise<void>;
+  createLogin(session: Login): Promise<void>;
   /** A login by id (revoked or pruned: undefined). */
-  getAuthSession(id: string): Promise<AuthSession | undefined>;
+  getLogin(id: string): Promise<Login | undefined>;
   /** Ends a login at once (logout): its bearer token stops working on every instance. */
-  revokeAuthSession(id: string): Promise<void>;
+  revokeLogin(id: string): Promise<void>;
 
   /** Records a room's policy and who hosted it. */
   createRoom(matchID: string, policy: RoomPolicy, now: number, hostUserId?: string): Promise<void>;

@@ -6,7 +6,7 @@ import type { LogEntry, State } from 'boardgame.io';
 import { VERIFICATION_PLUGIN_NAME } from '../../plugin/index.js';
 import type { VerificationIntent } from '../../plugin/index.js';
 import { bindRequest } from './policy.js';
-import type { SeatRole } from './policy.js';
+import type { SeatRole } from '../../plugin/index.js';
 import { newOutboxRow } from './row.js';
 import type { OutboxRow } from './types.js';
 

@@ -5,10 +5,8 @@
  * when they claim it (`deliveryRefusal` on every claim, `admissionRefusal` on the first).
  */
 import type { Actor } from '../../chaster/index.js';
+import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow, OutboxStatus } from './types.js';
-
-/** A seat's Chaster role. */
-export type SeatRole = 'wearer' | 'keyholder';
 
 /** The delivery policy of a room, fixed when it is created. */
 export interface RoomPolicy {

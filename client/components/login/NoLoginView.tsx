@@ -1,7 +1,7 @@
 /** The page shown when the URL carries no usable Chaster session: how to open it properly. */
 
 /** Explains why nothing can load and where the right link comes from. */
-export function NoSessionView({ reason, room }: { reason: string; room: string | null }) {
+export function NoLoginView({ reason, room }: { reason: string; room: string | null }) {
   return (
     <main className="page narrow">
       <h1>Chaster Games</h1>

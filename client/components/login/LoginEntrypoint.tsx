@@ -1,7 +1,7 @@
 /** Signs in with the mainToken, then shows the header and the lobby or the current room. */
 import { useCallback, useState } from 'react';
-import { useSession, SessionContext, useSessionValue } from '../../session.js';
-import type { Api, SeatGrant, Session } from '../../api.js';
+import { useLogin, LoginContext, useLoginValue } from '../../login.js';
+import type { Api, SeatGrant, Login } from '../../api.js';
 import { roomFromUrl, setRoomInUrl } from '../../url.js';
 import { ErrorBox, Loading } from '../common/Feedback.js';
 import { Header } from './Header.js';
@@ -9,8 +9,8 @@ import { LobbyEntrypoint } from '../lobby/LobbyEntrypoint.js';
 import { RoomEntrypoint } from '../room/RoomEntrypoint.js';
 
 /** Data side of the app once a mainToken is known. */
-export function SessionEntrypoint({ mainToken }: { mainToken: string }) {
-  const { state, retry } = useSession(mainToken);
+export function LoginEntrypoint({ mainToken }: { mainToken: string }) {
+  const { state, retry } = useLogin(mainToken);
   if (state.status === 'loading') {
     return (
       <main className="page narrow">
@@ -26,11 +26,11 @@ export function SessionEntrypoint({ mainToken }: { mainToken: string }) {
       </main>
     );
   }
-  return <SignedIn session={state.session} api={state.api} renew={retry} />;
+  return <SignedIn login={state.login} api={state.api} renew={retry} />;
 }
 
-function SignedIn({ session, api, renew }: { session: Session; api: Api; renew: () => void }) {
-  const value = useSessionValue(session, api, renew);
+function SignedIn({ login, api, renew }: { login: Login; api: Api; renew: () => void }) {
+  const value = useLoginValue(login, api, renew);
   const [room, setRoom] = useState<{ matchID: string; grant?: SeatGrant } | null>(() => {
     const matchID = roomFromUrl();
     return matchID === null ? null : { matchID };
@@ -41,9 +41,9 @@ function SignedIn({ session, api, renew }: { session: Session; api: Api; renew: 
     setRoom(matchID === null ? null : { matchID, grant });
   }, []);
   return (
-    <SessionContext value={value}>
+    <LoginContext value={value}>
       <main className="page">
-        <Header session={session} />
+        <Header login={login} />
         {room === null ? (
           <LobbyEntrypoint onEnter={enter} />
         ) : (
@@ -55,6 +55,6 @@ function SignedIn({ session, api, renew }: { session: Session; api: Api; renew: 
           />
         )}
       </main>
-    </SessionContext>
+    </LoginContext>
   );
 }

@@ -1,9 +1,9 @@
 /** The header: who you are, on which lock, and what the lock lacks. */
-import type { Session } from '../../api.js';
+import type { Login } from '../../api.js';
 
 /** Username, role and lock title; warns when the lock has no Verification Picture extension. */
-export function Header({ session }: { session: Session }) {
-  const { user, role, lock } = session;
+export function Header({ login }: { login: Login }) {
+  const { user, role, lock } = login;
   return (
     <header className="header">
       <div className="whoami" data-testid="whoami">
