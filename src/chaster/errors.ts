@@ -70,9 +70,8 @@ export class ChasterError extends Error {
   /** Chaster's own words when it gave some, else our summary: what to show a player. */
   get displayMessage(): string {
     const m = this.serverMessage;
-    if (Array.isArray(m) && m.length > 0) return m.join('; ');
-    if (typeof m === 'string' && m.length > 0) return m;
-    return this.message;
+    const said = Array.isArray(m) ? m.join('; ') : (m ?? '');
+    return displayable(said) || displayable(this.message);
   }
 
   /** A plain object for logs and storage (no token is ever part of an error). */
@@ -101,4 +100,23 @@ export class ChasterArgumentError extends TypeError {
     super(`Invalid ${argument}: ${problem}`);
     this.argument = argument;
   }
+}
+
+/** Longest text shown to players (and stored) for one Chaster answer. */
+export const MAX_DISPLAY_MESSAGE = 300;
+
+/**
+ * Text from a remote server made fit to show and store: control characters (NUL, line breaks…)
+ * become spaces, runs of space collapse, and it is cut to `MAX_DISPLAY_MESSAGE` characters.
+ */
+function displayable(text: string): string {
+  const plain = text
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(plain);
+  return chars.length <= MAX_DISPLAY_MESSAGE
+    ? plain
+    : chars.slice(0, MAX_DISPLAY_MESSAGE - 1).join('') + '…';
 }

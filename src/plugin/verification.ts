@@ -15,6 +15,10 @@ import type {
   VerificationRequestInput,
 } from './types.js';
 
+/** What a reason may not contain: control characters, NUL and line breaks included. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** Name of the plugin; its data lives in `state.plugins[VERIFICATION_PLUGIN_NAME]`. */
 export const VERIFICATION_PLUGIN_NAME = 'verification';
 
@@ -56,6 +60,13 @@ export const VerificationPlugin = ({
       if (typeof reason !== 'string' || reason.trim() === '' || reason.length > maxReasonLength) {
         throw new VerificationRequestError(
           `verification.request: reason must be a non-empty string of at most ${maxReasonLength} characters`,
+        );
+      }
+      // Control characters have no place in a sentence shown to players, and Postgres text
+      // cannot hold NUL: a reason with one would fail the move's commit there, not on SQLite.
+      if (CONTROL_CHARACTER.test(reason)) {
+        throw new VerificationRequestError(
+          'verification.request: reason must not contain control characters (such as NUL or line breaks)',
         );
       }
       if (by !== 'rules' && by !== 'self') {

@@ -243,7 +243,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       secret,
       feed,
       webhook: options.webhook,
-      healthy: async () => dispatcher.healthy() && (await repository.ping()),
+      healthy: async () => dispatcher.healthy() && storage.hearing() && (await repository.ping()),
       limits,
       spendChasterToken: dispatcher.spendToken,
       logger,
@@ -385,6 +385,8 @@ interface Storage {
   repository: Repository;
   /** Every outbox change committed by this instance (SQLite) or any instance (Postgres). */
   changes: OutboxChanges;
+  /** False while this instance cannot hear other instances' changes (Postgres LISTEN lost). */
+  hearing: () => boolean;
   close: () => Promise<void>;
 }
 
@@ -403,6 +405,7 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
       store: new SqliteStore(db, { logger, changes }),
       repository: new SqliteRepository(db, { changes }),
       changes,
+      hearing: () => true,
       close: async () => {
         await checkpointer?.stop();
         db.close();
@@ -412,15 +415,16 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
   const pool = createPostgresPool(database);
   pool.on('error', (error) => logger.error({ err: error }, 'postgres pool error'));
   await migratePostgres(pool);
-  const stopListening = await listenOutbox(pool, changes, (error, what) =>
+  const listener = await listenOutbox(pool, changes, (error, what) =>
     logger.error({ err: error }, what),
   );
   return {
     store: new PostgresStore(pool, { logger }),
     repository: new PgRepository(pool),
     changes,
+    hearing: () => listener.listening,
     close: async () => {
-      await stopListening();
+      await listener.stop();
       await pool.end();
     },
   };

@@ -15,6 +15,7 @@ export type { StoreOptions } from './db/match-store.js';
 export { SqliteRepository } from './db/sqlite-repository.js';
 export { PostgresStore } from './db/postgres.js';
 export { OUTBOX_CHANNEL, listenOutbox } from './db/pg-notify.js';
+export type { OutboxListener } from './db/pg-notify.js';
 export { PgRepository, createPostgresPool } from './db/pg-repository.js';
 export { migratePostgres } from './db/postgres-schema.js';
 export { RedisPubSub } from './redis-pubsub.js';

@@ -76,6 +76,19 @@ describe('classifyAnswer reads Chaster’s message before its status', () => {
     expect(error.displayMessage).toBe('a is wrong; b is wrong');
   });
 
+  it('shows a hostile message bounded and clean: control characters become spaces, at most 300 characters', () => {
+    const error = classify(400, {
+      statusCode: 400,
+      message: 'bad\u0000\r\nthing ' + '拒'.repeat(500),
+    });
+    const shown = error.displayMessage;
+    expect(shown.startsWith('bad thing 拒')).toBe(true);
+    expect(Array.from(shown)).toHaveLength(300);
+    expect(shown.endsWith('…')).toBe(true);
+    // eslint-disable-next-line no-control-regex -- none may survive
+    expect(shown).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('blanks the call’s secrets out of the message and raw body', () => {
     const error = classify(
       404,

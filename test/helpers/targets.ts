@@ -7,13 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pino } from 'pino';
+import { io } from 'socket.io-client';
 import { afterEach, expect } from 'vitest';
 import { createChasterEmulator } from '../../src/emulator/index.js';
 import type { ChasterEmulator } from '../../src/emulator/index.js';
 import { createGameServer } from '../../src/server/index.js';
 import type { GameServer, GameServerOptions } from '../../src/server/index.js';
 import { REDIS_URL, freshDatabase } from './services.js';
-import { api } from './stack.js';
+import { api, makeMove } from './stack.js';
 import type { Seat } from './stack.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -113,4 +114,27 @@ export async function room(
   }
   const view = await api(url, 'GET', `/api/rooms/${res.json.matchID}`, { token });
   return { matchID: res.json.matchID, seats, createdAt: Date.parse(view.json.createdAt) };
+}
+
+/**
+ * Hosts a one-seat room of the `penalty` test game at `url` and sends `moves` losing moves at
+ * once: each one a request for the host. Resolves to the room's id once they are sent.
+ */
+export async function flood(url: string, token: string, moves: number): Promise<string> {
+  const hosted = await api(url, 'POST', '/api/rooms', {
+    token,
+    body: {
+      game: 'penalty',
+      numPlayers: 1,
+      rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
+    },
+  });
+  expect(hosted.status, JSON.stringify(hosted.json)).toBe(201);
+  const matchID = hosted.json.matchID as string;
+  const seat = { playerID: '0', credentials: hosted.json.credentials as string };
+  const socket = io(`${url}/penalty`, { transports: ['websocket'], forceNew: true });
+  cleanups.push(() => void socket.disconnect());
+  socket.emit('sync', matchID, '0', seat.credentials, 1);
+  for (let n = 0; n < moves; n++) socket.emit('update', makeMove('lose', seat), n, matchID, '0');
+  return matchID;
 }

@@ -254,6 +254,12 @@ describe('bad calls throw VerificationRequestError with a readable message', () 
     ],
     ['reason not a string', { player: '0', reason: 42 }, /reason must be a non-empty string/],
     [
+      'reason with a NUL',
+      { player: '0', reason: 'lost\u0000' },
+      /must not contain control characters/,
+    ],
+    ['reason with a line break', { player: '0', reason: 'lost\nround' }, /control characters/],
+    [
       'by not rules/self',
       { player: '0', reason: 'x', by: 'keyholder' },
       /by must be 'rules' or 'self', got "keyholder"/,
