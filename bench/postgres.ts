@@ -10,7 +10,7 @@
  * seat 1 only watches. Match i is created over HTTP on instance i and joined on instance i + 1,
  * seat 0's socket goes to instance i and seat 1's to instance i + 1 (modulo the instance count):
  * with three instances the matches are spread round-robin and every watcher sees the moves through
- * Redis. (The README's advice, one match per instance, holds: only one instance takes a match's
+ * Redis. (docs/scaling.md's advice, one match per instance, holds: only one instance takes a match's
  * moves.)
  *
  * Per repetition each setup warms up (one match per instance), then measures 1 match (single

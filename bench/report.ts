@@ -136,7 +136,7 @@ export function topLevel(s: Sections): TopLevel {
         numbers.kb_per_idle_match <= 50,
       ),
       fairness_worst_ms: target(
-        `≤ ${s.fairness?.boundMs ?? '?'} ms (one send per busy room at the budget's rate, + 1 s)`,
+        `≤ ${s.fairness?.boundMs ?? '?'} ms (one send per busy wearer at the budget's rate, + 1 s)`,
         numbers.fairness_worst_ms,
         numbers.fairness_worst_ms <= (s.fairness?.boundMs ?? 0),
       ),

@@ -1,12 +1,12 @@
 /**
  * How outbox rows are made and read: a fresh row from a bound intent, a stored record read back,
- * and the fair-queue tags a room's new rows get.
+ * and the fair-queue tags a wearer's new rows get.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toOutboxRow } from '../../src/server/db/rows.js';
 import type { OutboxRecord } from '../../src/server/db/rows.js';
-import { fairTags } from '../../src/server/outbox/fair-queue.js';
+import { fairTags, wearerTags } from '../../src/server/outbox/fair-queue.js';
 import { REFUSALS } from '../../src/server/outbox/policy.js';
 import { newOutboxRow, outboxRowId } from '../../src/server/outbox/row.js';
 
@@ -93,24 +93,64 @@ describe('newOutboxRow', () => {
 });
 
 describe('fairTags', () => {
-  it('a room’s new rows follow its last tag, one apart, never before the lowest queued tag', () => {
+  it('a wearer’s new rows follow their last tag, one apart, never before the queue’s floor', () => {
     fc.assert(
       fc.property(
         fc.nat(1000),
         fc.option(fc.nat(1000), { nil: null }),
         fc.nat(20),
-        (last, lowest, n) => {
-          const tags = fairTags(last, lowest, n);
+        (last, floor, n) => {
+          const tags = fairTags(last, floor, n);
           expect(tags).toHaveLength(n);
           tags.forEach((tag, i) => {
             expect(tag).toBeGreaterThan(last);
-            if (lowest !== null) expect(tag).toBeGreaterThanOrEqual(lowest);
+            if (floor !== null) expect(tag).toBeGreaterThanOrEqual(floor);
             if (i > 0) expect(tag).toBe(tags[i - 1]! + 1);
           });
-          // The first tag is the earliest the rule allows: an idle room joins the queue's head.
-          if (n > 0) expect(tags[0]).toBe(Math.max(last + 1, lowest ?? 0));
+          // The first tag is the earliest the rule allows: an idle wearer joins the queue's head.
+          if (n > 0) expect(tags[0]).toBe(Math.max(last + 1, floor ?? 0));
         },
       ),
     );
+  });
+});
+
+describe('wearerTags', () => {
+  it('tags each wearer’s rows of one action as fairTags does, in row order, and leaves settled rows untagged', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.constantFrom('a', 'b', 'c'), { nil: null }), { maxLength: 12 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.nat(1000)),
+        fc.option(fc.nat(1000), { nil: null }),
+        (wearers, last, floor) => {
+          const lastTags = new Map(Object.entries(last));
+          const { tags, lastTags: after } = wearerTags(wearers, lastTags, floor);
+          expect(tags).toHaveLength(wearers.length);
+          for (const wearer of new Set(wearers)) {
+            const mine = tags.filter((_, i) => wearers[i] === wearer);
+            if (wearer === null) {
+              expect(mine.every((tag) => tag === 0)).toBe(true);
+              continue;
+            }
+            expect(mine).toEqual(fairTags(lastTags.get(wearer) ?? 0, floor, mine.length));
+            expect(after.get(wearer)).toBe(mine[mine.length - 1]);
+          }
+          // Only wearers with a row tagged now get a new last tag.
+          expect([...after.keys()].sort()).toEqual(
+            [...new Set(wearers.filter((w) => w !== null))].sort(),
+          );
+        },
+      ),
+    );
+  });
+
+  it('two wearers in one action each take their own turn; one wearer’s second row waits a round', () => {
+    expect(wearerTags(['a', null, 'b', 'a'], new Map([['a', 4]]), 3)).toEqual({
+      tags: [5, 0, 3, 6],
+      lastTags: new Map([
+        ['a', 6],
+        ['b', 3],
+      ]),
+    });
   });
 });

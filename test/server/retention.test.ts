@@ -228,4 +228,33 @@ describe.each([
     expect(await column('SELECT id AS v FROM logins')).toEqual(['valid']);
     expect(await column('SELECT request_id AS v FROM webhook_events')).toEqual(['new-webhook']);
   });
+
+  it('prunes the fair turns that change no tag: below the lowest queued tag, or with nothing queued all but the highest', async (ctx) => {
+    if (name === 'Postgres' && missing()) ctx.skip();
+    const b = await backend();
+    const turns = async () =>
+      (await b.sql<{ session_id: string }>('SELECT session_id FROM fair_turns')).map(
+        (r) => r.session_id,
+      );
+    for (const [wearer, tag] of [
+      ['below', 4],
+      ['at', 5],
+      ['above', 9],
+    ] as const) {
+      await b.sql('INSERT INTO fair_turns (session_id, last_tag) VALUES (?, ?)', [wearer, tag]);
+    }
+    await b.sql(
+      `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, status,
+                           next_attempt_at, created_at, updated_at, fair_tag)
+       VALUES ('m:1', 'm', 1, 0, '0', 'lost', 'rules', ?, ?, ?, ?, 5)`,
+      ['queued', NOW, NOW, NOW],
+    );
+    await b.repository.prune(NOW, POLICY);
+    // A wearer below the lowest queued tag starts there either way; the others carry on.
+    expect((await turns()).sort()).toEqual(['above', 'at']);
+    await b.sql(`UPDATE outbox SET status = 'delivered'`);
+    await b.repository.prune(NOW, POLICY);
+    // Nothing queued: the highest last tag is the floor a newcomer starts at, so it stays.
+    expect(await turns()).toEqual(['above']);
+  });
 });

@@ -2,7 +2,8 @@
  * The SQLite and Postgres schemas stay level: a fresh database of each, migrated, has the same
  * tables, the same columns (name, type family, NOT NULL, default), the same primary keys and the
  * same indexes (name, unique, columns in order, partial predicate). A migration added to one schema
- * and not the other fails here. Needs Postgres (skips with a message without it, fails under CI).
+ * and not the other fails here. Migrations that move data keep it (jsonb to json; fair tags per
+ * room to per wearer). Needs Postgres (skips with a message without it, fails under CI).
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -219,5 +220,51 @@ describe('schemas', () => {
     expect(rows).toEqual([
       { state: { G: { a: 2, b: 1 }, _stateID: 0 }, entry: { x: 1 }, policy: { cooldownMs: 0 } },
     ]);
+  });
+
+  it('a Postgres database migrated from tags per room carries each wearer on after their highest open tag', async (ctx) => {
+    if (missing()) return ctx.skip();
+    const db = await freshDatabase();
+    cleanups.push(db.drop);
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    cleanups.push(() => pool.end());
+    // The six migrations of the release that tagged per room: wearer a in two rooms, b in one.
+    await migratePostgres(pool, 6);
+    for (const [matchID, wearer, lastTag] of [
+      ['r1', 'a', 7],
+      ['r2', 'a', 3],
+      ['r3', 'b', 2],
+    ] as const) {
+      await pool.query(
+        `INSERT INTO rooms (match_id, policy, created_at, last_tag) VALUES ($1, '{}', 0, $2)`,
+        [matchID, lastTag],
+      );
+      await pool.query(
+        `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
+         VALUES ($1, '0', 'l', $2, 'wearer', 'u', 'k', 'h', 0)`,
+        [matchID, wearer],
+      );
+    }
+    const row = (id: string, matchID: string, status: string, tag: number) =>
+      pool.query(
+        `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, status,
+                             next_attempt_at, created_at, updated_at, fair_tag)
+         VALUES ($1, $2, 1, 0, '0', 'lost', 'rules', $3, 0, 0, 0, $4)`,
+        [id, matchID, status, tag],
+      );
+    await row('r1:1', 'r1', 'delivered', 9);
+    await row('r1:2', 'r1', 'queued', 6);
+    await row('r2:1', 'r2', 'sending', 3);
+    await row('r3:1', 'r3', 'delivered', 2);
+    await migratePostgres(pool);
+    const { rows } = await pool.query<{ session_id: string; last_tag: string }>(
+      'SELECT session_id, last_tag FROM fair_turns ORDER BY session_id',
+    );
+    // b has nothing open: no turn, so b's next row joins the head of the queue.
+    expect(rows.map((r) => [r.session_id, Number(r.last_tag)])).toEqual([['a', 6]]);
+    const { rows: columns } = await pool.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'rooms' AND column_name = 'last_tag'`,
+    );
+    expect(columns).toEqual([]);
   });
 });

@@ -2,12 +2,12 @@
  * What `SqliteStore` and `PostgresStore` share, so that both behave alike: a storage error is
  * logged and never thrown into boardgame.io (in 0.50.2 a throw from storage ends the process), the
  * rule for metadata writes, the `listMatches` query, the gameover flag, the log line of a refused
- * write, and the outbox rows a committed action inserts with their fair tags.
+ * write, and the outbox rows a committed action inserts with their fair tags (per wearer).
  */
 import type { Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Logger } from 'pino';
 import type { OutboxChanges } from '../outbox/changes.js';
-import { fairTags } from '../outbox/fair-queue.js';
+import { wearerTags } from '../outbox/fair-queue.js';
 import { outboxRowsFor } from '../outbox/intents.js';
 import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow } from '../outbox/types.js';
@@ -123,30 +123,63 @@ export function listMatchesQuery(
   return { sql: `SELECT match_id FROM matches${filter} ORDER BY ${order}`, params };
 }
 
-/** An outbox row to insert, with its place in the fair queue. */
+/** A seat as a commit reads it: its role, and the Chaster session of whoever sits there. */
+export interface CommitSeat {
+  player_id: string;
+  role: SeatRole;
+  session_id: string;
+}
+
+/** An outbox row to insert, with its place in the fair queue (0: settled at commit, never claimed). */
 export interface TaggedRow {
   row: OutboxRow;
   fairTag: number;
 }
 
+/** A committed action's outbox rows, before their fair tags. */
+export interface RowsToTag {
+  /**
+   * The wearers (Chaster sessions) the queued rows ask about, once each, sorted: a store reads
+   * their last tags, and Postgres locks their turns in this order.
+   */
+  wearers: string[];
+  /** The rows tagged from those wearers' last tags and the queue's floor (`wearerTags`). */
+  tag(
+    lastTags: ReadonlyMap<string, number>,
+    floor: number | null,
+  ): { rows: TaggedRow[]; lastTags: Map<string, number> };
+}
+
 /**
- * The outbox rows of a committed action's intents, each tagged for fair queuing (`fairTags`), and
- * the room's new last tag (undefined when the match has no room or no row was made).
+ * The outbox rows of a committed action's intents, bound to the match's seats. A queued row takes
+ * its turn as the wearer its target seat is bound to now; a row settled at commit (its target
+ * seat is empty) takes none.
  */
-export function taggedOutboxRows(
+export function outboxRowsToTag(
   matchID: string,
   state: State,
-  seatRoles: ReadonlyMap<string, SeatRole>,
-  roomTag: number | undefined,
-  lowestQueuedTag: number | null,
+  seats: readonly CommitSeat[],
   logger: Logger | undefined,
-): { rows: TaggedRow[]; roomTag: number | undefined } {
-  const rows = outboxRowsFor(matchID, state, seatRoles, Date.now(), (idx) =>
-    logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
+): RowsToTag {
+  const rows = outboxRowsFor(
+    matchID,
+    state,
+    new Map(seats.map((s) => [s.player_id, s.role])),
+    Date.now(),
+    (idx) => logger?.warn({ matchID, idx }, 'malformed verification intent skipped'),
   );
-  const tags = fairTags(roomTag ?? 0, lowestQueuedTag, rows.length);
+  const sessions = new Map(seats.map((s) => [s.player_id, s.session_id]));
+  const rowWearers = rows.map((row) =>
+    row.status === 'queued' ? (sessions.get(row.playerID) ?? null) : null,
+  );
   return {
-    rows: rows.map((row, i) => ({ row, fairTag: tags[i]! })),
-    roomTag: roomTag !== undefined && tags.length > 0 ? tags[tags.length - 1] : undefined,
+    wearers: [...new Set(rowWearers.filter((w): w is string => w !== null))].sort(),
+    tag(lastTags, floor) {
+      const tagged = wearerTags(rowWearers, lastTags, floor);
+      return {
+        rows: rows.map((row, i) => ({ row, fairTag: tagged.tags[i]! })),
+        lastTags: tagged.lastTags,
+      };
+    },
   };
 }

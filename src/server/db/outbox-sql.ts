@@ -24,6 +24,14 @@ export const CHARGED_IN = sqlList(CHARGED_STATUSES);
 export const OPEN_IN = sqlList(OPEN_STATUSES);
 
 /**
+ * The fair queue's floor (outbox/fair-queue.ts): the lowest tag still queued, or, with nothing
+ * queued, the highest last tag of any wearer; null when there is neither.
+ */
+export const FAIR_FLOOR = `SELECT COALESCE(
+    (SELECT MIN(fair_tag) FROM outbox WHERE status = 'queued'),
+    (SELECT MAX(last_tag) FROM fair_turns)) AS tag`;
+
+/**
  * When a later claim may find a row: the next retry of a queued row, or the end of a lease (a
  * crashed sender's row comes back then). Parameters: now, now.
  */

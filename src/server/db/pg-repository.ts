@@ -22,7 +22,7 @@ import { CHARGED_IN, NEXT_DUE, numbered, SEE_WEBHOOK, SUBMIT } from './outbox-sq
 import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
-import type { MatchList } from './prune.js';
+import type { PruneDialect } from './prune.js';
 import { toLogin, toOutboxRow, toSeatBinding } from './rows.js';
 import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
@@ -154,8 +154,12 @@ function candidateRefusal(
   });
 }
 
-/** A list of match ids, bound as one array. */
-const MATCH_LIST: MatchList = { sql: 'match_id = ANY(?)', bind: (ids) => ids };
+/** Match ids bound as one array; rows a concurrent transaction holds are passed over. */
+const PRUNE_DIALECT: PruneDialect = {
+  matchIn: 'match_id = ANY(?)',
+  bindMatches: (ids) => ids,
+  skipLocked: 'FOR UPDATE SKIP LOCKED',
+};
 
 /** `Repository` on Postgres, safe to share between server instances. */
 export class PgRepository implements Repository {
@@ -554,7 +558,7 @@ export class PgRepository implements Repository {
           const result = await client.query(numbered(sql), params);
           return { rows: result.rows, changes: result.rowCount ?? 0 };
         },
-        MATCH_LIST,
+        PRUNE_DIALECT,
         now,
         policy,
       ),

@@ -16,7 +16,6 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Async } from '../bgio.js';
 import { intentCount, isCommittedAction } from '../outbox/intents.js';
-import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
 import { redactInitialState } from './initial-state.js';
@@ -27,9 +26,10 @@ import {
   logRefusal,
   metadataKey,
   metadataWrite,
-  taggedOutboxRows,
+  outboxRowsToTag,
 } from './match-store.js';
-import type { StoreOptions } from './match-store.js';
+import type { CommitSeat, StoreOptions } from './match-store.js';
+import { FAIR_FLOOR } from './outbox-sql.js';
 import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 
@@ -175,40 +175,48 @@ export class PostgresStore extends Async {
   }
 
   /**
-   * Inserts the committed action's outbox rows; returns those inserted. The match row is locked
-   * by this transaction's compare-and-set: its room's tag is ours to move.
+   * Inserts the committed action's outbox rows, each queued one tagged after its wearer's last
+   * tag; returns those inserted. A wearer's rows come from every match they sit in, so the match
+   * row this transaction locked does not guard their tag: their `fair_turns` row does. It is
+   * locked (made when missing) before it is read, in the order of the wearers' ids, so concurrent
+   * commits for one wearer tag one after the other and never deadlock.
    */
   private async insertIntents(
     client: PoolClient,
     matchID: string,
     state: State,
   ): Promise<OutboxRow[]> {
-    const { rows: seats } = await client.query<{ player_id: string; role: SeatRole }>(
-      'SELECT player_id, role FROM seats WHERE match_id = $1',
+    const { rows: seats } = await client.query<CommitSeat>(
+      'SELECT player_id, role, session_id FROM seats WHERE match_id = $1',
       [matchID],
     );
-    const { rows: tagRows } = await client.query<{
-      last_tag: string | null;
-      lowest: string | null;
-    }>(
-      `SELECT (SELECT last_tag FROM rooms WHERE match_id = $1) AS last_tag,
-              (SELECT MIN(fair_tag) FROM outbox WHERE status = 'queued') AS lowest`,
-      [matchID],
-    );
-    const { last_tag: roomTag, lowest } = tagRows[0]!;
-    const tagged = taggedOutboxRows(
-      matchID,
-      state,
-      new Map(seats.map((r) => [r.player_id, r.role])),
-      roomTag === null ? undefined : Number(roomTag),
-      lowest === null ? null : Number(lowest),
-      this.logger,
-    );
-    if (tagged.roomTag !== undefined) {
-      await client.query('UPDATE rooms SET last_tag = $1 WHERE match_id = $2', [
-        tagged.roomTag,
-        matchID,
-      ]);
+    const untagged = outboxRowsToTag(matchID, state, seats, this.logger);
+    const lastTags = new Map<string, number>();
+    let floor: number | null = null;
+    if (untagged.wearers.length > 0) {
+      const { rows: turns } = await client.query<{
+        session_id: string;
+        last_tag: string;
+        floor: string | null;
+      }>(
+        `WITH floor AS (${FAIR_FLOOR})
+         INSERT INTO fair_turns (session_id, last_tag)
+         SELECT w, 0 FROM unnest($1::text[]) AS w ORDER BY w
+         ON CONFLICT (session_id) DO UPDATE SET last_tag = fair_turns.last_tag
+         RETURNING session_id, last_tag, (SELECT tag FROM floor) AS floor`,
+        [untagged.wearers],
+      );
+      for (const turn of turns) lastTags.set(turn.session_id, Number(turn.last_tag));
+      floor = turns[0]!.floor === null ? null : Number(turns[0]!.floor);
+    }
+    const tagged = untagged.tag(lastTags, floor);
+    if (tagged.lastTags.size > 0) {
+      await client.query(
+        `UPDATE fair_turns t SET last_tag = v.tag
+         FROM unnest($1::text[], $2::bigint[]) AS v(session_id, tag)
+         WHERE t.session_id = v.session_id`,
+        [[...tagged.lastTags.keys()], [...tagged.lastTags.values()]],
+      );
     }
     const inserted: OutboxRow[] = [];
     for (const { row, fairTag } of tagged.rows) {

@@ -2,9 +2,10 @@
  * The retention rule, written once for both repositories: what a prune deletes, in which order,
  * and how long what no policy sets is kept. Each repository runs the statements inside one
  * transaction of its own (`pruneSync` on SQLite, `pruneAsync` on Postgres); only how a list of
- * match ids is bound differs between them (`MatchList`).
+ * match ids is bound, and whether rows can be locked by others, differ between them
+ * (`PruneDialect`).
  */
-import { OPEN_IN } from './outbox-sql.js';
+import { FAIR_FLOOR, OPEN_IN } from './outbox-sql.js';
 import type { PruneResult, RetentionPolicy } from './types.js';
 
 /** One statement of a prune, with `?` placeholders. */
@@ -19,12 +20,17 @@ export interface PruneAnswer {
   changes: number;
 }
 
-/** How one database tests `match_id` against a list of ids bound to one `?`. */
-export interface MatchList {
+/** What the prune's SQL spells differently on each database. */
+export interface PruneDialect {
   /** SQL true when `match_id` is one of the ids bound to its `?`. */
-  sql: string;
+  matchIn: string;
   /** The value bound to that `?`. */
-  bind(ids: string[]): unknown;
+  bindMatches(ids: string[]): unknown;
+  /**
+   * Ends a SELECT whose rows a DELETE then removes: passes over rows another transaction holds
+   * ('' where no other transaction can hold one).
+   */
+  skipLocked: string;
 }
 
 /** Chaster retries a webhook for a few minutes; a day of ids is plenty to stay idempotent. */
@@ -38,7 +44,7 @@ const MATCH_TABLES = ['matches', 'match_log', 'seats', 'rooms'] as const;
  * receives its answer. A match with a request still on its way is never deleted.
  */
 function* pruneStatements(
-  list: MatchList,
+  dialect: PruneDialect,
   now: number,
   policy: RetentionPolicy,
 ): Generator<PruneStatement, PruneResult, PruneAnswer> {
@@ -50,11 +56,12 @@ function* pruneStatements(
   }).rows as Array<{ match_id: string }>;
   let requests = 0;
   if (stale.length > 0) {
-    const ids = list.bind(stale.map((r) => r.match_id));
+    const ids = dialect.bindMatches(stale.map((r) => r.match_id));
     for (const table of MATCH_TABLES) {
-      yield { sql: `DELETE FROM ${table} WHERE ${list.sql}`, params: [ids] };
+      yield { sql: `DELETE FROM ${table} WHERE ${dialect.matchIn}`, params: [ids] };
     }
-    requests += (yield { sql: `DELETE FROM outbox WHERE ${list.sql}`, params: [ids] }).changes;
+    requests += (yield { sql: `DELETE FROM outbox WHERE ${dialect.matchIn}`, params: [ids] })
+      .changes;
   }
   requests += (yield {
     sql: `DELETE FROM outbox WHERE status NOT IN ${OPEN_IN} AND updated_at < ?`,
@@ -65,17 +72,26 @@ function* pruneStatements(
     sql: `DELETE FROM webhook_events WHERE received_at < ?`,
     params: [now - WEBHOOK_IDS_KEPT_MS],
   }).changes;
+  // A wearer whose last tag is below the queue's floor starts at the floor either way
+  // (outbox/fair-queue.ts): their turn changes no tag. Turns a commit holds now are left for the
+  // next prune, so the prune never waits on a move; last, so that a move for a wearer whose turn
+  // is being deleted waits only for the prune's commit.
+  yield {
+    sql: `DELETE FROM fair_turns WHERE session_id IN (
+            SELECT session_id FROM fair_turns WHERE last_tag < (${FAIR_FLOOR}) ${dialect.skipLocked})`,
+    params: [],
+  };
   return { matches: stale.length, requests, logins, webhookEvents };
 }
 
 /** Runs the prune with a synchronous runner (SQLite, inside its transaction). */
 export function pruneSync(
   run: (statement: PruneStatement) => PruneAnswer,
-  list: MatchList,
+  dialect: PruneDialect,
   now: number,
   policy: RetentionPolicy,
 ): PruneResult {
-  const steps = pruneStatements(list, now, policy);
+  const steps = pruneStatements(dialect, now, policy);
   let step = steps.next();
   while (!step.done) step = steps.next(run(step.value));
   return step.value;
@@ -84,11 +100,11 @@ export function pruneSync(
 /** Runs the prune with an asynchronous runner (Postgres, inside its transaction). */
 export async function pruneAsync(
   run: (statement: PruneStatement) => Promise<PruneAnswer>,
-  list: MatchList,
+  dialect: PruneDialect,
   now: number,
   policy: RetentionPolicy,
 ): Promise<PruneResult> {
-  const steps = pruneStatements(list, now, policy);
+  const steps = pruneStatements(dialect, now, policy);
   let step = steps.next();
   while (!step.done) step = steps.next(await run(step.value));
   return step.value;

@@ -1,7 +1,7 @@
 /**
- * The SQLite schema: boardgame.io's matches and log, the outbox, seat bindings, our auth
- * sessions and room policies. Migrations run in order, each once, keyed by `user_version`.
- * postgres-schema.ts holds the same tables: a migration here needs its twin there
+ * The SQLite schema: boardgame.io's matches and log, the outbox, seat bindings, our logins, room
+ * policies and each wearer's place in the fair queue. Migrations run in order, each once, keyed by
+ * `user_version`. postgres-schema.ts holds the same tables: a migration here needs its twin there
  * (test/storage/schema.test.ts fails until both agree).
  */
 import type { Database } from 'better-sqlite3';
@@ -131,7 +131,8 @@ const MIGRATIONS: string[] = [
   ALTER TABLE rooms ADD COLUMN host_user_id TEXT;
   CREATE INDEX rooms_by_host ON rooms (host_user_id);
   -- Fair queuing (outbox/fair-queue.ts): rows are claimed in the order of their tag; a room's
-  -- new rows are tagged after its last tag and no earlier than the lowest tag still queued.
+  -- new rows were tagged after its last tag (per wearer since: fair_turns, migration 8) and no
+  -- earlier than the lowest tag still queued.
   ALTER TABLE rooms ADD COLUMN last_tag INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE outbox ADD COLUMN fair_tag INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX outbox_fair ON outbox (fair_tag, next_attempt_at) WHERE status = 'queued';
@@ -142,6 +143,22 @@ const MIGRATIONS: string[] = [
   ALTER TABLE seats RENAME COLUMN auth_id TO login_id;
   DROP INDEX seats_by_auth;
   CREATE INDEX seats_by_login ON seats (login_id);
+  `,
+  `
+  -- Fair queuing per wearer, not per room (outbox/fair-queue.ts): rooms are free to make, so one
+  -- wearer with many rooms took a turn in each. A wearer's new rows are tagged after their last
+  -- tag here; a wearer with rows still open carries on after the highest of them.
+  CREATE TABLE fair_turns (
+    session_id TEXT PRIMARY KEY,               -- the wearer: their seats' Chaster session
+    last_tag   INTEGER NOT NULL
+  );
+  -- The queue's floor when nothing is queued is the highest last tag.
+  CREATE INDEX fair_turns_by_tag ON fair_turns (last_tag);
+  INSERT INTO fair_turns (session_id, last_tag)
+    SELECT s.session_id, MAX(o.fair_tag) FROM outbox o
+    JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
+    WHERE o.status IN ('queued', 'sending') GROUP BY s.session_id;
+  ALTER TABLE rooms DROP COLUMN last_tag;
   `,
 ];
 

@@ -16,7 +16,7 @@ import type { Refusal, RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
 import { pruneSync } from './prune.js';
-import type { MatchList } from './prune.js';
+import type { PruneDialect } from './prune.js';
 import { toLogin, toOutboxRow, toSeatBinding } from './rows.js';
 import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
@@ -76,10 +76,11 @@ interface Claim {
   changed: OutboxRow[];
 }
 
-/** A list of match ids, bound as one JSON array. */
-const MATCH_LIST: MatchList = {
-  sql: 'match_id IN (SELECT value FROM json_each(?))',
-  bind: (ids) => JSON.stringify(ids),
+/** Match ids bound as one JSON array; one writer at a time holds the whole file, never a row. */
+const PRUNE_DIALECT: PruneDialect = {
+  matchIn: 'match_id IN (SELECT value FROM json_each(?))',
+  bindMatches: (ids) => JSON.stringify(ids),
+  skipLocked: '',
 };
 
 /** `Repository` on a better-sqlite3 database migrated by `openSqlite`. */
@@ -390,7 +391,7 @@ export class SqliteRepository implements Repository {
             ? { rows: statement.all(...params), changes: 0 }
             : { rows: [], changes: statement.run(...params).changes };
         },
-        MATCH_LIST,
+        PRUNE_DIALECT,
         now,
         policy,
       ),

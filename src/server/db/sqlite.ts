@@ -19,7 +19,6 @@ import type { LogEntry, Server as ServerTypes, State, StorageAPI } from 'boardga
 import type { Logger } from 'pino';
 import type { OutboxChanges } from '../outbox/changes.js';
 import { intentCount, isCommittedAction } from '../outbox/intents.js';
-import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow } from '../outbox/types.js';
 import { Sync } from '../bgio.js';
 import { SYNC_LOG_ENTRIES, boundedMetadata } from './bounds.js';
@@ -31,9 +30,10 @@ import {
   logRefusal,
   metadataKey,
   metadataWrite,
-  taggedOutboxRows,
+  outboxRowsToTag,
 } from './match-store.js';
-import type { StoreOptions } from './match-store.js';
+import type { CommitSeat, StoreOptions } from './match-store.js';
+import { FAIR_FLOOR } from './outbox-sql.js';
 import { migrate } from './schema.js';
 
 /** How hard SQLite syncs to disk: NORMAL survives a process crash in WAL mode, FULL also an OS crash. */
@@ -106,7 +106,7 @@ export class SqliteStore extends Sync {
          WHERE match_id = ? AND state_id = ?`,
       ),
       appendLog: db.prepare(`INSERT INTO match_log (match_id, seq, entry) VALUES (?, ?, ?)`),
-      seatRoles: db.prepare(`SELECT player_id, role FROM seats WHERE match_id = ?`),
+      seats: db.prepare(`SELECT player_id, role, session_id FROM seats WHERE match_id = ?`),
       insertOutbox: db.prepare(
         `INSERT INTO outbox (id, match_id, state_id, idx, player_id, reason, requested_by, requester_id, actor,
                              status, message, next_attempt_at, created_at, updated_at, fair_tag)
@@ -114,11 +114,12 @@ export class SqliteStore extends Sync {
                  @status, @message, @now, @now, @now, @fairTag)
          ON CONFLICT (id) DO NOTHING`,
       ),
-      roomTag: db.prepare(`SELECT last_tag FROM rooms WHERE match_id = ?`),
-      lowestQueuedTag: db.prepare(
-        `SELECT MIN(fair_tag) AS tag FROM outbox INDEXED BY outbox_fair WHERE status = 'queued'`,
+      fairFloor: db.prepare(FAIR_FLOOR),
+      lastTag: db.prepare(`SELECT last_tag FROM fair_turns WHERE session_id = ?`),
+      setLastTag: db.prepare(
+        `INSERT INTO fair_turns (session_id, last_tag) VALUES (?, ?)
+         ON CONFLICT (session_id) DO UPDATE SET last_tag = excluded.last_tag`,
       ),
-      setRoomTag: db.prepare(`UPDATE rooms SET last_tag = ? WHERE match_id = ?`),
       setMetadata: db.prepare(
         `UPDATE matches SET metadata = ?, gameover = ?, updated_at = ? WHERE match_id = ?`,
       ),
@@ -254,17 +255,25 @@ export class SqliteStore extends Sync {
     return rows;
   }
 
-  /** Inserts the committed action's outbox rows; returns those inserted. */
+  /**
+   * Inserts the committed action's outbox rows, each queued one tagged after its wearer's last tag
+   * (the transaction holds the database's write lock: nobody tags in between); returns those
+   * inserted.
+   */
   private insertIntents(matchID: string, state: State): OutboxRow[] {
-    const roles = new Map(
-      (this.sql.seatRoles!.all(matchID) as Array<{ player_id: string; role: SeatRole }>).map(
-        (r) => [r.player_id, r.role],
-      ),
-    );
-    const room = this.sql.roomTag!.get(matchID) as { last_tag: number } | undefined;
-    const lowest = (this.sql.lowestQueuedTag!.get() as { tag: number | null }).tag;
-    const tagged = taggedOutboxRows(matchID, state, roles, room?.last_tag, lowest, this.logger);
-    if (tagged.roomTag !== undefined) this.sql.setRoomTag!.run(tagged.roomTag, matchID);
+    const seats = this.sql.seats!.all(matchID) as CommitSeat[];
+    const untagged = outboxRowsToTag(matchID, state, seats, this.logger);
+    const lastTags = new Map<string, number>();
+    let floor: number | null = null;
+    if (untagged.wearers.length > 0) {
+      floor = (this.sql.fairFloor!.get() as { tag: number | null }).tag;
+      for (const wearer of untagged.wearers) {
+        const turn = this.sql.lastTag!.get(wearer) as { last_tag: number } | undefined;
+        if (turn) lastTags.set(wearer, turn.last_tag);
+      }
+    }
+    const tagged = untagged.tag(lastTags, floor);
+    for (const [wearer, tag] of tagged.lastTags) this.sql.setLastTag!.run(wearer, tag);
     return tagged.rows
       .filter(
         ({ row, fairTag }) =>

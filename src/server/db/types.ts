@@ -83,7 +83,7 @@ export interface OutcomeUpdate {
   now: number;
 }
 
-/** How long finished things are kept (ms); see the README's "Data retention". */
+/** How long finished things are kept (ms); see docs/server.md, "Data retention". */
 export interface RetentionPolicy {
   /** Finished matches (and their log, seats, room and final requests) are deleted after this. */
   finishedMatchesMs: number;
@@ -151,7 +151,7 @@ export interface Repository {
   /** Deletes what the retention policy says is no longer needed; never a match with open requests. */
   prune(now: number, policy: RetentionPolicy): Promise<PruneResult>;
 
-  /** A server setting (the session secret, the deployment id). */
+  /** A server setting (the token secret, the deployment id). */
   getSetting(key: string): Promise<string | undefined>;
   /** Stores a setting unless one is there; returns the stored value (first writer wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>;
