@@ -4,8 +4,10 @@
  * Chaster documents that these cases "return an error" but not the status or body
  * (docs/design.md, "The endpoint it exists for"). Each answer below is our choice of a plausible
  * NestJS answer. The client (`src/chaster/classify.ts`) reads the message text first and the
- * status only as a fallback, so a different real status changes little. The README's
- * "Emulator assumptions" section lists the same table: keep both in step.
+ * status only as a fallback, so a different real status changes little. The tables in
+ * docs/emulator.md ("Assumptions") are generated from this file by `npm run docs`: an entry's
+ * JSDoc names its case, and a constant's JSDoc is its basis (test/docs/generated.test.ts fails
+ * when the page is stale).
  */
 
 /** One assumed error answer: NestJS's default body `{statusCode, message, error}`. */
