@@ -169,6 +169,7 @@ if (side !== 'plugin') {
     limits: {
       loginsPerAddressPerMinute: 1e9,
       loginsPerMinute: 1e9,
+      callsPerUserPerMinute: 1e9,
       roomsPerUserPerMinute: 1e9,
       openRoomsPerUser: 1e9,
     },

@@ -1,19 +1,13 @@
-/** The app's root: reads Chaster's hash and either signs in or explains how to open the page. */
-import { useEffect, useState } from 'react';
-import { parseChasterHash } from './hash.js';
-import { roomFromUrl } from './url.js';
-import { NoLoginView } from './components/login/NoLoginView.js';
-import { LoginEntrypoint } from './components/login/LoginEntrypoint.js';
+/** The app's root: signs in from Chaster's hash, then shows the signed-in page. */
+import { ChasterLoginProvider } from 'bgio-chaster/react';
+import { NotSignedIn } from './components/login/NotSignedIn.js';
+import { SignedInPage } from './components/login/SignedInPage.js';
 
-/** Root component. */
+/** Root component; the game server is the page's own origin. */
 export function App() {
-  const [hash, setHash] = useState(() => parseChasterHash(window.location.hash));
-  useEffect(() => {
-    // Pasting a new sandbox link into the same tab changes only the hash, without a reload.
-    const onChange = () => setHash(parseChasterHash(window.location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  if (!hash.ok) return <NoLoginView reason={hash.reason} room={roomFromUrl()} />;
-  return <LoginEntrypoint key={hash.mainToken} mainToken={hash.mainToken} />;
+  return (
+    <ChasterLoginProvider fallback={<NotSignedIn />}>
+      <SignedInPage />
+    </ChasterLoginProvider>
+  );
 }

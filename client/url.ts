@@ -2,12 +2,11 @@
  * The shareable part of the URL: `?room=<matchID>`. The hash belongs to Chaster (it carries the
  * mainToken), so the room lives in the query string and every change keeps the hash intact.
  */
+import { MatchIDSchema } from 'bgio-chaster/client';
 
-const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Whether `code` looks like a room code (the server's matchID pattern). */
+/** Whether `code` looks like a room code (the API's matchID pattern). */
 export function isRoomCode(code: string): boolean {
-  return ROOM_ID.test(code);
+  return MatchIDSchema.safeParse(code).success;
 }
 
 /** The room named in the URL, if it is a plausible room code. */

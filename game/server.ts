@@ -77,6 +77,8 @@ const server = await createGameServer({
   redisUrl: env.REDIS_URL,
   tokenSecret: env.TOKEN_SECRET,
   webhook,
+  // The sandbox's page may answer its own picture requests; a real server never offers it.
+  sandbox: emulator ? { submitPicture: (sessionId) => emulator.submit(sessionId) } : undefined,
   logger,
   // The sandbox talks to a local emulator: no need to spare it.
   dispatcher: sandbox ? { ratePerMinute: 600 } : undefined,
@@ -140,7 +142,16 @@ if (emulator) {
 async function buildClientIfNeeded(): Promise<void> {
   const index = join(clientDir, 'index.html');
   const built = existsSync(index) ? statSync(index).mtimeMs : 0;
-  const sources = ['client', 'game', 'src/plugin', 'index.html', 'vite.config.ts'];
+  const sources = [
+    'client',
+    'game',
+    'src/plugin',
+    'src/api',
+    'src/client',
+    'src/react',
+    'index.html',
+    'vite.config.ts',
+  ];
   if (built > 0 && !sources.some((s) => newerThan(join(root, s), built))) return;
   logger.info('building the client (vite build)…');
   const { build } = await import('vite');

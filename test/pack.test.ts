@@ -97,7 +97,7 @@ beforeAll(() => {
   );
   writeFileSync(join(app, 'entry-points.ts'), entryPoints);
   writeFileSync(join(app, 'server.ts'), readmeExample());
-  // Install scripts are skipped to avoid compiling SQLite again (~100 s): the native addon built
+  // Install scripts are skipped to avoid compiling SQLite again: the native addon built
   // for this repository is copied in instead, which is the same file npm would build.
   run(
     'npm',

@@ -59,6 +59,12 @@ export interface GameServerOptions {
   tokenSecret?: string;
   /** Basic auth of `POST /api/chaster/webhooks`; without it the route answers 503. */
   webhook?: { user: string; password: string };
+  /**
+   * Sandbox mode, against your own emulator only: a seated wearer may answer their pending
+   * picture request from the page (`POST /api/rooms/:matchID/verifications/sandbox-submit`), and
+   * the login answer says `sandbox: true`. Pass `{ submitPicture: (id) => emulator.submit(id) }`.
+   */
+  sandbox?: { submitPicture(sessionId: string): Promise<unknown> };
   /** Retry, rate limit and lease settings of the dispatcher. */
   dispatcher?: DispatcherOptions;
   /** How long finished matches, abandoned matches and final requests are kept. */
@@ -243,6 +249,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
       secret,
       feed,
       webhook: options.webhook,
+      sandbox: options.sandbox,
       healthy: async () => dispatcher.healthy() && storage.hearing() && (await repository.ping()),
       limits,
       spendChasterToken: dispatcher.spendToken,

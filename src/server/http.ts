@@ -3,7 +3,8 @@
  * reader, and zod validation that says what was wrong.
  */
 import type { Context, Next } from 'koa';
-import type { z } from 'zod';
+import { z } from 'zod';
+import type { ApiErrorBody } from '../api/index.js';
 
 /** An error answer: `status` with `{error: code, message}`. */
 export class HttpError extends Error {
@@ -84,9 +85,9 @@ function forbiddenKeyPath(value: unknown, path: string, depth = 0): string | und
 // Keys that could reach an object's prototype if a body were ever merged into another object.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Validates with zod; a failure is a 400 that names each wrong field. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'body'): T {
-  const parsed = schema.safeParse(value);
+/** Validates with zod (its full API or `zod/mini`); a failure is a 400 naming each wrong field. */
+export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown, what = 'body'): T {
+  const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .slice(0, 5)
@@ -103,7 +104,7 @@ export function jsonErrors(onUnexpected: (error: unknown) => void) {
       if (error instanceof HttpError) {
         ctx.set(error.headers);
         ctx.status = error.status;
-        ctx.body = { error: error.code, message: error.message };
+        ctx.body = { error: error.code, message: error.message } satisfies ApiErrorBody;
         return;
       }
       // Koa's own errors (`ctx.throw(400)` and the like, in a user's middleware) keep their 4xx.
@@ -117,12 +118,15 @@ export function jsonErrors(onUnexpected: (error: unknown) => void) {
         ctx.body = {
           error: status === 404 ? 'not_found' : 'bad_request',
           message: typeof message === 'string' ? message.slice(0, 200) : 'Bad request.',
-        };
+        } satisfies ApiErrorBody;
         return;
       }
       onUnexpected(error);
       ctx.status = 500;
-      ctx.body = { error: 'internal', message: 'Something went wrong on the server; try again.' };
+      ctx.body = {
+        error: 'internal',
+        message: 'Something went wrong on the server; try again.',
+      } satisfies ApiErrorBody;
     }
   };
 }

@@ -17,6 +17,8 @@ export interface ApiLimits {
   loginsPerAddressPerMinute: number;
   /** Logins per minute in all, whatever their address: a third of the default Chaster budget. */
   loginsPerMinute: number;
+  /** Signed-in calls (every route but login and webhooks) one user may make per minute. */
+  callsPerUserPerMinute: number;
   /** Rooms one user may create per minute. */
   roomsPerUserPerMinute: number;
   /** Rooms one user may host at once (matches not over). */
@@ -40,6 +42,7 @@ export interface ApiLimits {
 export const DEFAULT_API_LIMITS: ApiLimits = {
   loginsPerAddressPerMinute: 10,
   loginsPerMinute: 20,
+  callsPerUserPerMinute: 600,
   roomsPerUserPerMinute: 5,
   openRoomsPerUser: 5,
   streamsPerUser: 4,
@@ -68,6 +71,7 @@ export interface Limits {
   readonly settings: ApiLimits;
   loginsByAddress: Rate;
   logins: Rate;
+  callsByUser: Rate;
   roomsByUser: Rate;
   /** A place for one more stream of `userId`; throws a 429 HttpError when none is free. */
   openStream(userId: string): Promise<StreamSlot>;
@@ -121,6 +125,7 @@ export function createLimits(settings: ApiLimits, redis?: Redis, scope = 'defaul
       'Too many logins from your address',
     ),
     logins: rate('logins', settings.loginsPerMinute, 'Too many logins on this server right now'),
+    callsByUser: rate('calls-user', settings.callsPerUserPerMinute, 'You are calling too often'),
     roomsByUser: rate(
       'rooms-user',
       settings.roomsPerUserPerMinute,

@@ -1,7 +1,9 @@
 /**
- * The game server's HTTP API (the README's "HTTP API"; limits in docs/security.md): logins from a Chaster mainToken, rooms
+ * The game server's HTTP API (docs/server.md; limits in docs/security.md): logins from a Chaster mainToken, rooms
  * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
  * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
+ * Request bodies are parsed, and answers typed, with the contract in `src/api`, which
+ * `bgio-chaster/client` checks them against: a change here that breaks it fails typecheck.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
@@ -10,7 +12,27 @@ import type { Server as ServerTypes, StorageAPI } from 'boardgame.io';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ChasterArgumentError, ChasterError, MainTokenSchema } from '../chaster/index.js';
+import {
+  CreateRoomBodySchema,
+  FEED_EVENTS,
+  LastEventIdSchema,
+  LoginBodySchema,
+  MatchIDSchema,
+  feedEventId,
+} from '../api/index.js';
+import type {
+  ApiErrorBody,
+  CreatedRoom,
+  LoginAnswer,
+  LogoutAnswer,
+  Room,
+  RoomList,
+  RoomPolicyRules,
+  SandboxSubmitAnswer,
+  SeatGrant,
+  VerificationList,
+} from '../api/index.js';
+import { ChasterArgumentError, ChasterError } from '../chaster/index.js';
 import type { ChasterClient } from '../chaster/index.js';
 import {
   TOKEN_TTL_MS,
@@ -28,6 +50,7 @@ import type { VerificationFeed } from './feed.js';
 import type { Limits } from './limits.js';
 import { HttpError, parseWith, readJson } from './http.js';
 import { toVerificationStatus } from './outbox/types.js';
+import type { VerificationStatus } from './outbox/types.js';
 import type { SeatRole } from '../plugin/index.js';
 
 /** What every game on this server receives as `setupData`. */
@@ -38,33 +61,8 @@ export interface RoomSetupData {
   seats: SeatRole[];
 }
 
-/** The delivery-policy part of every room's rules. */
-export interface RoomPolicyRules {
-  /** Least time between two requests to the same wearer, in seconds. */
-  cooldownSeconds: number;
-  /** Most requests delivered per match. */
-  maxRequestsPerMatch: number;
-}
-
-// `readJson` has already refused __proto__, constructor and prototype keys at any depth.
-const RulesSchema = z
-  .record(z.string().max(64), z.unknown())
-  .refine((rules) => Object.keys(rules).length <= 32, { message: 'must have at most 32 keys' })
-  .pipe(
-    z.looseObject({
-      cooldownSeconds: z.number().int().min(0).max(86_400).default(120),
-      maxRequestsPerMatch: z.number().int().min(0).max(100).default(5),
-    }),
-  );
-
-const SessionBody = z.strictObject({ mainToken: MainTokenSchema });
-const CreateRoomBody = z.strictObject({
-  game: z.string().min(1).max(64),
-  numPlayers: z.number().int().min(1).max(16),
-  rules: RulesSchema.default({ cooldownSeconds: 120, maxRequestsPerMatch: 5 }),
-  keyholderSeat: z.boolean().optional(),
-});
-const MatchIDParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a room id');
+/** The delivery-policy part of every room's rules (defined by the API contract). */
+export type { RoomPolicyRules } from '../api/index.js';
 
 const WebhookBody = z.looseObject({
   event: z.string().max(128),
@@ -92,6 +90,8 @@ export interface ApiDeps {
   secret: string;
   feed: VerificationFeed;
   webhook?: { user: string; password: string };
+  /** Sandbox mode: answers a Chaster session's pending picture request as a submitted picture. */
+  sandbox?: { submitPicture(sessionId: string): Promise<unknown> };
   healthy: () => Promise<boolean>;
   /** Rates, stream slots and room limits. */
   limits: Limits;
@@ -100,6 +100,13 @@ export interface ApiDeps {
   logger?: Logger;
   now?: () => number;
 }
+
+/**
+ * How much earlier than its `Last-Event-ID` a resumed feed starts. A row's `updatedAt` is taken
+ * before its transaction commits, possibly on another instance, so a change the client has not
+ * seen may carry a time a little before the last one it saw; repeating a few statuses is harmless.
+ */
+const RESUME_OVERLAP_MS = 10_000;
 
 /** Most refused mainTokens remembered (each for `REFUSAL_TTL_MS`), so retries do not reach Chaster. */
 const MAX_REMEMBERED_REFUSALS = 10_000;
@@ -147,6 +154,9 @@ export function apiRoutes(deps: ApiDeps) {
         'Your login has expired: open the game again from Chaster.',
       );
     }
+    // Every signed-in call costs the server reads (a room list fetches up to 50 matches): one user
+    // may not take it all.
+    await limits.callsByUser.consume(login.userId);
     return login;
   }
 
@@ -158,7 +168,7 @@ export function apiRoutes(deps: ApiDeps) {
 
   async function createLogin(ctx: Context) {
     await limits.loginsByAddress.consume(addressKey(ctx.ip));
-    const { mainToken } = parseWith(SessionBody, await readJson(ctx));
+    const { mainToken } = parseWith(LoginBodySchema, await readJson(ctx));
     const key = createHash('sha256').update(mainToken).digest('base64url');
     const refused = refusals.get(key);
     if (refused && refused.until > now()) throw refused.error;
@@ -217,7 +227,8 @@ export function apiRoutes(deps: ApiDeps) {
         keyholder: lock.keyholder?.username ?? null,
         verificationPicture: (lock.extensions ?? []).some((e) => e.slug === 'verification-picture'),
       },
-    };
+      ...(deps.sandbox ? { sandbox: true } : {}),
+    } satisfies LoginAnswer;
   }
 
   /** `DELETE /api/login`: the caller's login ends now, on every instance (and its streams). */
@@ -225,7 +236,7 @@ export function apiRoutes(deps: ApiDeps) {
     const caller = await authenticate(ctx);
     await repository.revokeLogin(caller.id);
     for (const end of streamsByLogin.get(caller.id) ?? []) end();
-    ctx.body = { ok: true };
+    ctx.body = { ok: true } satisfies LogoutAnswer;
   }
 
   /**
@@ -251,7 +262,7 @@ export function apiRoutes(deps: ApiDeps) {
   async function createRoom(ctx: Context) {
     const caller = await authenticate(ctx);
     const raw = await readJson(ctx);
-    const body = parseWith(CreateRoomBody, raw);
+    const body = parseWith(CreateRoomBodySchema, raw);
     withinLimits(body.rules, (raw as { rules?: unknown }).rules);
     await limits.roomsByUser.consume(caller.userId);
     const tooMany = (open: number) =>
@@ -309,11 +320,17 @@ export function apiRoutes(deps: ApiDeps) {
       throw tooMany(after - 1);
     }
     const seat = await takeSeat(matchID, String(host), caller);
+    // Nobody else knows this room yet, so its host's seat is free.
+    if (!seat) throw new Error(`the host's seat in the new room ${matchID} was taken`);
     ctx.status = 201;
-    ctx.body = { matchID, ...seat };
+    ctx.body = { matchID, ...seat } satisfies CreatedRoom;
   }
 
-  async function takeSeat(matchID: string, playerID: string, caller: Login) {
+  async function takeSeat(
+    matchID: string,
+    playerID: string,
+    caller: Login,
+  ): Promise<SeatGrant | undefined> {
     const { credentials, hash } = seatCredentials(matchID, playerID);
     const bound = await repository.bindSeat(
       {
@@ -348,7 +365,7 @@ export function apiRoutes(deps: ApiDeps) {
       const { credentials, hash } = seatCredentials(matchID, mine.playerID);
       await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
       deps.seatCheck?.forget(matchID, mine.playerID);
-      ctx.body = { playerID: mine.playerID, credentials };
+      ctx.body = { playerID: mine.playerID, credentials } satisfies SeatGrant;
       return;
     }
     if (metadata.gameover !== undefined && metadata.gameover !== null) {
@@ -359,14 +376,14 @@ export function apiRoutes(deps: ApiDeps) {
       if (roles[i] !== caller.role || seats.some((s) => s.playerID === String(i))) continue;
       const seat = await takeSeat(matchID, String(i), caller);
       if (seat) {
-        ctx.body = seat;
+        ctx.body = seat satisfies SeatGrant;
         return;
       }
     }
     throw new HttpError(409, 'no_free_seat', `This room has no free ${caller.role} seat.`);
   }
 
-  async function roomView(matchID: string, metadata: ServerTypes.MatchData) {
+  async function roomView(matchID: string, metadata: ServerTypes.MatchData): Promise<Room> {
     const seats = await repository.seatsOf(matchID);
     return {
       matchID,
@@ -382,7 +399,7 @@ export function apiRoutes(deps: ApiDeps) {
           : null,
         taken: seats.some((s) => s.playerID === String(i)),
       })),
-    };
+    } satisfies Room;
   }
 
   async function getRoom(ctx: Context, matchID: string) {
@@ -394,12 +411,48 @@ export function apiRoutes(deps: ApiDeps) {
   async function listRooms(ctx: Context) {
     await authenticate(ctx);
     const ids = (await db.listMatches({ where: { isGameover: false } })).slice(-50).reverse();
-    const rooms = [];
+    const rooms: Room[] = [];
     for (const matchID of ids) {
       const { metadata } = await db.fetch(matchID, { metadata: true });
       if (metadata && games.has(metadata.gameName)) rooms.push(await roomView(matchID, metadata));
     }
-    ctx.body = { rooms };
+    ctx.body = { rooms } satisfies RoomList;
+  }
+
+  /**
+   * Sandbox mode only: the caller, seated as a wearer, submits the picture their pending request
+   * asks for, as they would in Chaster; the emulator then posts the webhook that marks it.
+   */
+  async function sandboxSubmit(ctx: Context, matchID: string) {
+    const caller = await authenticate(ctx);
+    await metadataOf(matchID);
+    const seats = await repository.seatsOf(matchID);
+    if (!seats.some((s) => s.loginId === caller.id && s.role === 'wearer')) {
+      throw new HttpError(
+        403,
+        'not_seated',
+        'Only a wearer seated in this room can submit a picture for it.',
+      );
+    }
+    const pending = (await repository.requestsOf(matchID)).some(
+      (row) =>
+        (row.status === 'delivered' || row.status === 'already_pending') &&
+        seats.some((s) => s.playerID === row.playerID && s.loginId === caller.id),
+    );
+    if (!pending) {
+      throw new HttpError(
+        409,
+        'nothing_pending',
+        'You have no delivered picture request in this room to answer.',
+      );
+    }
+    try {
+      await deps.sandbox!.submitPicture(caller.sessionId);
+    } catch (error) {
+      logger?.warn({ err: error }, 'sandbox submit refused by the emulator');
+      throw new HttpError(409, 'nothing_pending', 'The emulator has no pending request for you.');
+    }
+    ctx.body = { submitted: true } satisfies SandboxSubmitAnswer;
   }
 
   async function verifications(ctx: Context, matchID: string) {
@@ -414,16 +467,33 @@ export function apiRoutes(deps: ApiDeps) {
       );
     }
     if (ctx.get('accept').includes('text/event-stream')) return stream(ctx, matchID, caller);
-    ctx.body = { requests: (await repository.requestsOf(matchID)).map(toVerificationStatus) };
+    ctx.body = {
+      requests: (await repository.requestsOf(matchID)).map(toVerificationStatus),
+    } satisfies VerificationList;
   }
 
   async function stream(ctx: Context, matchID: string, caller: Login) {
+    const lastEventId = ctx.get('last-event-id');
+    const since =
+      lastEventId === ''
+        ? undefined
+        : parseWith(LastEventIdSchema, lastEventId, 'Last-Event-ID') - RESUME_OVERLAP_MS;
     const slot = await limits.openStream(caller.userId);
     const body = new PassThrough();
-    const send = (status: unknown) =>
-      body.write(`event: verification\ndata: ${JSON.stringify(status)}\n\n`);
-    const unsubscribe = feed.subscribe(matchID, send);
     let closed = false;
+    const send = (status: VerificationStatus) => {
+      if (closed) return;
+      body.write(
+        `id: ${feedEventId(status)}\nevent: ${FEED_EVENTS.verification}\ndata: ${JSON.stringify(status)}\n\n`,
+      );
+    };
+    // Changes that arrive while the snapshot is read wait until it is sent: after it, they can only
+    // make a status newer, never older.
+    let waiting: VerificationStatus[] | undefined = [];
+    const unsubscribe = feed.subscribe(matchID, (status) => {
+      if (waiting) waiting.push(status);
+      else send(status);
+    });
     const close = () => {
       if (closed) return;
       closed = true;
@@ -438,7 +508,7 @@ export function apiRoutes(deps: ApiDeps) {
     };
     // The login ended (expired, or revoked here or on another instance): so does its stream.
     const end = () => {
-      if (!closed) body.end('event: login_ended\ndata: {}\n\n');
+      if (!closed) body.end(`event: ${FEED_EVENTS.loginEnded}\ndata: {}\n\n`);
       close();
     };
     const ours = streamsByLogin.get(caller.id) ?? new Set();
@@ -468,7 +538,13 @@ export function apiRoutes(deps: ApiDeps) {
     });
     ctx.body = body;
     body.write('retry: 2000\n\n');
-    for (const row of await repository.requestsOf(matchID)) send(toVerificationStatus(row));
+    // Oldest change first, so that each event's id is a point the client can resume from.
+    const snapshot = (await repository.requestsOf(matchID))
+      .filter((row) => since === undefined || row.updatedAt >= since)
+      .sort((x, y) => x.updatedAt - y.updatedAt);
+    for (const row of snapshot) send(toVerificationStatus(row));
+    for (const status of waiting) send(status);
+    waiting = undefined;
   }
 
   async function webhook(ctx: Context) {
@@ -517,7 +593,10 @@ export function apiRoutes(deps: ApiDeps) {
       ctx.status = ok ? 200 : 503;
       ctx.body = ok
         ? { ok: true }
-        : { error: 'unhealthy', message: 'Storage or dispatcher is not working.' };
+        : ({
+            error: 'unhealthy',
+            message: 'Storage or dispatcher is not working.',
+          } satisfies ApiErrorBody);
       return;
     }
     if (!path.startsWith('/api/')) return next();
@@ -526,8 +605,11 @@ export function apiRoutes(deps: ApiDeps) {
     if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
     if (method === 'GET' && path === '/api/rooms') return listRooms(ctx);
     if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);
-    if ((m = path.match(/^\/api\/rooms\/([^/]+)(\/join|\/verifications)?$/))) {
-      const matchID = parseWith(MatchIDParam, m[1], 'matchID');
+    if ((m = path.match(/^\/api\/rooms\/([^/]+)(\/join|\/verifications(?:\/sandbox-submit)?)?$/))) {
+      const matchID = parseWith(MatchIDSchema, m[1], 'matchID');
+      if (method === 'POST' && m[2] === '/verifications/sandbox-submit' && deps.sandbox) {
+        return sandboxSubmit(ctx, matchID);
+      }
       if (method === 'POST' && m[2] === '/join') return joinRoom(ctx, matchID);
       if (method === 'GET' && m[2] === '/verifications') return verifications(ctx, matchID);
       if (method === 'GET' && m[2] === undefined) return getRoom(ctx, matchID);

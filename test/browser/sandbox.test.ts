@@ -2,8 +2,9 @@
  * The whole product in a real browser: `npm start` in sandbox mode, Debian's Chromium driven by
  * playwright-core. A keyholder hosts Dice Duel, wearers A and B join and roll until a round is
  * lost; the loser's timeline shows the request delivered and the emulator saw actor `extension`;
- * the keyholder's demand shows actor `keyholder`; the lock without Verification Picture shows
- * Chaster's failure message.
+ * the keyholder's demand shows actor `keyholder`; the loser submits the picture from the page
+ * (sandbox mode) and the timeline shows it `submitted`; the lock without Verification Picture
+ * shows Chaster's failure message.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -112,7 +113,7 @@ async function emulatorRequests(): Promise<Array<{ actor: string; status: number
 }
 
 describe.skipIf(missing)('sandbox in Chromium', () => {
-  it('plays Dice Duel to a lost round, a keyholder demand, and shows a failure for a lock without pictures', async () => {
+  it('plays Dice Duel to a lost round, a keyholder demand, a submitted picture, and a failure for a lock without pictures', async () => {
     const kim = await open('kim');
     await expect.poll(() => kim.getByTestId('whoami').textContent()).toContain('kim');
     await kim.getByTestId('host-game').selectOption('dice-duel');
@@ -172,6 +173,17 @@ describe.skipIf(missing)('sandbox in Chromium', () => {
     await alice.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
 
+    // Sandbox mode closes the loop from the page: the loser submits the picture as they would in
+    // Chaster, the emulator posts the webhook, and the timeline shows the request submitted. A
+    // keyholder is never offered the button.
+    expect(await kim.getByTestId('sandbox-submit').count()).toBe(0);
+    await loserPage.getByTestId('sandbox-submit').click();
+    await expect
+      .poll(async () => (await timeline(loserPage)).find((r) => r.reason === loss.reason)?.status, {
+        timeout: 10_000,
+      })
+      .toBe('submitted');
+
     // Casey's lock has no Verification Picture extension: the request fails with Chaster's words.
     const casey = await open('casey');
     await casey.getByTestId('host-game').selectOption('verify-cards');
@@ -186,5 +198,7 @@ describe.skipIf(missing)('sandbox in Chromium', () => {
       .toMatchObject({
         text: expect.stringContaining('Verification picture extension not found on this lock'),
       });
+    // Nothing was delivered, so there is no picture to submit.
+    expect(await casey.getByTestId('sandbox-submit').count()).toBe(0);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseChasterHash } from '../../client/hash.js';
+import { parseChasterHash } from '../../src/client/index.js';
 
 describe('parseChasterHash', () => {
   it('reads the hash exactly as Chaster sends it', () => {

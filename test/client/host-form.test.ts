@@ -1,14 +1,13 @@
 /**
- * The host form's rules and the words the client shows: an untouched form sends each game's
- * default rules exactly, an emptied field is left out for the game's default, and every status
- * and game the server can name has words.
+ * The host form's rules and the app's words for its games: an untouched form sends each game's
+ * default rules exactly, an emptied field is left out for the game's default, and every game has
+ * a title (request statuses are worded by the kit: test/kit/react.test.tsx).
  */
 import { describe, expect, it } from 'vitest';
 import { fieldsOf, rulesOf } from '../../client/components/lobby/rule-fields.js';
-import { STATUS_HINTS, STATUS_WORDS, gameTitle, summaryLabel } from '../../client/labels.js';
+import { gameTitle, summaryLabel } from '../../client/labels.js';
 import { GAME_INFO, GAME_NAMES } from '../../game/registry.js';
 import { DEFAULT_RULES, checkDiceDuelRules, checkVerifyCardsRules } from '../../game/rules.js';
-import { OUTBOX_STATUSES } from '../../src/server/outbox/types.js';
 
 describe('host form rules', () => {
   it.each(GAME_NAMES)('an untouched form sends the default rules of %s', (game) => {
@@ -39,11 +38,6 @@ describe('host form rules', () => {
 });
 
 describe('client words', () => {
-  it('every outbox status has a badge and a hint', () => {
-    expect(Object.keys(STATUS_WORDS).sort()).toEqual([...OUTBOX_STATUSES].sort());
-    expect(Object.keys(STATUS_HINTS).sort()).toEqual([...OUTBOX_STATUSES].sort());
-  });
-
   it('games are titled from the registry; an unknown game keeps its name', () => {
     for (const name of GAME_NAMES) {
       expect(gameTitle(name)).toBe(GAME_INFO[name].title);

@@ -7,6 +7,8 @@
  * - a user hosts only so many rooms, creates only so many a minute, and cannot go beyond the
  *   operator's bounds on the room policy;
  * - open event streams are capped per user and in all, and end with their login;
+ * - wearers take turns for the Chaster budget, not rooms: one wearer's flood from many finished
+ *   rooms delays another wearer's request by one turn, not one per room;
  * - a logout ends the token on every instance;
  * - a request recorded for an empty seat fails at once and never reaches whoever sits there later;
  * - a webhook settles only the requests delivered before the picture was submitted.
@@ -64,8 +66,16 @@ function openStream(url: string, matchID: string, token: string) {
   );
 }
 
-/** Hosts a one-seat room at `url` and sends `moves` losses at once: each one a request. */
-async function flood(url: string, token: string, moves: number): Promise<void> {
+/**
+ * Hosts a one-seat room at `url` and sends `moves` losses at once: each one a request. With
+ * `finish`, the game then ends, and this waits until it is over (its requests still queued).
+ */
+async function flood(
+  url: string,
+  token: string,
+  moves: number,
+  { finish = false }: { finish?: boolean } = {},
+): Promise<void> {
   const hosted = await api(url, 'POST', '/api/rooms', {
     token,
     body: {
@@ -74,13 +84,21 @@ async function flood(url: string, token: string, moves: number): Promise<void> {
       rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
     },
   });
+  expect(hosted.status, JSON.stringify(hosted.json)).toBe(201);
+  const matchID = hosted.json.matchID as string;
   const seat = { playerID: '0', credentials: hosted.json.credentials as string };
   const socket = io(`${url}/penalty`, { transports: ['websocket'], forceNew: true });
   closers.push(() => socket.disconnect());
-  socket.emit('sync', hosted.json.matchID, '0', seat.credentials, 1);
+  socket.emit('sync', matchID, '0', seat.credentials, 1);
   for (let n = 0; n < moves; n++) {
-    socket.emit('update', makeMove('lose', seat), n, hosted.json.matchID, '0');
+    socket.emit('update', makeMove('lose', seat), n, matchID, '0');
   }
+  if (!finish) return;
+  socket.emit('update', makeMove('finish', seat), moves, matchID, '0');
+  await until(
+    async () => (await api(url, 'GET', `/api/rooms/${matchID}`, { token })).json.gameover,
+    'the flooding room to finish',
+  );
 }
 
 async function webhook(url: string, sessionId: string, requestId: string, createdAt: number) {
@@ -190,6 +208,26 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     const fourth = await create(1);
     expect(fourth.status).toBe(429);
     expect(fourth.json.error).toBe('rate_limited');
+  });
+
+  it('signed-in calls are limited per user across instances; another user is not slowed', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind, { callsPerUserPerMinute: 6 });
+    const heavy = await login(at(target, 0), target.emulator.createLock().tokens.wearer);
+    const light = await login(at(target, 1), target.emulator.createLock().tokens.wearer);
+    for (let i = 0; i < 6; i++) {
+      expect((await api(at(target, i), 'GET', '/api/rooms', { token: heavy })).status).toBe(200);
+    }
+    const refused = await fetch(`${at(target, 6)}/api/rooms`, {
+      headers: { authorization: `Bearer ${heavy}` },
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({
+      error: 'rate_limited',
+      message: expect.stringMatching(/calling too often \(6 a minute\); try again in \d+ s\./),
+    });
+    expect((await api(at(target, 7), 'GET', '/api/rooms', { token: light })).status).toBe(200);
   });
 
   it('open streams are capped per user and in all, across instances, and a closed one frees its place', async (ctx) => {
@@ -348,6 +386,52 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       delay,
       `delivered ${delay} ms after its commit, ${backlog} flood rows still queued`,
     ).toBeLessThan(((FLOOD_ROOMS + 1) / 10) * 1000 + 1500);
+  });
+
+  it("one wearer's finished rooms full of queued requests take one turn between them: another wearer's request waits one turn, not one per room", async (ctx) => {
+    if (skip()) return ctx.skip();
+    // 2 requests a second for the whole server, in bursts of 32: the flood outlasts the burst.
+    const target = await startTarget(kind, {
+      games: [PenaltyGame],
+      limits: { ...TEST_LIMITS, openRoomsPerUser: 1 },
+      dispatcher: { backoffBaseMs: 20, backoffCapMs: 200, pollMs: 50, ratePerMinute: 120 },
+    });
+    const attacker = target.emulator.createLock();
+    const token = await login(at(target, 0), attacker.tokens.wearer);
+    const sentTo = (lock: { sessionId: string }) =>
+      target.emulator.requests().filter((q) => q.sessionId === lock.sessionId).length;
+    // One room open at a time: a finished room no longer counts, and its requests stay queued.
+    // The first spends the burst; the others are queued behind it, at the budget's rate.
+    await flood(at(target, 0), token, 40, { finish: true });
+    await until(() => sentTo(attacker) >= 32, 'the flood to spend the burst');
+    const ROOMS = 8;
+    const PER_ROOM = 8;
+    for (let i = 1; i <= ROOMS; i++) await flood(at(target, i), token, PER_ROOM, { finish: true });
+    // Another wearer's room, one request.
+    const quiet = await room(target, 'penalty', 1);
+    const socket = io(`${at(target, 1)}/penalty`, { transports: ['websocket'], forceNew: true });
+    closers.push(() => socket.disconnect());
+    socket.emit('sync', quiet.matchID, '0', quiet.seats[0]!.credentials, 1);
+    await until(() => socket.connected, 'connected');
+    const before = target.emulator.requests().length;
+    socket.emit('update', makeMove('lose', quiet.seats[0]!), 0, quiet.matchID, '0');
+    const order = await until(
+      () => {
+        const sessions = target.emulator.requests().map((q) => q.sessionId);
+        return sessions.some((id) => id !== attacker.sessionId) && sessions;
+      },
+      "the other wearer's request",
+      20_000,
+    );
+    const ahead = order.slice(
+      before,
+      order.findIndex((id) => id !== attacker.sessionId),
+    );
+    // The flood was still queued: first come, first served it would wait for all of it.
+    expect(40 + ROOMS * PER_ROOM - sentTo(attacker)).toBeGreaterThan(2 * ROOMS);
+    // Two wearers with rows due: one attacker request at the head of the queue, and at most one
+    // already on its way when the request was committed; per room it would be one per room.
+    expect(ahead.length, `${ahead.length} attacker requests went first`).toBeLessThanOrEqual(2);
   });
 
   it('every Chaster call of every instance, logins included, spends from one budget', async (ctx) => {

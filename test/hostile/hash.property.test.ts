@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseChasterHash } from '../../client/hash.js';
-import type { ChasterHash } from '../../client/hash.js';
+import { parseChasterHash } from '../../src/client/index.js';
+import type { ChasterHash } from '../../src/client/index.js';
 import { expectPrototypeIntact, jsonTree, treeWithForbiddenKey, writeTree } from './helpers.js';
 import { RUNS, params } from './runs.js';
 

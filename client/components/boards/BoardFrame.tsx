@@ -5,11 +5,11 @@
  */
 import type { ReactNode } from 'react';
 import type { BoardProps } from 'boardgame.io/react';
+import type { Seat } from 'bgio-chaster/client';
 import { GAME_INFO } from '../../../game/registry.js';
 import type { GameName } from '../../../game/registry.js';
 import type { SeatedState } from '../../../game/shared/moves.js';
 import { wearerSeats } from '../../../game/shared/seats.js';
-import type { Seat } from '../../api.js';
 import { ConnectionBar } from './ConnectionBar.js';
 import { EventLog } from './EventLog.js';
 import { GameOver } from './GameOver.js';

@@ -1,16 +1,15 @@
 /** Names of the seats on a board, and whose wearer a keyholder may ask. */
-import { useContext } from 'react';
 import type { FilteredMetadata } from 'boardgame.io';
-import type { Seat } from '../../api.js';
-import { LoginContext } from '../../login.js';
-import { seatName } from '../room/Seats.js';
+import type { Seat } from 'bgio-chaster/client';
+import { useSignedIn } from 'bgio-chaster/react';
+import { playerLabel } from '../../../game/shared/seats.js';
 
 /** Names by playerID: matchData's names first, then the room's seats. */
 export function useNameOf(
   matchData: FilteredMetadata | undefined,
   seats: Seat[],
 ): (playerID: string) => string {
-  return (playerID) => knownName(matchData, seats, playerID) ?? seatName(undefined, playerID);
+  return (playerID) => knownName(matchData, seats, playerID) ?? playerLabel(playerID);
 }
 
 /** The seat's username if anyone knows it yet. */
@@ -34,9 +33,9 @@ export function useCanDemandOn(
   matchData: FilteredMetadata | undefined,
   seats: Seat[],
 ): (playerID: string) => boolean {
-  const wearer = useContext(LoginContext)?.login.lock.wearer;
+  const wearer = useSignedIn().login.lock.wearer;
   return (playerID) => {
     const name = knownName(matchData, seats, playerID);
-    return wearer === undefined || name === undefined || name === wearer;
+    return name === undefined || name === wearer;
   };
 }

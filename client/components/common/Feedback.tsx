@@ -2,10 +2,10 @@
  * Small shared views: the error box every failure goes through, a loading line, and a copy
  * button that still works where the iframe forbids the Clipboard API.
  */
-import { useContext, useState } from 'react';
+import { useState } from 'react';
 import type { ReactNode } from 'react';
-import { ApiError, errorMessage } from '../../api.js';
-import { LoginContext } from '../../login.js';
+import { ApiError, errorMessage } from 'bgio-chaster/client';
+import { useLogin } from 'bgio-chaster/react';
 
 /** An error message (the server's own words) with optional retry; `data-testid="error"`. */
 export function ErrorBox({
@@ -17,14 +17,14 @@ export function ErrorBox({
   onRetry?: () => void;
   retryLabel?: string;
 }) {
-  const context = useContext(LoginContext);
+  const login = useLogin();
   // An expired login is fixed by exchanging the mainToken again, not by repeating the call.
-  const expired = error instanceof ApiError && error.loginExpired && context !== null;
+  const expired = error instanceof ApiError && error.loginExpired;
   return (
     <div className="error" role="alert" data-testid="error">
       <p>{errorMessage(error)}</p>
       {expired ? (
-        <button type="button" onClick={context.renew}>
+        <button type="button" onClick={login.retry}>
           Sign in again
         </button>
       ) : (

@@ -4,11 +4,11 @@
  */
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
+import type { CreateRoomInput } from 'bgio-chaster/client';
 import { GAME_INFO, GAME_NAMES } from '../../../game/registry.js';
 import type { GameName } from '../../../game/registry.js';
 import type { DefaultRules } from '../../../game/rules.js';
 import type { SeatRole } from '../../../game/types.js';
-import type { CreateRoomInput } from '../../api.js';
 import { ErrorBox } from '../common/Feedback.js';
 import { GameRuleInputs, NumberField, fieldsOf, rulesOf } from './rule-fields.js';
 import type { Fields } from './rule-fields.js';

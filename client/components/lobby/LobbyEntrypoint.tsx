@@ -1,12 +1,11 @@
 /** The lobby's data side: lists open rooms, creates and joins rooms, then enters the room. */
 import { Suspense, use, useState } from 'react';
-import { ApiError } from '../../api.js';
+import { ApiError } from 'bgio-chaster/client';
+import type { CreateRoomInput, SeatGrant } from 'bgio-chaster/client';
+import { useRooms, useSignedIn } from 'bgio-chaster/react';
 import type { DefaultRules } from '../../../game/rules.js';
 import type { SeatRole } from '../../../game/types.js';
-import type { CreateRoomInput, SeatGrant } from '../../api.js';
-import { usePoll } from '../../hooks.js';
 import { loadRuleDefaults } from '../../rule-defaults.js';
-import { useLoginContext } from '../../login.js';
 import { isRoomCode } from '../../url.js';
 import { ErrorBoundary } from '../common/ErrorBoundary.js';
 import { ErrorBox, Loading } from '../common/Feedback.js';
@@ -20,8 +19,8 @@ export function LobbyEntrypoint({
 }: {
   onEnter: (matchID: string, grant: SeatGrant) => void;
 }) {
-  const { api, login } = useLoginContext();
-  const rooms = usePoll((signal) => api.listRooms(signal), 5000, [api]);
+  const { api, login } = useSignedIn();
+  const rooms = useRooms();
   const [hosting, setHosting] = useState(false);
   const [hostError, setHostError] = useState<unknown>(null);
   const [joining, setJoining] = useState<string | null>(null);
@@ -31,7 +30,7 @@ export function LobbyEntrypoint({
     setHosting(true);
     setHostError(null);
     try {
-      const { matchID, ...grant } = await api.createRoom(input);
+      const { matchID, ...grant } = await api.rooms.create(input);
       onEnter(matchID, grant);
     } catch (error) {
       setHostError(error);
@@ -49,7 +48,7 @@ export function LobbyEntrypoint({
     }
     setJoining(matchID);
     try {
-      onEnter(matchID, await api.joinRoom(matchID));
+      onEnter(matchID, await api.rooms.join(matchID));
     } catch (error) {
       setJoinError(error);
       setJoining(null);

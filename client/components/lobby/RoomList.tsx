@@ -1,8 +1,8 @@
 /** The open rooms: game, rules in short, seats, and a Join button each. */
+import type { Room } from 'bgio-chaster/client';
+import { SeatList } from 'bgio-chaster/react';
 import type { SeatRole } from '../../../game/types.js';
-import type { Room } from '../../api.js';
 import { gameTitle } from '../../labels.js';
-import { SeatChips } from '../room/Seats.js';
 
 /** Short description of a room's rules for the list. */
 export function rulesSummary(room: Pick<Room, 'game' | 'rules'>): string {
@@ -60,7 +60,7 @@ export function RoomList({
               <strong>{gameTitle(room.game)}</strong> <code>{room.matchID}</code>
             </div>
             <p className="muted small">{rulesSummary(room)}</p>
-            <SeatChips seats={room.seats} />
+            <SeatList seats={room.seats} />
             <div className="room-actions">
               <span className="muted small">
                 {mine

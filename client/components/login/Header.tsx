@@ -1,8 +1,11 @@
-/** The header: who you are, on which lock, and what the lock lacks. */
-import type { Login } from '../../api.js';
+/** The header: who you are, on which lock, what the lock lacks, and whether this is the sandbox. */
+import type { LoginAnswer } from 'bgio-chaster/client';
 
-/** Username, role and lock title; warns when the lock has no Verification Picture extension. */
-export function Header({ login }: { login: Login }) {
+/**
+ * Username, role and lock title; warns when the lock has no Verification Picture extension, and
+ * says when the server plays Chaster itself (sandbox mode).
+ */
+export function Header({ login }: { login: LoginAnswer }) {
   const { user, role, lock } = login;
   return (
     <header className="header">
@@ -16,6 +19,12 @@ export function Header({ login }: { login: Login }) {
           {role === 'keyholder' ? ` (wearer ${lock.wearer})` : ''}
         </span>
       </div>
+      {login.sandbox === true && (
+        <p className="note" role="note" data-testid="sandbox-note">
+          Sandbox: this server asks a local Chaster emulator, never Chaster; no real lock is
+          touched.
+        </p>
+      )}
       {!lock.verificationPicture && (
         <p className="note" role="note">
           This lock has no Verification Picture extension: games can still be played, but Chaster

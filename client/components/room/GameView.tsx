@@ -4,8 +4,8 @@
  */
 import { createContext, useContext, useEffect, useMemo, useState } from 'react';
 import { SocketIO } from 'boardgame.io/multiplayer';
+import type { Seat } from 'bgio-chaster/client';
 import type { GameName } from '../../../game/registry.js';
-import type { Seat } from '../../api.js';
 import { GAME_CLIENTS } from '../boards/index.js';
 import { Loading } from '../common/Feedback.js';
 

@@ -1,0 +1,41 @@
+/**
+ * The HTTP API's contract, shared by the server (which parses requests and types its answers with
+ * it) and `bgio-chaster/client` (which checks every answer with it). Browser-safe, written with
+ * `zod/mini` so that a page carries little of zod. Its messages are English only where zod's
+ * English locale is loaded (`z.config(z.locales.en())`; the server loads it with zod's full API).
+ */
+export { ApiErrorBodySchema } from './errors.js';
+export type { ApiErrorBody } from './errors.js';
+export { LoginAnswerSchema, LogoutAnswerSchema, SeatRoleSchema } from './login.js';
+export type { LoginAnswer, LogoutAnswer } from './login.js';
+export {
+  CreateRoomBodySchema,
+  DEFAULT_ROOM_POLICY,
+  LoginBodySchema,
+  RoomPolicyRulesSchema,
+  RoomRulesSchema,
+} from './requests.js';
+export type { CreateRoomInput, LoginBody, RoomPolicyRules } from './requests.js';
+export {
+  CreatedRoomSchema,
+  MatchIDSchema,
+  RoomListSchema,
+  RoomSchema,
+  SeatGrantSchema,
+  SeatSchema,
+} from './rooms.js';
+export type { CreatedRoom, Room, RoomList, Seat, SeatGrant } from './rooms.js';
+export {
+  ActorSchema,
+  FEED_EVENTS,
+  LastEventIdSchema,
+  OutboxStatusSchema,
+  SandboxSubmitAnswerSchema,
+  VerificationListSchema,
+  VerificationStatusSchema,
+  feedEventId,
+} from './verifications.js';
+export type { SandboxSubmitAnswer, VerificationList } from './verifications.js';
+export type { OutboxStatus, VerificationStatus } from '../server/outbox/types.js';
+export type { SeatRole } from '../plugin/types.js';
+export type { Actor } from '../chaster/schemas.js';
