@@ -42,6 +42,8 @@ const entryPoints = `
 import { createChasterClient, ChasterError } from 'bgio-chaster/chaster';
 import type { Actor, SessionAuth } from 'bgio-chaster/chaster';
 import { createChasterEmulator } from 'bgio-chaster/emulator';
+import { ApiError, createApiClient, parseChasterHash } from 'bgio-chaster/client';
+import type { LoginAnswer } from 'bgio-chaster/client';
 
 const emulator = createChasterEmulator({ token: 'packed-token' });
 const url: string = await emulator.listen(0);
@@ -56,9 +58,18 @@ try {
 } catch (error) {
   if (error instanceof ChasterError) code = error.code;
 }
+// bgio-chaster/client in Node: parses Chaster's hash, and fails typed when no server answers.
+const hash = parseChasterHash('#' + encodeURIComponent(JSON.stringify({ mainToken: 'm' })));
+let apiCode = 'none';
+try {
+  const answer: LoginAnswer = await createApiClient({ baseUrl: 'http://127.0.0.1:9' }).login('m');
+  apiCode = answer.role;
+} catch (error) {
+  if (error instanceof ApiError) apiCode = error.code;
+}
 await client.close();
 await emulator.close();
-console.log(JSON.stringify({ role: auth.role, requests: emulator.requests().map((r) => r.status), code }));
+console.log(JSON.stringify({ role: auth.role, requests: emulator.requests().map((r) => r.status), code, hash: hash.ok, apiCode }));
 `;
 
 /** The README's embed example, verbatim. */
@@ -71,8 +82,14 @@ function readmeExample(): string {
   return m[1]!;
 }
 
+/** What the tarball holds, as `npm pack --json` lists it (paths inside the package). */
+let shipped: string[] = [];
+
 beforeAll(() => {
-  run('npm', ['pack', '--pack-destination', work], root);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root)) as [
+    { files: Array<{ path: string }> },
+  ];
+  shipped = packed[0].files.map((f) => f.path);
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack wrote no tarball');
   mkdirSync(app);
@@ -119,9 +136,32 @@ beforeAll(() => {
 }, 240_000);
 
 describe('npm pack', () => {
-  it('a fresh project imports bgio-chaster/chaster and bgio-chaster/emulator with their types', () => {
+  it('ships every entry with its types, the docs and the licence, and no sources, tests or data', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { types: string; import: string }>;
+    };
+    for (const [entry, target] of Object.entries(manifest.exports)) {
+      const files = typeof target === 'string' ? [target] : [target.types, target.import];
+      for (const file of files) expect(shipped, entry).toContain(file.replace(/^\.\//, ''));
+    }
+    for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE', 'docs/client.md']) {
+      expect(shipped).toContain(file);
+    }
+    const stray = shipped.filter((f) =>
+      /^(src|test|bench|client|game|examples|scripts|data)\/|\.(sqlite|tgz|log)$|\.test\./.test(f),
+    );
+    expect(stray).toEqual([]);
+  });
+
+  it('a fresh project imports bgio-chaster/chaster, /emulator and /client with their types', () => {
     const out = run(process.execPath, ['entry-points.js'], app);
-    expect(JSON.parse(out)).toEqual({ role: 'wearer', requests: [201, 400], code: 'no_keyholder' });
+    expect(JSON.parse(out)).toEqual({
+      role: 'wearer',
+      requests: [201, 400],
+      code: 'no_keyholder',
+      hash: true,
+      apiCode: 'network',
+    });
   });
 
   it('the README embed example compiles against the packed types, runs, and delivers requests', async () => {
