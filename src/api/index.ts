@@ -6,6 +6,13 @@
  */
 export { ApiErrorBodySchema } from './errors.js';
 export type { ApiErrorBody } from './errors.js';
+export {
+  HOUSE_RULE_LIMITS,
+  HOUSE_RULE_NAMES,
+  HouseRulesSchema,
+  SaveHouseRulesBodySchema,
+} from './house-rules.js';
+export type { HouseRules, SaveHouseRulesBody } from './house-rules.js';
 export { LoginAnswerSchema, LogoutAnswerSchema, SeatRoleSchema } from './login.js';
 export type { LoginAnswer, LogoutAnswer } from './login.js';
 export {

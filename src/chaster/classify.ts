@@ -9,7 +9,18 @@ import { NestErrorSchema } from './schemas.js';
 
 /** The call an answer belongs to; some statuses mean different things per call. */
 export type ChasterOperation =
-  'getSessionAuth' | 'getSession' | 'requestVerificationPicture' | 'createCustomLog';
+  | 'getSessionAuth'
+  | 'getSession'
+  | 'requestVerificationPicture'
+  | 'createCustomLog'
+  | 'getConfiguration'
+  | 'updateConfiguration';
+
+/** The calls whose path carries a partnerConfigurationToken instead of a session. */
+const CONFIGURATION_OPERATIONS: ReadonlySet<ChasterOperation> = new Set([
+  'getConfiguration',
+  'updateConfiguration',
+]);
 
 /** An HTTP answer as the classifier needs it. */
 export interface ChasterAnswer {
@@ -29,6 +40,7 @@ const MAX_RAW_BODY = 4096;
 // Message patterns, tried in this order. The first two follow the one public client that calls
 // this endpoint ("already pending", "not found"); the rest cover NestJS's usual wording.
 const MESSAGE_PATTERNS: ReadonlyArray<readonly [RegExp, ChasterErrorCode]> = [
+  [/configuration\b.*\bnot\s+found/i, 'configuration_not_found'],
   [
     /already\s+(a\s+)?pending|pending\s+(verification\s+)?request|already\s+been\s+requested/i,
     'already_pending',
@@ -77,6 +89,14 @@ function codeFor(
   if (status >= 500 && status <= 599) return 'server_error';
   if (status < 400 || status > 499) return 'bad_response';
   const text = [serverMessage ?? []].flat().join(' ');
+  const code = codeForText(status, operation, text);
+  // A configuration call names no session: what is unknown or expired there is its token.
+  return code === 'session_not_found' && CONFIGURATION_OPERATIONS.has(operation)
+    ? 'configuration_not_found'
+    : code;
+}
+
+function codeForText(status: number, operation: ChasterOperation, text: string): ChasterErrorCode {
   for (const [pattern, code] of MESSAGE_PATTERNS) if (pattern.test(text)) return code;
   if (status === 403) return 'forbidden';
   if (status === 404) return 'session_not_found';

@@ -12,14 +12,24 @@ import type { ChasterOperation } from './classify.js';
 import { ChasterArgumentError, ChasterError } from './errors.js';
 import {
   ActorSchema,
+  ConfigurationSchema,
+  ConfigurationTokenSchema,
   CustomLogSchema,
+  ExtensionConfigSchema,
   GetSessionSchema,
   MainTokenSchema,
   SessionAuthSchema,
   SessionIdSchema,
   isSessionId,
 } from './schemas.js';
-import type { Actor, ChasterSession, CustomLog, SessionAuth } from './schemas.js';
+import type {
+  Actor,
+  ChasterConfiguration,
+  ChasterSession,
+  CustomLog,
+  ExtensionConfig,
+  SessionAuth,
+} from './schemas.js';
 
 /** Options of `createChasterClient`. */
 export interface ChasterClientOptions {
@@ -57,6 +67,14 @@ export interface ChasterClient {
   getSession(sessionId: string, options?: CallOptions): Promise<ChasterSession>;
   /** Writes a custom entry into the lock history. */
   createCustomLog(sessionId: string, log: CustomLog, options?: CallOptions): Promise<void>;
+  /** Reads the configuration a configuration page's partnerConfigurationToken opens. */
+  getConfiguration(token: string, options?: CallOptions): Promise<ChasterConfiguration>;
+  /** Saves (replaces) the configuration a partnerConfigurationToken opens; answers it as saved. */
+  updateConfiguration(
+    token: string,
+    config: ExtensionConfig,
+    options?: CallOptions,
+  ): Promise<ChasterConfiguration>;
   /** Closes the client's sockets; pending calls finish first. */
   close(): Promise<void>;
 }
@@ -125,7 +143,7 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
 
   interface Call {
     operation: ChasterOperation;
-    method: 'GET' | 'POST';
+    method: 'GET' | 'POST' | 'PUT';
     route: string;
     path: string;
     body?: unknown;
@@ -269,6 +287,22 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
     });
   }
 
+  function configurationCall(
+    operation: 'getConfiguration' | 'updateConfiguration',
+    method: 'GET' | 'PUT',
+    token: string,
+    callOptions: CallOptions | undefined,
+  ): Call {
+    return {
+      operation,
+      method,
+      route: '/api/extensions/configurations/:token',
+      path: `/api/extensions/configurations/${encodeURIComponent(token)}`,
+      secrets: [token, encodeURIComponent(token)],
+      options: callOptions,
+    };
+  }
+
   return {
     async requestVerificationPicture(sessionId, actor, callOptions) {
       // The hot path: plain checks first, zod only to word a refusal.
@@ -330,6 +364,23 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
         secrets: [id],
         options: callOptions,
       });
+    },
+
+    async getConfiguration(token, callOptions) {
+      const tokenValue = check(ConfigurationTokenSchema, token, 'token');
+      return sendForJson(
+        configurationCall('getConfiguration', 'GET', tokenValue, callOptions),
+        ConfigurationSchema,
+      );
+    },
+
+    async updateConfiguration(token, config, callOptions) {
+      const tokenValue = check(ConfigurationTokenSchema, token, 'token');
+      const body = { config: check(ExtensionConfigSchema, config, 'config') };
+      return sendForJson(
+        { ...configurationCall('updateConfiguration', 'PUT', tokenValue, callOptions), body },
+        ConfigurationSchema,
+      );
     },
 
     async close() {

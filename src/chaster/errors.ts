@@ -8,6 +8,7 @@ export type ChasterErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'session_not_found'
+  | 'configuration_not_found'
   | 'extension_not_enabled'
   | 'already_pending'
   | 'no_keyholder'

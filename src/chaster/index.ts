@@ -9,7 +9,10 @@ export { classifyAnswer, parseRetryAfter } from './classify.js';
 export type { ChasterAnswer, ChasterOperation } from './classify.js';
 export {
   ActorSchema,
+  ConfigurationSchema,
+  ConfigurationTokenSchema,
   CustomLogSchema,
+  ExtensionConfigSchema,
   LockSchema,
   MainTokenSchema,
   SessionAuthSchema,
@@ -19,9 +22,11 @@ export {
 } from './schemas.js';
 export type {
   Actor,
+  ChasterConfiguration,
   ChasterLock,
   ChasterSession,
   ChasterUser,
   CustomLog,
+  ExtensionConfig,
   SessionAuth,
 } from './schemas.js';

@@ -34,6 +34,19 @@ export const MainTokenSchema = z
   .max(4096, 'must be at most 4096 characters')
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
+/**
+ * A partnerConfigurationToken, which Chaster gives the extension's configuration page; printable
+ * ASCII without spaces, like a mainToken.
+ */
+export const ConfigurationTokenSchema = MainTokenSchema;
+
+/** An extension's saved configuration: a JSON object, whatever the extension puts in it. */
+export const ExtensionConfigSchema = z.record(z.string(), z.unknown(), {
+  error: 'must be a JSON object',
+});
+/** An extension's saved configuration: a JSON object, whatever the extension puts in it. */
+export type ExtensionConfig = z.infer<typeof ExtensionConfigSchema>;
+
 /** A Chaster user as other users see it. */
 export const UserSchema = z.looseObject({
   _id: z.string(),
@@ -63,6 +76,8 @@ export type ChasterLock = z.infer<typeof LockSchema>;
 export const SessionSchema = z.looseObject({
   sessionId: z.string(),
   lock: LockSchema,
+  /** The extension's saved configuration; null or absent when it has none. */
+  config: ExtensionConfigSchema.nullish(),
 });
 /** An extension session (`ExtensionSessionForPartner`). */
 export type ChasterSession = z.infer<typeof SessionSchema>;
@@ -76,6 +91,22 @@ export const SessionAuthSchema = z.looseObject({
 });
 /** Who opened the extension page, and on which session. */
 export type SessionAuth = z.infer<typeof SessionAuthSchema>;
+
+/**
+ * Answer of `GET` and `PUT /api/extensions/configurations/:token`: the configuration a
+ * configuration page edits, who opened it, and the running session's id (null before the lock
+ * starts).
+ */
+export const ConfigurationSchema = z.looseObject({
+  config: ExtensionConfigSchema,
+  role: z.enum(['wearer', 'keyholder']),
+  sessionId: z.string().nullable(),
+  user: UserSchema.optional(),
+  extensionSlug: z.string().optional(),
+  createdAt: z.string().optional(),
+});
+/** A configuration as the configuration page's token opens it. */
+export type ChasterConfiguration = z.infer<typeof ConfigurationSchema>;
 
 /** Answer of `GET /api/extensions/sessions/:sessionId`. */
 export const GetSessionSchema = z.looseObject({ session: SessionSchema });

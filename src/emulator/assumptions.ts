@@ -64,6 +64,26 @@ export const ASSUMED_ERRORS = {
     message: ['actor must be one of the following values: wearer, keyholder, extension'],
     basis: "NestJS class-validator's default wording for an enum field.",
   },
+  /** partnerConfigurationToken unknown or expired. */
+  configurationNotFound: {
+    status: 404,
+    message: 'Configuration not found',
+    basis:
+      "Guess, following NestJS's NotFoundException; the docs do not say what a stale token gets.",
+  },
+  /** A wearer's configuration token tries to save. */
+  configurationReadOnly: {
+    status: 403,
+    message: 'Forbidden resource',
+    basis:
+      "The docs let only the keyholder edit a running session's configuration; the answer is NestJS's default for a refusing guard, a guess.",
+  },
+  /** A configuration save whose `config` is not an object. */
+  invalidConfiguration: {
+    status: 400,
+    message: ['config must be an object'],
+    basis: "NestJS class-validator's default wording for an object field.",
+  },
 } as const satisfies Record<string, AssumedError>;
 
 /** Status of a successful verification request and custom log: documented (201, no body). */
@@ -81,3 +101,53 @@ export const ONE_PENDING_REQUEST_PER_LOCK = true;
 
 /** Webhook retries: the docs describe up to 4 more tries, a minute apart. The emulator tries once. */
 export const WEBHOOK_ATTEMPTS = 1;
+
+/**
+ * How long a partnerConfigurationToken stays valid. Undocumented; a guess that it lives as long as
+ * a mainToken. Until then the emulator takes any number of reads and saves with one token.
+ */
+export const CONFIGURATION_TOKEN_TTL_MS = MAIN_TOKEN_TTL_MS;
+
+/**
+ * The method that saves a configuration: the docs' text and the generated client say
+ * `PUT /api/extensions/configurations/:token`, their diagram says POST; the emulator serves PUT
+ * only, so a client that sends POST fails here first.
+ */
+export const CONFIGURATION_SAVE_METHOD = 'PUT';
+
+/**
+ * A save replaces the whole saved config (nothing is merged into the old one), and a running
+ * session's `config` shows it at once, in `GET /api/extensions/sessions/:sessionId` and in the
+ * session of the mainToken exchange. The docs say the keyholder's page "can update a configuration
+ * for an existing session"; replacement and immediacy are inferences.
+ */
+export const CONFIGURATION_SAVE_REPLACES = true;
+
+/**
+ * The role a custom log gets when its body names none. Undocumented; a guess, since the log is
+ * written by the extension.
+ */
+export const CUSTOM_LOG_DEFAULT_ROLE = 'extension';
+
+/**
+ * Whose username `%USER%` in a custom log's title becomes when the role is `extension`. The docs
+ * say it is "replaced according to role": the wearer for `user` and `wearer`, the keyholder for
+ * `keyholder` (the wearer on a lock without one) follow from that; for `extension` the wearer is
+ * a guess, the lock being theirs.
+ */
+export const CUSTOM_LOG_EXTENSION_USER: 'wearer' | 'keyholder' = 'wearer';
+
+/**
+ * What a wearer's configuration token may do on a running lock: read the config, not save it.
+ * Chaster opens the configuration page for a wearer only while they create a self-lock, and for a
+ * running session only for its keyholder, so the refusal is an inference.
+ */
+export const WEARER_CONFIGURATION_ACCESS = 'read';
+
+/**
+ * The fields of a configuration answer, as the generated client lists them. The emulator fills
+ * `user` with the token's user, `createdAt` with when the token was made and `sessionId` with the
+ * running session's (null would mean a lock not started yet, which it never has): inferences.
+ */
+export const CONFIGURATION_ANSWER_FIELDS =
+  'config, role, user, sessionId, extensionSlug, createdAt';

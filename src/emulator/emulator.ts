@@ -1,6 +1,7 @@
 /**
  * A local stand-in for the Chaster Extensions API: a real HTTP server with the routes this project
- * uses, NestJS-style errors, the control routes of docs/design.md ("Contracts"), fault injection and webhooks.
+ * uses (sessions, verification requests, custom logs, the configuration page's token), NestJS-style
+ * errors, the control routes of docs/emulator.md, fault injection and webhooks.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -8,12 +9,23 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { request as undiciRequest } from 'undici';
 import { z } from 'zod';
-import { ASSUMED_ERRORS, CREATED_STATUS } from './assumptions.js';
+import {
+  ASSUMED_ERRORS,
+  CREATED_STATUS,
+  CUSTOM_LOG_DEFAULT_ROLE,
+  CUSTOM_LOG_EXTENSION_USER,
+} from './assumptions.js';
 import type { AssumedError } from './assumptions.js';
 import { FaultsSchema, createFaultPicker, rateLimitHeaders } from './faults.js';
 import type { FaultKind, Faults, FaultsInput } from './faults.js';
 import { EmulatorState, objectId, verificationCode } from './state.js';
-import type { CreateLockInput, CreatedLock, EmulatedLock } from './state.js';
+import type {
+  ConfigurationRole,
+  CreateLockInput,
+  CreatedLock,
+  EmulatedLock,
+  ExtensionConfig,
+} from './state.js';
 
 /** Where and how the emulator posts webhooks. */
 export interface WebhookTarget {
@@ -45,6 +57,18 @@ export interface ReceivedVerificationRequest {
   at: string;
   /** The injected fault, when one hit this request. */
   fault?: Exclude<FaultKind, 'none'>;
+}
+
+/** One custom log as the lock history shows it: `%USER%` in the title replaced. */
+export interface CustomLogEntry {
+  sessionId: string;
+  /** The title with `%USER%` replaced by the username the role names. */
+  title: string;
+  description: string;
+  /** The role as sent, or the assumed default when none was. */
+  role: string;
+  /** ISO time the log was written. */
+  at: string;
 }
 
 /** The webhook envelope Chaster posts: `{event, data, sentAt, requestId}`. */
@@ -79,8 +103,17 @@ export interface ChasterEmulator {
   requests(): ReceivedVerificationRequest[];
   /** How many mainToken exchanges (`GET /api/extensions/auth/sessions/:mainToken`) it answered. */
   authCalls(): number;
-  /** Custom log entries written to a session's lock, in order. */
+  /** Custom log bodies a session's lock received, as sent (`%USER%` kept), in order. */
   customLogs(sessionId: string): Array<Record<string, unknown>>;
+  /** Every custom log as the lock history shows it, every session, in order (`GET /__emulator/custom-logs`). */
+  customLogEntries(): CustomLogEntry[];
+  /**
+   * Mints a partnerConfigurationToken for a lock's configuration page, as `role` (default
+   * `keyholder`); throws `EmulatorHttpError` for an unknown lock, or a keyholder on a self-lock.
+   */
+  configurationToken(lockId: string, role?: ConfigurationRole): string;
+  /** Replaces a lock's saved config (`PUT /__emulator/locks/:lockId/config`). */
+  setConfig(lockId: string, config: ExtensionConfig): void;
   /** Replaces the fault settings; throws a ZodError on bad settings. */
   setFaults(faults: FaultsInput): Faults;
   clearFaults(): void;
@@ -101,7 +134,17 @@ const CreateLockSchema = z.strictObject({
   wearerName: z.string().min(1).max(60).optional(),
   keyholderName: z.string().min(1).max(60).optional(),
   tokenTtlMs: z.number().int().positive().optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
 });
+
+const ConfigurationTokenBodySchema = z.strictObject({
+  role: z.enum(['keyholder', 'wearer']).optional(),
+});
+
+const SetConfigBodySchema = z.strictObject({ config: z.record(z.string(), z.unknown()) });
+
+/** What a configuration save carries; anything but an object as `config` is refused. */
+const SaveConfigurationSchema = z.looseObject({ config: z.record(z.string(), z.unknown()) });
 
 const CustomLogBodySchema = z.looseObject({
   title: z.string({ error: 'title must be a string' }).min(1, 'title should not be empty'),
@@ -159,6 +202,7 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
   const received: ReceivedVerificationRequest[] = [];
   let authCalls = 0;
   const customLogs = new Map<string, Array<Record<string, unknown>>>();
+  const customLogEntries: CustomLogEntry[] = [];
   let webhook = options.webhook;
   let faults: Faults | undefined;
   let pickFault: () => FaultKind = () => 'none';
@@ -272,10 +316,64 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
       createdAt: new Date(now()).toISOString(),
       ...parsed.data,
     };
-    lock.history.push({ ...entry, role: entry.role ?? 'extension' });
+    const role = entry.role ?? CUSTOM_LOG_DEFAULT_ROLE;
+    // split/join, not replaceAll: a username holding "$&" must not be read as a pattern.
+    const title = entry.title.split('%USER%').join(placeholderUser(lock, role));
+    lock.history.push({ ...entry, title, role });
     const list = customLogs.get(lock.sessionId) ?? [];
     list.push(entry);
     customLogs.set(lock.sessionId, list);
+    customLogEntries.push({
+      sessionId: lock.sessionId,
+      title,
+      description: entry.description,
+      role,
+      at: entry.createdAt,
+    });
+  }
+
+  // --- the configuration page ---------------------------------------------------------------
+
+  function lockById(lockId: string): EmulatedLock {
+    const lock = state.lockById(lockId);
+    if (!lock)
+      throw new EmulatorHttpError(404, {
+        error: 'not_found',
+        message: `No emulated lock ${lockId}`,
+      });
+    return lock;
+  }
+
+  function configurationToken(lockId: string, role: ConfigurationRole = 'keyholder'): string {
+    const lock = lockById(lockId);
+    if (role === 'keyholder' && !lock.keyholder) {
+      throw new EmulatorHttpError(400, {
+        error: 'invalid_request',
+        message: 'This lock has no keyholder: ask for a wearer token instead',
+      });
+    }
+    return state.mintConfigurationToken(lock, role);
+  }
+
+  function setConfig(lockId: string, config: ExtensionConfig): void {
+    lockById(lockId).config = structuredClone(config);
+  }
+
+  /** The configuration a token opens, and its grant; unknown or expired tokens are refused. */
+  function configurationOf(token: string) {
+    const grant = state.configurationGrant(token);
+    const lock = grant && state.locks.get(grant.sessionId);
+    if (!grant || !lock) throw assumed(ASSUMED_ERRORS.configurationNotFound);
+    return { grant, lock };
+  }
+
+  function saveConfiguration(token: string, body: unknown): Record<string, unknown> {
+    const { grant, lock } = configurationOf(token);
+    if (grant.role !== 'keyholder') throw assumed(ASSUMED_ERRORS.configurationReadOnly);
+    const parsed = SaveConfigurationSchema.safeParse(body);
+    if (!parsed.success) throw assumed(ASSUMED_ERRORS.invalidConfiguration);
+    lock.config = structuredClone(parsed.data.config);
+    return state.configurationFor(lock, grant);
   }
 
   /** Routes one `/api/extensions/...` call; returns [status, body]. */
@@ -304,6 +402,17 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
     if (req.method === 'GET' && (m = path.match(/^\/api\/extensions\/sessions\/([^/]+)$/))) {
       requireBearer(req);
       return [200, { session: state.sessionForPartner(lockOf(safeDecode(m[1]!))) }];
+    }
+    if ((m = path.match(/^\/api\/extensions\/configurations\/([^/]+)$/))) {
+      if (req.method === 'GET') {
+        requireBearer(req);
+        const { grant, lock } = configurationOf(safeDecode(m[1]!));
+        return [200, state.configurationFor(lock, grant)];
+      }
+      if (req.method === 'PUT') {
+        requireBearer(req);
+        return [200, saveConfiguration(safeDecode(m[1]!), body)];
+      }
     }
     if (
       req.method === 'POST' &&
@@ -336,6 +445,19 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
       return [201, state.createLock(parseControl(CreateLockSchema, body ?? {}))];
     }
     if (req.method === 'GET' && path === '/__emulator/requests') return [200, received];
+    if (req.method === 'GET' && path === '/__emulator/custom-logs') return [200, customLogEntries];
+    if (
+      req.method === 'POST' &&
+      (m = path.match(/^\/__emulator\/locks\/([^/]+)\/configuration-token$/))
+    ) {
+      const { role } = parseControl(ConfigurationTokenBodySchema, body ?? {});
+      return [201, { token: configurationToken(safeDecode(m[1]!), role) }];
+    }
+    if (req.method === 'PUT' && (m = path.match(/^\/__emulator\/locks\/([^/]+)\/config$/))) {
+      const lockId = safeDecode(m[1]!);
+      setConfig(lockId, parseControl(SetConfigBodySchema, body).config);
+      return [200, { lockId, config: lockById(lockId).config }];
+    }
     if (req.method === 'POST' && path === '/__emulator/faults') {
       const parsed = FaultsSchema.safeParse(body ?? {});
       if (!parsed.success) throw controlError(parsed.error);
@@ -453,6 +575,10 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
     requests: () => received.map((r) => ({ ...r })),
     authCalls: () => authCalls,
     customLogs: (sessionId) => [...(customLogs.get(sessionId) ?? [])],
+    customLogEntries: () => customLogEntries.map((entry) => ({ ...entry })),
+    configurationToken,
+    setConfig: (lockId, config) =>
+      setConfig(lockId, parseControl(SetConfigBodySchema, { config }).config),
     setFaults,
     clearFaults,
     submit,
@@ -460,6 +586,17 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
       webhook = target;
     },
   };
+}
+
+/** The username `%USER%` stands for in a custom log written with `role`. */
+function placeholderUser(lock: EmulatedLock, role: string): string {
+  const whose =
+    role === 'keyholder'
+      ? 'keyholder'
+      : role === 'extension'
+        ? CUSTOM_LOG_EXTENSION_USER
+        : 'wearer';
+  return (whose === 'keyholder' && lock.keyholder ? lock.keyholder : lock.wearer).username;
 }
 
 /** Posts one webhook with Basic auth; resolves to the receiver's status, or 0 when unreachable. */

@@ -1,9 +1,10 @@
 /**
- * The emulator's world: locks, their extension sessions, mainTokens, pending verification
- * requests and lock history, shaped like the objects the real API returns.
+ * The emulator's world: locks, their extension sessions and saved configs, mainTokens,
+ * configuration tokens, pending verification requests and lock history, shaped like the objects
+ * the real API returns.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { MAIN_TOKEN_TTL_MS } from './assumptions.js';
+import { CONFIGURATION_TOKEN_TTL_MS, MAIN_TOKEN_TTL_MS } from './assumptions.js';
 
 /** A user as the emulator knows it. */
 export interface EmulatedUser {
@@ -40,6 +41,8 @@ export interface EmulatedLock {
   wearer: EmulatedUser;
   keyholder: EmulatedUser | null;
   verificationPicture: boolean;
+  /** Our extension's saved config on this lock (what the configuration page saves). */
+  config: ExtensionConfig;
   pending: PendingVerification | null;
   nbVerificationPictures: number;
   lastVerificationPicture: {
@@ -48,6 +51,20 @@ export interface EmulatedLock {
     verificationCode: string;
   } | null;
   history: HistoryEntry[];
+}
+
+/** An extension's saved config: a JSON object. */
+export type ExtensionConfig = Record<string, unknown>;
+
+/** Who may use a configuration token, and the role it opens the configuration page as. */
+export type ConfigurationRole = 'wearer' | 'keyholder';
+
+/** What a partnerConfigurationToken stands for. */
+export interface ConfigurationGrant {
+  sessionId: string;
+  role: ConfigurationRole;
+  createdAt: string;
+  expiresAt: number;
 }
 
 /** What a mainToken stands for. */
@@ -67,6 +84,8 @@ export interface CreateLockInput {
   keyholderName?: string;
   /** Lifetime of the minted mainTokens; default 12 h like Chaster's. */
   tokenTtlMs?: number;
+  /** Our extension's saved config; default `{}`. */
+  config?: ExtensionConfig;
 }
 
 /** Answer of `POST /__emulator/locks`. */
@@ -95,6 +114,7 @@ export function verificationCode(): string {
 export class EmulatorState {
   readonly locks = new Map<string, EmulatedLock>();
   readonly tokens = new Map<string, MainTokenGrant>();
+  readonly configurationTokens = new Map<string, ConfigurationGrant>();
   private lockCount = 0;
 
   constructor(
@@ -117,6 +137,7 @@ export class EmulatorState {
           ? null
           : { _id: objectId(), username: input.keyholderName ?? `keyholder${n}` },
       verificationPicture: input.verificationPicture !== false,
+      config: structuredClone(input.config ?? {}),
       pending: null,
       nbVerificationPictures: 0,
       lastVerificationPicture: null,
@@ -139,6 +160,44 @@ export class EmulatorState {
     return { lockId: lock.lockId, sessionId: lock.sessionId, tokens };
   }
 
+  /** The lock with this lockId, or undefined. */
+  lockById(lockId: string): EmulatedLock | undefined {
+    for (const lock of this.locks.values()) if (lock.lockId === lockId) return lock;
+    return undefined;
+  }
+
+  /** Mints a partnerConfigurationToken for a lock, as Chaster does when its configuration page opens. */
+  mintConfigurationToken(lock: EmulatedLock, role: ConfigurationRole): string {
+    const token = randomBytes(24).toString('base64url');
+    this.configurationTokens.set(token, {
+      sessionId: lock.sessionId,
+      role,
+      createdAt: new Date(this.now()).toISOString(),
+      expiresAt: this.now() + CONFIGURATION_TOKEN_TTL_MS,
+    });
+    return token;
+  }
+
+  /** The grant behind a configuration token, or undefined when unknown or expired. */
+  configurationGrant(token: string): ConfigurationGrant | undefined {
+    const grant = this.configurationTokens.get(token);
+    if (!grant || grant.expiresAt <= this.now()) return undefined;
+    return grant;
+  }
+
+  /** The answer of `GET`/`PUT /api/extensions/configurations/:token`. */
+  configurationFor(lock: EmulatedLock, grant: ConfigurationGrant): Record<string, unknown> {
+    const user = grant.role === 'keyholder' && lock.keyholder ? lock.keyholder : lock.wearer;
+    return {
+      config: structuredClone(lock.config),
+      role: grant.role,
+      user: { ...user, avatarUrl: null },
+      sessionId: lock.sessionId,
+      extensionSlug: this.extensionSlug,
+      createdAt: grant.createdAt,
+    };
+  }
+
   /** The grant behind a mainToken, or undefined when unknown or expired. */
   grant(mainToken: string): MainTokenGrant | undefined {
     const grant = this.tokens.get(mainToken);
@@ -156,7 +215,7 @@ export class EmulatorState {
         slug: this.extensionSlug,
         displayName: 'bgio-chaster games',
         icon: 'dice',
-        config: {},
+        config: structuredClone(lock.config),
         mode: 'unlimited',
         regularity: 3600,
         nbActionsRemaining: -1,
@@ -225,7 +284,7 @@ export class EmulatorState {
       nbActionsRemaining: -1,
       nextActionDate: null,
       sessionId: lock.sessionId,
-      config: {},
+      config: structuredClone(lock.config),
       data: {},
       userData: {},
       metadata: { reasonsPreventingUnlocking: [], homeActions: [] },
