@@ -122,7 +122,8 @@ export function apiRoutes(deps: ApiDeps) {
   const streamsByLogin = new Map<string, Set<() => void>>();
   const games = new Map(deps.games.map((g) => [g.name!, g]));
 
-  async function authenticate(ctx: Context): Promise<Login> {
+  /** The caller's login; each call counts against the user's rate unless `counted` is false. */
+  async function authenticate(ctx: Context, { counted = true } = {}): Promise<Login> {
     const header = ctx.get('authorization');
     const m = header.match(/^Bearer ([A-Za-z0-9._-]{1,1024})$/);
     if (!m) {
@@ -156,7 +157,7 @@ export function apiRoutes(deps: ApiDeps) {
     }
     // Every signed-in call costs the server reads (a room list fetches up to 50 matches): one user
     // may not take it all.
-    await limits.callsByUser.consume(login.userId);
+    if (counted) await limits.callsByUser.consume(login.userId);
     return login;
   }
 
@@ -233,7 +234,8 @@ export function apiRoutes(deps: ApiDeps) {
 
   /** `DELETE /api/login`: the caller's login ends now, on every instance (and its streams). */
   async function deleteLogin(ctx: Context) {
-    const caller = await authenticate(ctx);
+    // Logging out is never refused for calling too often: a user must always be able to end a token.
+    const caller = await authenticate(ctx, { counted: false });
     await repository.revokeLogin(caller.id);
     for (const end of streamsByLogin.get(caller.id) ?? []) end();
     ctx.body = { ok: true } satisfies LogoutAnswer;
@@ -264,15 +266,6 @@ export function apiRoutes(deps: ApiDeps) {
     const raw = await readJson(ctx);
     const body = parseWith(CreateRoomBodySchema, raw);
     withinLimits(body.rules, (raw as { rules?: unknown }).rules);
-    await limits.roomsByUser.consume(caller.userId);
-    const tooMany = (open: number) =>
-      new HttpError(
-        429,
-        'too_many_rooms',
-        `You already host ${open} open rooms (at most ${limits.settings.openRoomsPerUser}); finish one first.`,
-      );
-    const open = await repository.openRoomsHostedBy(caller.userId);
-    if (open >= limits.settings.openRoomsPerUser) throw tooMany(open);
     const game = games.get(body.game);
     if (!game) {
       throw new HttpError(
@@ -304,6 +297,16 @@ export function apiRoutes(deps: ApiDeps) {
     if ('setupDataError' in match) {
       throw new HttpError(400, 'invalid_rules', String(match.setupDataError));
     }
+    // Only a valid room counts against the host's rate: a typo in the rules costs no quota.
+    await limits.roomsByUser.consume(caller.userId);
+    const tooMany = (open: number) =>
+      new HttpError(
+        429,
+        'too_many_rooms',
+        `You already host ${open} open rooms (at most ${limits.settings.openRoomsPerUser}); finish one first.`,
+      );
+    const open = await repository.openRoomsHostedBy(caller.userId);
+    if (open >= limits.settings.openRoomsPerUser) throw tooMany(open);
     const matchID = randomId(8);
     await db.createMatch(matchID, match);
     const policy: RoomPolicy = {
@@ -426,8 +429,12 @@ export function apiRoutes(deps: ApiDeps) {
   async function sandboxSubmit(ctx: Context, matchID: string) {
     const caller = await authenticate(ctx);
     await metadataOf(matchID);
+    // The seat is the user's on this lock, whichever of their logins took it (a reload or a
+    // renewed login signs in again).
+    const mine = (s: { userId: string; lockId: string }) =>
+      s.userId === caller.userId && s.lockId === caller.lockId;
     const seats = await repository.seatsOf(matchID);
-    if (!seats.some((s) => s.loginId === caller.id && s.role === 'wearer')) {
+    if (!seats.some((s) => mine(s) && s.role === 'wearer')) {
       throw new HttpError(
         403,
         'not_seated',
@@ -437,7 +444,7 @@ export function apiRoutes(deps: ApiDeps) {
     const pending = (await repository.requestsOf(matchID)).some(
       (row) =>
         (row.status === 'delivered' || row.status === 'already_pending') &&
-        seats.some((s) => s.playerID === row.playerID && s.loginId === caller.id),
+        seats.some((s) => s.playerID === row.playerID && mine(s)),
     );
     if (!pending) {
       throw new HttpError(

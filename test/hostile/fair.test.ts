@@ -19,6 +19,7 @@ import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/server/auth.js';
 import { TEST_LIMITS } from '../fixtures/limits.js';
+import { DiceDuel } from '../../game/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { needServices } from '../helpers/services-suite.js';
 import { api, makeMove, until } from '../helpers/stack.js';
@@ -228,6 +229,33 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       message: expect.stringMatching(/calling too often \(6 a minute\); try again in \d+ s\./),
     });
     expect((await api(at(target, 7), 'GET', '/api/rooms', { token: light })).status).toBe(200);
+    // Logging out is never refused for calling too often, and ends the token.
+    expect((await api(at(target, 8), 'DELETE', '/api/login', { token: heavy })).status).toBe(200);
+    expect((await api(at(target, 9), 'GET', '/api/rooms', { token: heavy })).status).toBe(401);
+  });
+
+  it('a room refused for its rules costs no room-creation quota', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await startTarget(kind, {
+      games: [PenaltyGame, DiceDuel],
+      limits: { ...TEST_LIMITS, roomsPerUserPerMinute: 2 },
+    });
+    const token = await login(at(target, 0), target.emulator.createLock().tokens.wearer);
+    const create = (i: number, rules: Record<string, unknown>) =>
+      api(at(target, i), 'POST', '/api/rooms', {
+        token,
+        body: { game: 'dice-duel', numPlayers: 2, rules },
+      });
+    for (let i = 0; i < 3; i++) {
+      expect((await create(i, { cooldownSeconds: 0, nonsense: true })).json.error).toBe(
+        'invalid_rules',
+      );
+    }
+    expect((await create(0, { cooldownSeconds: 0 })).status).toBe(201);
+    expect((await create(1, { cooldownSeconds: 0 })).status).toBe(201);
+    const third = await create(0, { cooldownSeconds: 0 });
+    expect(third.status).toBe(429);
+    expect(third.json.error).toBe('rate_limited');
   });
 
   it('open streams are capped per user and in all, across instances, and a closed one frees its place', async (ctx) => {

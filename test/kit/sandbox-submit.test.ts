@@ -57,7 +57,9 @@ describe('sandbox submit', () => {
     );
     expect((await refusal(stranger.verifications.sandboxSubmit(matchID))).code).toBe('not_seated');
 
-    await api.verifications.sandboxSubmit(matchID);
+    // From another login of the same wearer (a reload signs in again): still their seat.
+    const again = client.withToken((await client.login(lock.tokens.wearer)).token);
+    await again.verifications.sandboxSubmit(matchID);
     await until(
       async () => (await api.verifications.list(matchID))[0]?.status === 'submitted',
       'submitted',
