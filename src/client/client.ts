@@ -38,6 +38,11 @@ export interface ApiClientOptions {
   baseUrl?: string;
   /** The `fetch` to use; default: the global one. */
   fetch?: typeof fetch;
+  /**
+   * Longest a call may take, its answer included, in ms; default 30 s. A call that takes longer
+   * fails with an `ApiError` of code `timeout`. (The live feed has its own idle timeout.)
+   */
+  timeoutMs?: number;
 }
 
 /** What any single call may take. */
@@ -68,7 +73,10 @@ export interface FeedHandlers {
 export interface FeedOptions {
   /** Reconnect when no byte arrives for this long (the server sends keep-alives); default 45 s. */
   idleTimeoutMs?: number;
-  /** Longest wait between two reconnects; default 30 s. */
+  /**
+   * Longest wait between two reconnects; default 30 s. The shortest is 1 s (or the server's
+   * `retry:` when longer), unless this is shorter.
+   */
   maxDelayMs?: number;
 }
 
@@ -109,6 +117,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     baseUrl: baseUrlOf(options.baseUrl),
     // Called through a closure: browsers refuse a `fetch` called as another object's method.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? 30_000,
   };
   return {
     login: (mainToken, { signal } = {}) =>
@@ -246,18 +255,35 @@ function baseUrlOf(given: string | undefined): string {
     }
     return '';
   }
-  if (!given.startsWith('/')) {
-    let url: URL | undefined;
-    try {
-      url = new URL(given);
-    } catch {
-      url = undefined;
-    }
-    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-      throw new TypeError(
-        `createApiClient: baseUrl must be an http(s) URL or a path, not "${given}".`,
-      );
-    }
+  const base = given.replace(/\/+$/, '');
+  if (given.startsWith('/') ? !staysOnPage(base) : !isHttpUrl(given)) {
+    throw new TypeError(
+      `createApiClient: baseUrl must be an http(s) URL or a path on the page's own origin ` +
+        `(starting with one "/"), not "${given}".`,
+    );
   }
-  return given.replace(/\/+$/, '');
+  return base;
+}
+
+function isHttpUrl(given: string): boolean {
+  try {
+    const { protocol } = new URL(given);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a path (and any route after it) stays on the page's origin: `//host`, `/\host`, and
+ * the same with a tab or newline in it (URL parsing drops those) name another host, where the
+ * bearer token would go.
+ */
+function staysOnPage(path: string): boolean {
+  const page = 'http://page.invalid';
+  try {
+    return new URL(`${path}/api/login`, page).origin === page;
+  } catch {
+    return false;
+  }
 }

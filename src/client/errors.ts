@@ -8,18 +8,20 @@ import { ApiErrorBodySchema } from '../api/index.js';
 export const NETWORK_ERROR = 'network';
 /** `code` of an answer that is not what the API promises (a proxy's page, another version…). */
 export const BAD_ANSWER = 'bad_answer';
+/** `code` of a call the server did not answer in time (`ApiClientOptions.timeoutMs`); status 0. */
+export const TIMEOUT_ERROR = 'timeout';
 
 /**
  * A failed call. `code` is the server's own (`invalid_request`, `room_not_found`,
- * `token_expired`…), or `network` or `bad_answer`; `message` is the server's sentence, meant for
- * the user.
+ * `token_expired`…), or `network`, `timeout` or `bad_answer`; `message` is the server's sentence,
+ * meant for the user.
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     /** HTTP status, or 0 when the server could not be reached. */
     readonly status: number,
-    /** The server's error code, or `network` or `bad_answer`. */
+    /** The server's error code, or `network`, `timeout` or `bad_answer`. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
@@ -45,6 +47,16 @@ export function networkError(cause: unknown): ApiError {
     0,
     NETWORK_ERROR,
     'The game server cannot be reached; check your connection.',
+    { cause },
+  );
+}
+
+/** The error of a call the server did not answer (headers and body) in time. */
+export function timeoutError(cause: unknown): ApiError {
+  return new ApiError(
+    0,
+    TIMEOUT_ERROR,
+    'The game server did not answer in time; check your connection and try again.',
     { cause },
   );
 }

@@ -1,13 +1,13 @@
 /**
  * A self-reconnecting Server-Sent Events reader over `fetch` (EventSource cannot send an
- * Authorization header), parsed by `eventsource-parser`. It reconnects with full-jitter
- * exponential backoff never sooner than the server's `retry:`, when the stream drops or goes
- * silent, resumes with `Last-Event-ID`, and gives up on answers retrying cannot fix.
+ * Authorization header), parsed by `eventsource-parser`. It reconnects when the stream drops or
+ * goes silent, with full-jitter exponential backoff above a floor that no server (nor a proxy in
+ * between) can lower, resumes with `Last-Event-ID`, and gives up on answers retrying cannot fix.
  */
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { ApiError, NETWORK_ERROR, badAnswer, errorOfAnswer, networkError } from './errors.js';
-import { noStore } from './http.js';
+import { noStore, readBody } from './http.js';
 
 /** Where a live feed stands: `reconnecting` while it waits to retry, `closed` once it gave up. */
 export type FeedState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -16,8 +16,18 @@ export type FeedState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 const FINAL_STATUSES = new Set([400, 401, 403, 404]);
 /** Largest event (or unfinished line) read before the stream counts as broken. */
 const MAX_EVENT_CHARS = 1024 * 1024;
-/** First wait before a reconnect when the server sent no `retry:`. */
-const DEFAULT_RETRY_MS = 1000;
+/**
+ * Shortest wait before a reconnect. A server's `retry:` can only raise it: a hostile one (or a
+ * proxy) sending `retry: 0` and cutting every stream must not turn each page into a request loop.
+ */
+const MIN_RETRY_MS = 1000;
+/**
+ * How long a connection must have stayed open for the backoff to start over. Not its first event:
+ * a server that sends one event and cuts each stream would otherwise get a flat reconnect rate.
+ */
+const HEALTHY_MS = 30_000;
+/** The ids this kit resumes from: the server's are `updatedAt` in ms. Others are not sent back. */
+const EVENT_ID = /^[0-9]{1,15}$/;
 
 /** What `openEventStream` needs. */
 export interface EventStreamOptions {
@@ -40,6 +50,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
   let failures = 0;
   let serverRetry: number | undefined;
   let lastEventId = '';
+  let openedAt: number | undefined;
   let controller: AbortController | undefined;
   let wake: (() => void) | undefined;
 
@@ -87,16 +98,14 @@ export function openEventStream(options: EventStreamOptions): () => void {
         : networkError(cause);
     let final: ApiError | undefined;
     let overflow = false;
-    let gotEvent = false;
     const parser = createParser({
       maxBufferSize: MAX_EVENT_CHARS,
       onEvent: (event) => {
         if (final || stopped) return;
-        // Only a real event proves the connection healthy enough to reset the backoff.
-        if (!gotEvent) failures = 0;
-        gotEvent = true;
         final = options.onEvent(event);
-        if (!final && event.id !== undefined) lastEventId = event.id;
+        // Any other id would be refused by the server (400 closes the feed for good), and one
+        // outside Latin-1 makes fetch throw before a request leaves.
+        if (!final && event.id !== undefined && EVENT_ID.test(event.id)) lastEventId = event.id;
       },
       onRetry: (ms) => {
         serverRetry = ms;
@@ -116,7 +125,8 @@ export function openEventStream(options: EventStreamOptions): () => void {
         throw lost(error);
       }
       if (!response.ok) {
-        const text = await response.text().catch(() => '');
+        // Capped, and bounded in time by the idle timer (not touched while it is read).
+        const text = await readBody(response).catch(() => '');
         const error = errorOfAnswer(response.status, response.statusText, text);
         if (FINAL_STATUSES.has(response.status)) return error;
         throw error;
@@ -126,6 +136,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
         return badAnswer(response.status, new Error(`expected an event stream, got "${type}"`));
       }
       report('open');
+      openedAt = Date.now();
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       while (true) {
@@ -155,13 +166,16 @@ export function openEventStream(options: EventStreamOptions): () => void {
         stop();
       } catch (error) {
         if (stopped) break;
+        if (openedAt !== undefined && Date.now() - openedAt >= HEALTHY_MS) failures = 0;
+        openedAt = undefined;
         failures++;
         report('reconnecting', error instanceof ApiError ? error : networkError(error));
-        // Never sooner than the server's `retry:`, so a restarting server is not hit by every
-        // client at once; then exponential with full jitter up to `maxDelayMs`.
-        const base = Math.min(serverRetry ?? DEFAULT_RETRY_MS, options.maxDelayMs);
-        const cap = Math.min(options.maxDelayMs, base * 2 ** Math.min(failures - 1, 10));
-        await sleep(base + Math.random() * (cap - base));
+        // Never sooner than the floor (which the server's `retry:` may raise, so that a restarting
+        // server is not hit by every client at once); then exponential with full jitter up to
+        // `maxDelayMs`, which also bounds the floor.
+        const floor = Math.min(Math.max(MIN_RETRY_MS, serverRetry ?? 0), options.maxDelayMs);
+        const cap = Math.min(options.maxDelayMs, floor * 2 ** Math.min(failures - 1, 10));
+        await sleep(floor + Math.random() * (cap - floor));
       }
     }
   })();

@@ -13,7 +13,7 @@ export type {
   FeedOptions,
 } from './client.js';
 export type { FeedState } from './event-stream.js';
-export { ApiError, BAD_ANSWER, NETWORK_ERROR, errorMessage } from './errors.js';
+export { ApiError, BAD_ANSWER, NETWORK_ERROR, TIMEOUT_ERROR, errorMessage } from './errors.js';
 export { parseChasterHash } from './hash.js';
 export type { ChasterHash } from './hash.js';
 export * from '../api/index.js';

@@ -13,7 +13,7 @@ export { usePoll } from './poll.js';
 export type { PollInterval, Polled } from './poll.js';
 export { useRoom, useRooms, useSeat } from './rooms.js';
 export type { SeatState } from './rooms.js';
-export { mergeStatus, newestFirst, useVerifications } from './verifications.js';
+export { MAX_STATUSES, mergeStatuses, newestFirst, useVerifications } from './verifications.js';
 export type { VerificationFeed } from './verifications.js';
 export { LiveVerificationTimeline, VerificationTimeline } from './timeline.js';
 export type { LiveVerificationTimelineProps, VerificationTimelineProps } from './timeline.js';

@@ -7,7 +7,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApiClient } from '../../src/client/index.js';
 import type {
   ApiError,
@@ -386,5 +386,133 @@ describe('verifications.subscribe against servers that misbehave', () => {
     await until(() => ids.length === 2, 'both events');
     await until(() => thrown.length === 1, 'the error rethrown');
     expect(thrown[0]).toMatchObject({ message: 'a bug in the page' });
+  });
+});
+
+describe('verifications.subscribe against a hostile server: the backoff', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  /**
+   * A fake `fetch` on fake timers: each call takes the next of `answers` (an SSE text, and how
+   * long the stream stays open before it is cut; the last answer repeats). Calls are recorded
+   * with their time; headers are checked as fetch checks them (a value outside Latin-1 throws).
+   */
+  function hostile(...answers: Array<{ text: string; openMs?: number; status?: number }>) {
+    const calls: Array<{ at: number; lastEventId: string | null }> = [];
+    const fake: typeof fetch = async (_url, init) => {
+      const headers = new Headers(init?.headers);
+      calls.push({ at: Date.now(), lastEventId: headers.get('last-event-id') });
+      const {
+        text,
+        openMs = 0,
+        status = 200,
+      } = answers[Math.min(calls.length, answers.length) - 1]!;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(text));
+          if (openMs === 0) controller.close();
+          else setTimeout(() => controller.close(), openMs);
+        },
+      });
+      const type = status === 200 ? 'text/event-stream' : 'application/json';
+      return new Response(body, { status, headers: { 'content-type': type } });
+    };
+    return { calls, gaps: () => calls.slice(1).map((c, i) => c.at - calls[i]!.at), fetch: fake };
+  }
+  const event = (id: string, n: number) =>
+    `id: ${id}\nevent: verification\ndata: ${JSON.stringify(status(`r${n}`, n))}\n\n`;
+
+  /** Follows room1 through `fake` for `ms` of fake time, with Math.random() always `random`. */
+  async function run(fake: typeof fetch, ms: number, random = 0.5, options?: FeedOptions) {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.spyOn(Math, 'random').mockReturnValue(random);
+    const feed = follow(
+      createApiClient({ baseUrl: 'http://feed.test', fetch: fake }).withToken('t'),
+      'room1',
+      options,
+    );
+    await vi.advanceTimersByTimeAsync(ms);
+    return feed;
+  }
+
+  it('retry: 0 does not lower the floor; the waits grow while every stream is cut', async () => {
+    // Each stream asks for no wait at all, gives one event, and is cut at once.
+    const server = hostile({ text: `retry: 0\n\n${event('5', 5)}` });
+    const feed = await run(server.fetch, 60_000);
+    // Full jitter (here its middle) between the 1 s floor and 1 s · 2^(failures - 1), at most 30 s.
+    expect(server.gaps()).toEqual([1000, 1500, 2500, 4500, 8500, 15_500, 15_500]);
+    expect(feed.statuses.length).toBe(8);
+
+    // Whatever the jitter draws, no wait is under the floor.
+    const unlucky = hostile({ text: `retry: 0\n\n${event('5', 5)}` });
+    await run(unlucky.fetch, 10_000, 0);
+    expect(unlucky.gaps()).toEqual(Array(10).fill(1000));
+  });
+
+  it("the server's retry: raises the floor, up to maxDelayMs", async () => {
+    const slower = hostile({ text: `retry: 4000\n\n${event('5', 5)}` });
+    await run(slower.fetch, 30_000);
+    expect(slower.gaps()).toEqual([4000, 6000, 10_000]);
+
+    const huge = hostile({ text: `retry: 99999999\n\n${event('5', 5)}` });
+    await run(huge.fetch, 31_000, 0.5, { maxDelayMs: 10_000 });
+    expect(huge.gaps()).toEqual([10_000, 10_000, 10_000]);
+  });
+
+  it('the backoff starts over only after a connection stayed open 30 s, not on its first event', async () => {
+    const text = event('5', 5);
+    const server = hostile(
+      { text },
+      { text },
+      { text },
+      { text, openMs: 31_000 },
+      { text },
+      { text, openMs: 29_000 },
+      { text },
+    );
+    await run(server.fetch, 80_000);
+    // Cut at once three times (1000, 1500, 2500); open 31 s, then the floor again (1000 after
+    // 31 s); then 1500, and open only 29 s: the backoff goes on growing (2500 after 29 s).
+    expect(server.gaps()).toEqual([1000, 1500, 2500, 32_000, 1500, 31_500, 4500]);
+  });
+
+  it('sends back only ids made of 1 to 15 digits, so a strange id cannot break the feed', async () => {
+    const server = hostile(
+      {
+        text:
+          event('7', 7) +
+          event('abc', 8) +
+          event('1234567890123456', 9) +
+          event('-1', 10) +
+          event('١٢', 11),
+      },
+      { text: event('42', 12), openMs: 60_000 },
+    );
+    const feed = await run(server.fetch, 5000);
+    expect(feed.statuses.map((s) => s.id)).toEqual(['r7', 'r8', 'r9', 'r10', 'r11', 'r12']);
+    expect(server.calls.map((c) => c.lastEventId)).toEqual([null, '7']);
+    expect(feed.states.map((s) => s.state)).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+  });
+
+  it("reads at most 1 MiB of an error answer's body", async () => {
+    const server = hostile(
+      {
+        text: `{"error":"busy","message":"${'x'.repeat(2 * 1024 * 1024)}"}`,
+        status: 503,
+        openMs: 60_000,
+      },
+      { text: event('5', 5), openMs: 60_000 },
+    );
+    const feed = await run(server.fetch, 3000, 0.5, { idleTimeoutMs: 60_000 });
+    // Not the 2 MiB message: the capped body is no server error, and it did not wait for its end.
+    expect(feed.states.map((s) => [s.state, s.error?.code])).toEqual([
+      ['connecting', undefined],
+      ['reconnecting', 'bad_answer'],
+      ['open', undefined],
+    ]);
+    expect(server.gaps()).toEqual([1000]);
   });
 });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient } from '../../src/client/index.js';
 import type { LoginAnswer, Room } from '../../src/client/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { startStack } from '../helpers/stack.js';
+import { startStack, until } from '../helpers/stack.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -219,5 +219,101 @@ describe('createApiClient against a real server', () => {
     expect(() => createApiClient()).toThrow(TypeError);
     expect(() => createApiClient({ baseUrl: 'ftp://games.example' })).toThrow(/http\(s\) URL/);
     expect(() => createApiClient({ baseUrl: '/games' })).not.toThrow();
+  });
+
+  it('refuses a baseUrl that starts like a path but names another host', () => {
+    for (const baseUrl of [
+      '//evil.example',
+      '//evil.example/games',
+      '/\\evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '\\\\evil.example',
+      'games',
+      'javascript:alert(1)',
+      '',
+    ]) {
+      expect(() => createApiClient({ baseUrl }), JSON.stringify(baseUrl)).toThrow(
+        new TypeError(
+          `createApiClient: baseUrl must be an http(s) URL or a path on the page's own origin ` +
+            `(starting with one "/"), not "${baseUrl}".`,
+        ),
+      );
+    }
+    for (const baseUrl of [
+      '/',
+      '/games/',
+      '/a/b',
+      'http://127.0.0.1:8000',
+      'HTTPS://Games.Example',
+    ]) {
+      expect(() => createApiClient({ baseUrl }), baseUrl).not.toThrow();
+    }
+  });
+});
+
+describe('createApiClient against answers that never end', () => {
+  it('stops reading an answer past 1 MiB, and says bad_answer', async () => {
+    let closed = 0;
+    const url = await fakeServer((req, res) => {
+      res.on('close', () => closed++);
+      if (req.url === '/api/rooms') {
+        // Valid JSON, just too long: without the cap the call would succeed.
+        return res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(`{"rooms":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+      }
+      if (req.url?.endsWith('/verifications')) {
+        return res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(`{"error":"boom","message":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+      }
+      // An endless body: chunks until the client goes.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"rooms":[');
+      const more = () => {
+        if (res.destroyed) return;
+        if (res.write('0,'.repeat(32 * 1024))) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+    });
+    const client = createApiClient({ baseUrl: url }).withToken('t');
+
+    const long = await apiError(client.rooms.list());
+    expect([long.status, long.code]).toEqual([200, 'bad_answer']);
+    expect(long.cause).toMatchObject({ message: 'an answer over 1 MiB' });
+    const longError = await apiError(client.verifications.list('room1'));
+    expect([longError.status, longError.code]).toEqual([500, 'bad_answer']);
+
+    const endless = await apiError(client.rooms.get('room1'));
+    expect([endless.status, endless.code]).toEqual([200, 'bad_answer']);
+    // The body was cancelled: the server saw the connection go.
+    await until(() => closed === 3, 'the endless answer to be cut');
+  });
+
+  it('gives up on a call after timeoutMs, as a timeout ApiError; an abort stays an AbortError', async () => {
+    const url = await fakeServer((req, res) => {
+      // Headers at once, then a body that never ends nor grows.
+      if (req.url === '/api/rooms')
+        res.writeHead(200, { 'content-type': 'application/json' }).write('{');
+    });
+    const client = createApiClient({ baseUrl: url, timeoutMs: 200 }).withToken('t');
+    const started = Date.now();
+    const silent = await apiError(client.rooms.get('room1'));
+    expect([silent.status, silent.code, silent.message]).toEqual([
+      0,
+      'timeout',
+      'The game server did not answer in time; check your connection and try again.',
+    ]);
+    const stalled = await apiError(client.rooms.list());
+    expect([stalled.status, stalled.code]).toEqual([0, 'timeout']);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const controller = new AbortController();
+    const pending = client.rooms.list({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(pending).rejects.not.toBeInstanceOf(ApiError);
   });
 });

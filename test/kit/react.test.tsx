@@ -19,13 +19,15 @@ import {
   STATUS_WORDS,
   SeatList,
   VerificationTimeline,
+  MAX_STATUSES,
   createLoginStore,
-  mergeStatus,
+  mergeStatuses,
   newestFirst,
   roomPhase,
   useLogin,
 } from '../../src/react/index.js';
 import type { LoginState } from '../../src/react/index.js';
+import { batched } from '../../src/react/verifications.js';
 import { OUTBOX_STATUSES } from '../../src/server/outbox/types.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -191,16 +193,54 @@ describe('VerificationTimeline', () => {
   });
 });
 
-describe('mergeStatus and newestFirst', () => {
-  it('keeps one status per request id, and never lets a late copy undo a newer one', () => {
-    const first = mergeStatus(new Map(), status({ id: 'a', status: 'queued' }));
+describe('mergeStatuses, newestFirst and batched', () => {
+  it('keeps one status per request id; the last to arrive is the current one', () => {
+    const first = mergeStatuses(new Map(), [status({ id: 'a', status: 'queued' })]);
     const delivered = status({ id: 'a', updatedAt: '2025-01-01T10:00:09.000Z' });
-    const second = mergeStatus(first, delivered);
+    const second = mergeStatuses(first, [delivered]);
     expect([...second.values()]).toEqual([delivered]);
-    const late = status({ id: 'a', status: 'sending', updatedAt: '2025-01-01T10:00:07.000Z' });
-    expect(mergeStatus(second, late)).toBe(second);
-    const other = mergeStatus(second, status({ id: 'b' }));
+    expect(first.get('a')?.status).toBe('queued');
+    const other = mergeStatuses(second, [status({ id: 'b' })]);
     expect([...other.keys()]).toEqual(['a', 'b']);
+    expect(mergeStatuses(other, [])).toBe(other);
+    // A copy with a far-future updatedAt does not pin its request: what comes after it wins, as
+    // does a change written by an instance whose clock is behind.
+    const pinned = mergeStatuses(other, [
+      status({ id: 'a', updatedAt: '9999-12-31T00:00:00.000Z' }),
+    ]);
+    const behind = status({ id: 'a', status: 'submitted', updatedAt: '2025-01-01T10:00:01.000Z' });
+    expect(mergeStatuses(pinned, [behind]).get('a')).toEqual(behind);
+    // In one batch too, the later copy wins.
+    const batch = mergeStatuses(new Map(), [delivered, status({ id: 'a', status: 'failed' })]);
+    expect([...batch.values()].map((s) => s.status)).toEqual(['failed']);
+  });
+
+  it(`keeps at most ${MAX_STATUSES} requests, the newest, however many ids a server sends`, () => {
+    const at = (n: number) =>
+      status({ id: `r${n}`, createdAt: new Date(Date.UTC(2025, 0, 1) + n * 1000).toISOString() });
+    /** Whether `byId` holds exactly the newest of the first `sent` requests. */
+    const newest = (byId: ReadonlyMap<string, VerificationStatus>, sent: number) =>
+      [...byId.keys()].every((id) => Number(id.slice(1)) >= sent - byId.size);
+    let byId: ReadonlyMap<string, VerificationStatus> = new Map();
+    const started = performance.now();
+    // One event per batch, the worst case: each batch copies what is kept, not all ever sent.
+    for (let n = 0; n < 20_000; n++) {
+      byId = mergeStatuses(byId, [at(n)]);
+      expect(byId.size).toBeLessThanOrEqual(MAX_STATUSES);
+    }
+    const oneByOne = performance.now() - started;
+    expect(byId.size).toBeGreaterThanOrEqual(MAX_STATUSES * 0.9);
+    expect(newest(byId, 20_000)).toBe(true);
+    // An old request arriving now is the one left out, not a newer one.
+    expect(mergeStatuses(byId, [at(-1)]).has('r-1')).toBe(byId.size < MAX_STATUSES);
+    const big = mergeStatuses(
+      new Map(),
+      Array.from({ length: 50_000 }, (_, n) => at(n)),
+    );
+    expect(big.size).toBeLessThanOrEqual(MAX_STATUSES);
+    expect(newest(big, 50_000)).toBe(true);
+    // Unbounded, 20,000 copies of a growing map took tens of seconds.
+    expect(oneByOne).toBeLessThan(5_000);
   });
 
   it('orders by creation, newest first, then by id', () => {
@@ -212,6 +252,21 @@ describe('mergeStatus and newestFirst', () => {
         at('m:2:0', '2025-01-01T10:00:01.000Z'),
       ]).map((s) => s.id),
     ).toEqual(['m:2:1', 'm:2:0', 'm:1:0']);
+  });
+
+  it('batched hands over what arrives in one task as one batch, and nothing once cancelled', async () => {
+    const flushed: number[][] = [];
+    const batch = batched<number>((items) => flushed.push(items));
+    for (let n = 0; n < 5000; n++) batch.push(n);
+    expect(flushed).toEqual([]);
+    await Promise.resolve();
+    expect(flushed.map((items) => items.length)).toEqual([5000]);
+    batch.push(1);
+    batch.push(2);
+    batch.cancel();
+    batch.push(3);
+    await Promise.resolve();
+    expect(flushed).toHaveLength(1);
   });
 });
 

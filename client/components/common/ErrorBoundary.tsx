@@ -1,10 +1,17 @@
-/** Keeps a crash in one part of the page (a board) from blanking the whole app. */
+/** Keeps a crash in one part of the page (a board, a room) from blanking the whole app. */
 import { Component } from 'react';
 import type { ReactNode } from 'react';
 import { ErrorBox } from './Feedback.js';
 
 interface Props {
   children: ReactNode;
+  /**
+   * What the player reads instead of the crash's own text, which is meant for developers (React's
+   * "Objects are not valid as a React child…"). Default: the crash's text.
+   */
+  message?: string;
+  /** The retry button's words. */
+  retryLabel?: string;
   /** What "try again" does besides re-rendering (e.g. fetch fresh credentials). */
   onReset?: () => void;
 }
@@ -19,12 +26,13 @@ export class ErrorBoundary extends Component<Props, { error: unknown }> {
 
   override render() {
     if (this.state.error === null) return this.props.children;
+    const { message, retryLabel = 'Reload the board', onReset } = this.props;
     return (
       <ErrorBox
-        error={this.state.error}
-        retryLabel="Reload the board"
+        error={message === undefined ? this.state.error : new Error(message)}
+        retryLabel={retryLabel}
         onRetry={() => {
-          this.props.onReset?.();
+          onReset?.();
           this.setState({ error: null });
         }}
       />

@@ -3,6 +3,7 @@ import { useCallback, useState } from 'react';
 import type { SeatGrant } from 'bgio-chaster/client';
 import { useSignedIn } from 'bgio-chaster/react';
 import { roomFromUrl, setRoomInUrl } from '../../url.js';
+import { ErrorBoundary } from '../common/ErrorBoundary.js';
 import { Header } from './Header.js';
 import { LobbyEntrypoint } from '../lobby/LobbyEntrypoint.js';
 import { RoomEntrypoint } from '../room/RoomEntrypoint.js';
@@ -25,12 +26,16 @@ export function SignedInPage() {
       {room === null ? (
         <LobbyEntrypoint onEnter={enter} />
       ) : (
-        <RoomEntrypoint
+        // A room whose data this page cannot show must not blank the page: the header stays,
+        // and the way back to the lobby.
+        <ErrorBoundary
           key={room.matchID}
-          matchID={room.matchID}
-          grant={room.grant}
-          onLeave={() => enter(null)}
-        />
+          message="This room cannot be shown on this page."
+          retryLabel="Back to the lobby"
+          onReset={() => enter(null)}
+        >
+          <RoomEntrypoint matchID={room.matchID} grant={room.grant} onLeave={() => enter(null)} />
+        </ErrorBoundary>
       )}
     </main>
   );

@@ -69,7 +69,14 @@ export function RoomEntrypoint({
       {seat.status === 'joining' && <Loading>Taking your seat…</Loading>}
       {seat.status === 'error' &&
         (finished ? (
-          data && <FinishedRoom room={data} />
+          data && (
+            <ErrorBoundary
+              message="This room's result cannot be shown; its requests are listed below."
+              retryLabel="Try again"
+            >
+              <FinishedRoom room={data} />
+            </ErrorBoundary>
+          )
         ) : (
           <ErrorBox error={seat.error} onRetry={seat.rejoin} />
         ))}
