@@ -9,8 +9,14 @@ import type { Game } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
 import type { VerificationAPI, WithMoveArgs, WithVerification } from '../src/plugin/index.js';
+import type { WithDefaultRules } from '../src/plugin/index.js';
 import { playerCounts } from './registry.js';
-import { parseDiceDuelRules, readSetup, validateDiceDuelSetup } from './rules.js';
+import {
+  DEFAULT_DICE_DUEL_RULES,
+  parseDiceDuelRules,
+  readSetup,
+  validateDiceDuelSetup,
+} from './rules.js';
 import type { DiceDuelRulesInput } from './rules.js';
 import { pushEvent } from './shared/log.js';
 import { DEMAND_MOVE_ARGS, demandsFor, OPEN_TABLE, seatMoves } from './shared/moves.js';
@@ -96,10 +102,13 @@ function resolve(G: DiceDuelState, random: Dice, verification: VerificationAPI):
 
 /** dice-duel: 2–6 wearers and at most one keyholder; `setupData = { rules, seats }`. */
 export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceDuelRulesInput>> &
-  WithMoveArgs = {
+  WithMoveArgs &
+  WithDefaultRules = {
   ...playerCounts('dice-duel'),
   // Requests are real-world effects: an undone move would not take one back.
   disableUndo: true,
+  // The server fills these under the host's rules, so house rules can tighten any of them.
+  defaultRules: DEFAULT_DICE_DUEL_RULES,
   validateSetupData: validateDiceDuelSetup,
 
   setup: ({ ctx }, setupData) => {

@@ -10,9 +10,16 @@ import type { Game } from 'boardgame.io';
 import { INVALID_MOVE } from 'boardgame.io/core';
 import { VerificationPlugin } from '../src/plugin/index.js';
 import type { VerificationAPI, WithMoveArgs, WithVerification } from '../src/plugin/index.js';
+import type { WithDefaultRules } from '../src/plugin/index.js';
 import { CARD_KINDS } from './cards.js';
 import { playerCounts } from './registry.js';
-import { deckTotal, parseVerifyCardsRules, readSetup, validateVerifyCardsSetup } from './rules.js';
+import {
+  DEFAULT_VERIFY_CARDS_RULES,
+  deckTotal,
+  parseVerifyCardsRules,
+  readSetup,
+  validateVerifyCardsSetup,
+} from './rules.js';
 import type { VerifyCardsRulesInput } from './rules.js';
 import { pushEvent } from './shared/log.js';
 import { DEMAND_MOVE_ARGS, demandsFor, OPEN_TABLE, seatMoves } from './shared/moves.js';
@@ -76,10 +83,13 @@ export const VerifyCards: Game<
   WithVerification,
   GameSetupData<VerifyCardsRulesInput>
 > &
-  WithMoveArgs = {
+  WithMoveArgs &
+  WithDefaultRules = {
   ...playerCounts('verify-cards'),
   // Requests are real-world effects: an undone move would not take one back.
   disableUndo: true,
+  // The server fills these under the host's rules, so house rules can tighten any of them.
+  defaultRules: DEFAULT_VERIFY_CARDS_RULES,
   validateSetupData: validateVerifyCardsSetup,
 
   setup: ({ ctx, random }, setupData) => {

@@ -25,13 +25,14 @@ export {
 export type { CreateRoomInput, LoginBody, RoomPolicyRules } from './requests.js';
 export {
   CreatedRoomSchema,
+  ForcedRuleSchema,
   MatchIDSchema,
   RoomListSchema,
   RoomSchema,
   SeatGrantSchema,
   SeatSchema,
 } from './rooms.js';
-export type { CreatedRoom, Room, RoomList, Seat, SeatGrant } from './rooms.js';
+export type { CreatedRoom, ForcedRule, Room, RoomList, Seat, SeatGrant } from './rooms.js';
 export {
   ActorSchema,
   FEED_EVENTS,

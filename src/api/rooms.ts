@@ -42,11 +42,28 @@ export const RoomListSchema = z.object({ rooms: z.array(RoomSchema) });
 /** `GET /api/rooms` answer: the open rooms, newest first. */
 export type RoomList = z.infer<typeof RoomListSchema>;
 
+/** One rule the caller's house rules decided, with its value and why (for the host form). */
+export const ForcedRuleSchema = z.object({
+  /** The rule's name in the room's rules (`cooldownSeconds`, `randomCheckChance`, …). */
+  rule: z.string(),
+  /** The value that binds the caller. */
+  value: z.unknown(),
+  /** One sentence: what the keyholder requires, and whether the server's bound won instead. */
+  reason: z.string(),
+});
+/** One rule the caller's house rules decided, with its value and why (for the host form). */
+export type ForcedRule = z.infer<typeof ForcedRuleSchema>;
+
 /** A seat given to the caller: what boardgame.io's client needs to play in it. */
 export const SeatGrantSchema = z.object({
   playerID: z.string(),
   /** The seat's credentials; joining again replaces them. */
   credentials: z.string().check(z.minLength(1)),
+  /**
+   * The rules the caller's own house rules decided (a wearer's, on creating or joining a room);
+   * absent when none did. Never another user's.
+   */
+  forced: z.optional(z.array(ForcedRuleSchema)),
 });
 /** `POST /api/rooms/:matchID/join` answer: the caller's seat, with fresh credentials. */
 export type SeatGrant = z.infer<typeof SeatGrantSchema>;

@@ -16,5 +16,6 @@ export type {
   VerificationIntent,
   VerificationPluginOptions,
   VerificationRequestInput,
+  WithDefaultRules,
   WithVerification,
 } from './types.js';

@@ -56,3 +56,12 @@ export interface VerificationPluginOptions {
   /** Longest reason, in characters. Default 200. */
   maxReasonLength?: number;
 }
+
+/**
+ * What a game may add to tell the server its full default rules: the server fills them in under
+ * the host's rules, since a house rule tightens only a rule the room's rules contain.
+ */
+export interface WithDefaultRules {
+  /** Every rule the game reads, at its default (delivery policy included); frozen is fine. */
+  defaultRules?: Readonly<Record<string, unknown>>;
+}

@@ -32,6 +32,9 @@ import type {
   SeatGrant,
   VerificationList,
 } from '../api/index.js';
+import { HouseRulesSchema } from '../api/house-rules.js';
+import type { HouseRules } from '../api/house-rules.js';
+import type { ForcedRule } from '../api/rooms.js';
 import { ChasterArgumentError, ChasterError } from '../chaster/index.js';
 import type { ChasterClient } from '../chaster/index.js';
 import {
@@ -49,9 +52,12 @@ import type { Login, Repository, RoomPolicy } from './db/types.js';
 import type { VerificationFeed } from './feed.js';
 import type { Limits } from './limits.js';
 import { HttpError, parseWith, readJson } from './http.js';
+import { gameAllowed, mergeHouseRules } from './house-rules.js';
+import type { BindingRules, BoundRule } from './house-rules.js';
 import { toVerificationStatus } from './outbox/types.js';
 import type { VerificationStatus } from './outbox/types.js';
 import type { SeatRole } from '../plugin/index.js';
+import type { WithDefaultRules } from '../plugin/types.js';
 
 /** What every game on this server receives as `setupData`. */
 export interface RoomSetupData {
@@ -212,6 +218,9 @@ export function apiRoutes(deps: ApiDeps) {
       lockTitle: lock.title,
       createdAt,
       expiresAt: createdAt + TOKEN_TTL_MS,
+      // Read now and kept with the login, never polled (a Chaster call costs budget): a login
+      // lives 12 h at most and each page load signs in again, so they are one page load old.
+      houseRules: readHouseRules(auth.session.config, logger),
     };
     await repository.createLogin(login);
     ctx.status = 201;
@@ -261,6 +270,47 @@ export function apiRoutes(deps: ApiDeps) {
     }
   }
 
+  /** The caller's house rules when they bind: a wearer's. A keyholder's lock binds nothing alone. */
+  function houseRulesOf(caller: Login): HouseRules | undefined {
+    return caller.role === 'wearer' ? (caller.houseRules ?? undefined) : undefined;
+  }
+
+  /** 409 `game_not_allowed` when the caller's keyholder did not allow `game`. */
+  function refuseGame(house: HouseRules, game: string): void {
+    const allowance = gameAllowed(house, game);
+    if (!allowance.allowed) throw new HttpError(409, 'game_not_allowed', allowance.reason);
+  }
+
+  /**
+   * What binds a wearer joining a room made already: the game must be allowed; a room-wide game
+   * rule their house rules would tighten refuses the join (409 `house_rules_stricter`: the match
+   * was set up with the room's, and it may have started); a tighter cooldown or cap becomes their
+   * seat's own policy, since the policy's cooldown and cap are checked per target wearer.
+   */
+  function joinerBinding(
+    caller: Login,
+    metadata: ServerTypes.MatchData,
+  ): { rules: BindingRules; policy: RoomPolicy | null } | undefined {
+    const house = houseRulesOf(caller);
+    if (!house) return undefined;
+    refuseGame(house, metadata.gameName);
+    const room = (metadata.setupData as RoomSetupData | undefined)?.rules;
+    if (!room) return undefined;
+    const rules = mergeHouseRules(room, house, limits.settings);
+    const roomWide = ROOM_WIDE_RULES.flatMap((rule) => rules.reasons[rule] ?? []);
+    if (roomWide.length > 0) {
+      throw new HttpError(
+        409,
+        'house_rules_stricter',
+        `${roomWide.join(' ')} This room's game rules are fixed when it is made: host a new room with those rules.`,
+      );
+    }
+    const tighter =
+      rules.reasons.cooldownSeconds !== undefined ||
+      rules.reasons.maxRequestsPerMatch !== undefined;
+    return { rules, policy: tighter ? roomPolicy(rules.rules) : null };
+  }
+
   async function createRoom(ctx: Context) {
     const caller = await authenticate(ctx);
     const raw = await readJson(ctx);
@@ -274,6 +324,8 @@ export function apiRoutes(deps: ApiDeps) {
         `There is no game "${body.game}". Games: ${[...games.keys()].join(', ')}.`,
       );
     }
+    const house = houseRulesOf(caller);
+    if (house) refuseGame(house, body.game);
     const keyholderSeat = body.keyholderSeat ?? caller.role === 'keyholder';
     const seats: SeatRole[] = Array.from({ length: body.numPlayers }, () => 'wearer');
     if (keyholderSeat) seats[caller.role === 'keyholder' ? 0 : body.numPlayers - 1] = 'keyholder';
@@ -285,7 +337,11 @@ export function apiRoutes(deps: ApiDeps) {
         `This room has no ${caller.role} seat for you; change numPlayers or keyholderSeat.`,
       );
     }
-    const setupData: RoomSetupData = { rules: body.rules, seats };
+    // The game's defaults under the host's rules: a house rule tightens only a rule they contain.
+    const given = { ...(game as WithDefaultRules).defaultRules, ...body.rules };
+    const binding = house ? mergeHouseRules(given, house, limits.settings) : undefined;
+    const rules = binding?.rules ?? given;
+    const setupData: RoomSetupData = { rules, seats };
     // boardgame.io would seed the dice with Date.now(), which the room's createdAt gives away.
     const seeded = { ...game, seed: randomBytes(32).toString('base64url') };
     const match = createMatch({
@@ -309,11 +365,7 @@ export function apiRoutes(deps: ApiDeps) {
     if (open >= limits.settings.openRoomsPerUser) throw tooMany(open);
     const matchID = randomId(8);
     await db.createMatch(matchID, match);
-    const policy: RoomPolicy = {
-      cooldownMs: body.rules.cooldownSeconds * 1000,
-      maxRequestsPerMatch: body.rules.maxRequestsPerMatch,
-    };
-    await repository.createRoom(matchID, policy, now(), caller.userId);
+    await repository.createRoom(matchID, roomPolicy(rules), now(), caller.userId);
     // Counted again now that the room exists: of creates racing on several instances, those
     // that went over the cap take their room back (all of them, at worst), so it always holds.
     const after = await repository.openRoomsHostedBy(caller.userId);
@@ -322,17 +374,22 @@ export function apiRoutes(deps: ApiDeps) {
       await db.wipe(matchID);
       throw tooMany(after - 1);
     }
-    const seat = await takeSeat(matchID, String(host), caller);
+    const seat = await takeSeat(matchID, String(host), caller, null);
     // Nobody else knows this room yet, so its host's seat is free.
     if (!seat) throw new Error(`the host's seat in the new room ${matchID} was taken`);
     ctx.status = 201;
-    ctx.body = { matchID, ...seat } satisfies CreatedRoom;
+    ctx.body = { matchID, ...seat, ...forcedOf(binding) } satisfies CreatedRoom;
   }
 
+  /**
+   * Binds a free seat to the caller; `policy` is the seat's own delivery policy (its wearer's
+   * house rules), null for the room's.
+   */
   async function takeSeat(
     matchID: string,
     playerID: string,
     caller: Login,
+    policy: RoomPolicy | null,
   ): Promise<SeatGrant | undefined> {
     const { credentials, hash } = seatCredentials(matchID, playerID);
     const bound = await repository.bindSeat(
@@ -345,6 +402,7 @@ export function apiRoutes(deps: ApiDeps) {
         userId: caller.userId,
         lockId: caller.lockId,
         credentialsHash: hash,
+        policy,
       },
       now(),
     );
@@ -374,12 +432,13 @@ export function apiRoutes(deps: ApiDeps) {
     if (metadata.gameover !== undefined && metadata.gameover !== null) {
       throw new HttpError(409, 'game_over', 'This game is over; host a new room.');
     }
+    const binding = joinerBinding(caller, metadata);
     const roles = seatRoles(metadata);
     for (let i = 0; i < roles.length; i++) {
       if (roles[i] !== caller.role || seats.some((s) => s.playerID === String(i))) continue;
-      const seat = await takeSeat(matchID, String(i), caller);
+      const seat = await takeSeat(matchID, String(i), caller, binding?.policy ?? null);
       if (seat) {
-        ctx.body = seat satisfies SeatGrant;
+        ctx.body = { ...seat, ...forcedOf(binding?.rules) } satisfies SeatGrant;
         return;
       }
     }
@@ -623,6 +682,47 @@ export function apiRoutes(deps: ApiDeps) {
     }
     throw new HttpError(404, 'not_found', `No route ${method} ${path.slice(0, 100)}.`);
   };
+}
+
+/** Game rules of the whole room: house rules stricter on them refuse a join instead of binding. */
+const ROOM_WIDE_RULES: readonly BoundRule[] = [
+  'randomCheckChance',
+  'keyholderDemands',
+  'loserRequest',
+];
+
+/** The delivery policy of a room's (or a seat's) rules. */
+function roomPolicy(rules: RoomPolicyRules): RoomPolicy {
+  return {
+    cooldownMs: rules.cooldownSeconds * 1000,
+    maxRequestsPerMatch: rules.maxRequestsPerMatch,
+  };
+}
+
+/** The `forced` part of an answer: each rule a house rule decided, with its value and why. */
+function forcedOf(binding: BindingRules | undefined): { forced?: ForcedRule[] } {
+  if (!binding) return {};
+  const forced = Object.entries(binding.reasons).map(([rule, reason]) => ({
+    rule,
+    value: (binding.rules as Record<string, unknown>)[rule],
+    reason,
+  }));
+  return forced.length > 0 ? { forced } : {};
+}
+
+/**
+ * The house rules in a Chaster session's extension config; null when it has none. An invalid one
+ * binds nothing and never fails the login: a warning tells the operator.
+ */
+function readHouseRules(config: unknown, logger: Logger | undefined): HouseRules | null {
+  if (config === null || config === undefined) return null;
+  const parsed = HouseRulesSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  logger?.warn(
+    { problem: parsed.error.issues[0]?.message },
+    'ignoring invalid house rules in a session config',
+  );
+  return null;
 }
 
 function seatRoles(metadata: ServerTypes.MatchData): SeatRole[] {

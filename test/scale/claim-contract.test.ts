@@ -122,6 +122,8 @@ interface SeatSpec {
   sessionId: string;
   role: 'wearer' | 'keyholder';
   lockId: string;
+  /** The seat's own delivery policy (its wearer's house rules); absent: the room's. */
+  policy?: RoomPolicy;
 }
 
 /**
@@ -137,10 +139,14 @@ async function room(
   if (policy) await repository.createRoom(matchID, policy, T - 10_000);
   for (const [i, seat] of seats.entries()) {
     if (seat === undefined) continue;
-    const { sessionId, role, lockId } =
-      typeof seat === 'string'
-        ? { sessionId: seat, role: 'wearer' as const, lockId: `lock-${seat}` }
-        : seat;
+    const {
+      sessionId,
+      role,
+      lockId,
+      policy: own,
+    } = typeof seat === 'string'
+      ? { sessionId: seat, role: 'wearer' as const, lockId: `lock-${seat}` }
+      : seat;
     await repository.bindSeat(
       {
         matchID,
@@ -151,6 +157,7 @@ async function room(
         userId: `user-${sessionId}`,
         lockId,
         credentialsHash: 'x',
+        policy: own ?? null,
       },
       T - 10_000,
     );
@@ -234,6 +241,38 @@ describe.each([
     // A cooldown counts from the admission: a request made after it goes out.
     await b.queue('cool:3', 'cool', '0', T + 64_000);
     expect(ids(await claim(b, T + 65_000, 5))).toEqual(['cool:3']);
+  });
+
+  it('checks a request to a seat with its own policy against that policy, not the room’s', async (ctx) => {
+    const b = await setup(ctx);
+    const own: RoomPolicy = { cooldownMs: 0, maxRequestsPerMatch: 3 };
+    const bound: SeatSpec = { sessionId: 'w1', role: 'wearer', lockId: 'lock-w1', policy: own };
+    await room(b, 'm', ['w0', bound], { cooldownMs: 60_000, maxRequestsPerMatch: 1 });
+    // Without a room the seat's own policy allows nothing either (fail closed).
+    await room(b, 'roomless', [{ ...bound, sessionId: 'w9' }], null);
+    await b.queue('m:a', 'm', '0', T - 40);
+    await b.queue('m:b', 'm', '0', T - 30);
+    await b.queue('m:c', 'm', '1', T - 20);
+    await b.queue('m:d', 'm', '1', T - 10);
+    await b.queue('roomless:a', 'roomless', '0', T - 5);
+    const first = await claim(b, T, 5);
+    expect(ids(first)).toEqual(['m:a', 'm:c']);
+    expect(first.settled.map((r) => [r.id, r.status, r.message])).toEqual([
+      ['m:b', 'suppressed', 'This room allows 1 request per match; the limit is reached.'],
+      [
+        'roomless:a',
+        'failed',
+        'This match has no room, so no room policy allows a request; rooms are made with POST /api/rooms.',
+      ],
+    ]);
+    // Within the room's minute, but the seat has no cooldown, and the match's 2 are under its 3.
+    const answered = [delivered('m:a', T + 1_000), delivered('m:c', T + 1_000)];
+    expect(ids(await claim(b, T + 2_000, 5, answered))).toEqual(['m:d']);
+    await b.queue('m:e', 'm', '1', T + 3_000);
+    const last = await claim(b, T + 4_000, 5, [delivered('m:d', T + 3_500)]);
+    expect(last.settled.map((r) => [r.id, r.status, r.message])).toEqual([
+      ['m:e', 'suppressed', 'This room allows 3 requests per match; the limit is reached.'],
+    ]);
   });
 
   it('a row given up in a claim no longer counts against the cap and cooldown of the rows after it', async (ctx) => {

@@ -23,7 +23,7 @@ import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
 import type { PruneDialect } from './prune.js';
-import { toLogin, toOutboxRow, toSeatBinding } from './rows.js';
+import { toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
 import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
   Login,
@@ -54,7 +54,10 @@ export function createPostgresPool(connectionString: string, max = 10): Pool {
 /** How soon a claim that lost a try-lock to another instance's claim looks again. */
 const CONTENDED_RETRY_MS = 20;
 
-/** A due row with its seat, the asking seat (for `by: 'self'`) and its room's policy. */
+/**
+ * A due row with its seat, the asking seat (for `by: 'self'`) and its policy: the target seat's
+ * own (its wearer's house rules) when it has one, else the room's; none without a room.
+ */
 interface PgCandidate extends OutboxRecord {
   seat_session: string | null;
   seat_role: SeatRole | null;
@@ -176,8 +179,8 @@ export class PgRepository implements Repository {
 
   async createLogin(s: Login): Promise<void> {
     await this.pool.query(
-      `INSERT INTO logins (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO logins (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at, house_rules)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         s.id,
         s.sessionId,
@@ -188,6 +191,7 @@ export class PgRepository implements Repository {
         s.lockTitle,
         s.createdAt,
         s.expiresAt,
+        toJson(s.houseRules),
       ],
     );
   }
@@ -239,8 +243,8 @@ export class PgRepository implements Repository {
 
   async bindSeat(b: SeatBinding, now: number): Promise<boolean> {
     const result = await this.pool.query(
-      `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (match_id, player_id) DO NOTHING`,
+      `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at, policy)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (match_id, player_id) DO NOTHING`,
       [
         b.matchID,
         b.playerID,
@@ -251,6 +255,7 @@ export class PgRepository implements Repository {
         b.lockId,
         b.credentialsHash,
         now,
+        toJson(b.policy),
       ],
     );
     return (result.rowCount ?? 0) > 0;
@@ -305,7 +310,7 @@ export class PgRepository implements Repository {
     const { rows: candidates } = await client.query<PgCandidate>(
       `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
               q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
-              r.policy
+              CASE WHEN r.policy IS NULL THEN NULL ELSE COALESCE(s.policy, r.policy) END AS policy
        FROM outbox o
        LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
        LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id

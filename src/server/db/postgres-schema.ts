@@ -163,6 +163,12 @@ const MIGRATIONS: string[] = [
     WHERE o.status IN ('queued', 'sending') GROUP BY s.session_id;
   ALTER TABLE rooms DROP COLUMN last_tag;
   `,
+  `
+  -- House rules (issue 19): the login keeps its lock's house rules as read at login, and a
+  -- wearer's seat the delivery policy their house rules bind them to (null: the room's).
+  ALTER TABLE logins ADD COLUMN house_rules json;
+  ALTER TABLE seats ADD COLUMN policy json;
+  `,
 ];
 
 /**

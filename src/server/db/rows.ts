@@ -6,7 +6,8 @@
 import type { Actor } from '../../chaster/index.js';
 import type { SeatRole } from '../../plugin/index.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
-import type { Login, SeatBinding } from './types.js';
+import type { HouseRules } from '../../api/house-rules.js';
+import type { Login, RoomPolicy, SeatBinding } from './types.js';
 
 /** An `outbox` row as the database returns it. */
 export interface OutboxRecord {
@@ -38,6 +39,8 @@ export interface SeatRecord {
   user_id: string;
   lock_id: string;
   credentials_hash: string;
+  /** JSON: TEXT on SQLite (a string), `json` on Postgres (parsed by the driver). */
+  policy: string | RoomPolicy | null;
 }
 
 /** An `logins` row as the database returns it. */
@@ -51,6 +54,8 @@ export interface LoginRecord {
   lock_title: string;
   created_at: number;
   expires_at: number;
+  /** JSON: TEXT on SQLite (a string), `json` on Postgres (parsed by the driver). */
+  house_rules: string | HouseRules | null;
 }
 
 /** A stored outbox record as an `OutboxRow` (the one way a stored row is read). */
@@ -86,6 +91,7 @@ export function toSeatBinding(r: SeatRecord): SeatBinding {
     userId: r.user_id,
     lockId: r.lock_id,
     credentialsHash: r.credentials_hash,
+    policy: fromJson(r.policy),
   };
 }
 
@@ -101,5 +107,17 @@ export function toLogin(r: LoginRecord): Login {
     lockTitle: r.lock_title,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
+    houseRules: fromJson(r.house_rules),
   };
+}
+
+/** A JSON column as its value: SQLite gives its text, Postgres' driver the parsed value. */
+function fromJson<T>(value: string | T | null | undefined): T | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
+
+/** A value for a JSON column (null stays null: the column is nullable). */
+export function toJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
 }

@@ -17,7 +17,7 @@ import type { OutboxRow } from '../outbox/types.js';
 import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
 import { pruneSync } from './prune.js';
 import type { PruneDialect } from './prune.js';
-import { toLogin, toOutboxRow, toSeatBinding } from './rows.js';
+import { toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
 import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
   Login,
@@ -31,7 +31,7 @@ import type {
   SeatBinding,
 } from './types.js';
 
-/** A due row with what the claim checks: its target seat (null: unbound) and its room's policy. */
+/** A due row with what the claim checks: its target seat (null: unbound) and its policy. */
 interface Candidate extends OutboxRecord {
   seat_session: string | null;
   seat_role: SeatRecord['role'] | null;
@@ -39,7 +39,12 @@ interface Candidate extends OutboxRecord {
   policy: string | null;
 }
 
-const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock, r.policy
+/**
+ * The policy is the target seat's own (its wearer's house rules) when it has one, else the room's;
+ * with no room there is none, whatever the seat holds (fail closed).
+ */
+const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
+    CASE WHEN r.policy IS NULL THEN NULL ELSE COALESCE(s.policy, r.policy) END AS policy
   FROM outbox o
   LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
   LEFT JOIN rooms r ON r.match_id = o.match_id`;
@@ -105,8 +110,8 @@ export class SqliteRepository implements Repository {
     this.changes = changes;
     this.sql = {
       insertAuth: db.prepare(
-        `INSERT INTO logins (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at)
-         VALUES (@id, @sessionId, @role, @userId, @username, @lockId, @lockTitle, @createdAt, @expiresAt)`,
+        `INSERT INTO logins (id, session_id, role, user_id, username, lock_id, lock_title, created_at, expires_at, house_rules)
+         VALUES (@id, @sessionId, @role, @userId, @username, @lockId, @lockTitle, @createdAt, @expiresAt, @houseRules)`,
       ),
       getAuth: db.prepare(`SELECT * FROM logins WHERE id = ?`),
       revokeAuth: db.prepare(`DELETE FROM logins WHERE id = ?`),
@@ -119,8 +124,8 @@ export class SqliteRepository implements Repository {
       ),
       getRoom: db.prepare(`SELECT policy FROM rooms WHERE match_id = ?`),
       bindSeat: db.prepare(
-        `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at)
-         VALUES (@matchID, @playerID, @loginId, @sessionId, @role, @userId, @lockId, @credentialsHash, @now)
+        `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at, policy)
+         VALUES (@matchID, @playerID, @loginId, @sessionId, @role, @userId, @lockId, @credentialsHash, @now, @policy)
          ON CONFLICT (match_id, player_id) DO NOTHING`,
       ),
       seatsOf: db.prepare(
@@ -185,7 +190,7 @@ export class SqliteRepository implements Repository {
   }
 
   async createLogin(session: Login): Promise<void> {
-    this.sql.insertAuth!.run(session);
+    this.sql.insertAuth!.run({ ...session, houseRules: toJson(session.houseRules) });
   }
 
   async getLogin(id: string): Promise<Login | undefined> {
@@ -223,7 +228,7 @@ export class SqliteRepository implements Repository {
   }
 
   async bindSeat(binding: SeatBinding, now: number): Promise<boolean> {
-    return this.sql.bindSeat!.run({ ...binding, now }).changes > 0;
+    return this.sql.bindSeat!.run({ ...binding, now, policy: toJson(binding.policy) }).changes > 0;
   }
 
   async seatsOf(matchID: string): Promise<SeatBinding[]> {

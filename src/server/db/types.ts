@@ -4,6 +4,7 @@
  * (`PgRepository`) implement it; every method is async because Postgres needs it.
  */
 import type { Actor } from '../../chaster/index.js';
+import type { HouseRules } from '../../api/house-rules.js';
 import type { SeatRole } from '../../plugin/index.js';
 import type { RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
@@ -21,6 +22,12 @@ export interface Login {
   lockTitle: string;
   createdAt: number;
   expiresAt: number;
+  /**
+   * The house rules of the login's lock, read from the Chaster session at login; null or absent
+   * when it has none (or an invalid one). A login lives 12 h at most and each page load signs in
+   * again, so they are at most one page load old.
+   */
+  houseRules?: HouseRules | null;
 }
 
 /** A seat bound to a Chaster session. */
@@ -34,6 +41,11 @@ export interface SeatBinding {
   lockId: string;
   /** sha256 (hex) of the seat's boardgame.io credentials. */
   credentialsHash: string;
+  /**
+   * The delivery policy for requests to this seat when its wearer's house rules tighten the
+   * room's (cooldown, cap); null or absent: the room's policy.
+   */
+  policy?: RoomPolicy | null;
 }
 
 /** A claimed row, with what is needed to send it. */
