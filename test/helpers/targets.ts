@@ -14,6 +14,7 @@ import type { ChasterEmulator } from '../../src/emulator/index.js';
 import { createGameServer } from '../../src/server/index.js';
 import type { GameServer, GameServerOptions } from '../../src/server/index.js';
 import { REDIS_URL, freshDatabase } from './services.js';
+import { waitFor } from './http-core.js';
 import { api, makeMove } from './stack.js';
 import type { Seat } from './stack.js';
 
@@ -118,9 +119,15 @@ export async function room(
 
 /**
  * Hosts a one-seat room of the `penalty` test game at `url` and sends `moves` losing moves at
- * once: each one a request for the host. Resolves to the room's id once they are sent.
+ * once: each one a request for the host. With `finish`, the game then ends, and this waits until it
+ * is over (its requests still queued). Resolves to the room's id.
  */
-export async function flood(url: string, token: string, moves: number): Promise<string> {
+export async function flood(
+  url: string,
+  token: string,
+  moves: number,
+  { finish = false }: { finish?: boolean } = {},
+): Promise<string> {
   const hosted = await api(url, 'POST', '/api/rooms', {
     token,
     body: {
@@ -136,5 +143,11 @@ export async function flood(url: string, token: string, moves: number): Promise<
   cleanups.push(() => void socket.disconnect());
   socket.emit('sync', matchID, '0', seat.credentials, 1);
   for (let n = 0; n < moves; n++) socket.emit('update', makeMove('lose', seat), n, matchID, '0');
+  if (!finish) return matchID;
+  socket.emit('update', makeMove('finish', seat), moves, matchID, '0');
+  await waitFor(
+    async () => (await api(url, 'GET', `/api/rooms/${matchID}`, { token })).json.gameover,
+    'the flooding room to finish',
+  );
   return matchID;
 }

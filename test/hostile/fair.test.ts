@@ -23,7 +23,7 @@ import { DiceDuel } from '../../game/index.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { needServices } from '../helpers/services-suite.js';
 import { api, makeMove, until } from '../helpers/stack.js';
-import { login, room, startTarget } from '../helpers/targets.js';
+import { flood, login, room, startTarget } from '../helpers/targets.js';
 import type { Target, TargetKind } from '../helpers/targets.js';
 
 const missing = needServices('The Postgres + Redis half of the fairness tests');
@@ -64,41 +64,6 @@ function openStream(url: string, matchID: string, token: string) {
       req.on('error', reject);
       req.end();
     },
-  );
-}
-
-/**
- * Hosts a one-seat room at `url` and sends `moves` losses at once: each one a request. With
- * `finish`, the game then ends, and this waits until it is over (its requests still queued).
- */
-async function flood(
-  url: string,
-  token: string,
-  moves: number,
-  { finish = false }: { finish?: boolean } = {},
-): Promise<void> {
-  const hosted = await api(url, 'POST', '/api/rooms', {
-    token,
-    body: {
-      game: 'penalty',
-      numPlayers: 1,
-      rules: { cooldownSeconds: 0, maxRequestsPerMatch: 100 },
-    },
-  });
-  expect(hosted.status, JSON.stringify(hosted.json)).toBe(201);
-  const matchID = hosted.json.matchID as string;
-  const seat = { playerID: '0', credentials: hosted.json.credentials as string };
-  const socket = io(`${url}/penalty`, { transports: ['websocket'], forceNew: true });
-  closers.push(() => socket.disconnect());
-  socket.emit('sync', matchID, '0', seat.credentials, 1);
-  for (let n = 0; n < moves; n++) {
-    socket.emit('update', makeMove('lose', seat), n, matchID, '0');
-  }
-  if (!finish) return;
-  socket.emit('update', makeMove('finish', seat), moves, matchID, '0');
-  await until(
-    async () => (await api(url, 'GET', `/api/rooms/${matchID}`, { token })).json.gameover,
-    'the flooding room to finish',
   );
 }
 
