@@ -35,10 +35,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns anything thrown into a sentence for an error box. */
-export function errorMessage(error: unknown): string {
+/** Turns anything thrown into a sentence for an error box (`fallback` when it carries none). */
+export function errorMessage(
+  error: unknown,
+  fallback = 'Something went wrong; try again.',
+): string {
   if (error instanceof Error && error.message) return error.message;
-  return 'Something went wrong; try again.';
+  return fallback;
 }
 
 /** The error of a network failure: the server could not be reached. */

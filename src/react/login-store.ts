@@ -4,7 +4,7 @@
  * and after that say to open the game again from Chaster. `ChasterLoginProvider` renders it; this
  * module holds the rules so that they can be tested without a page.
  */
-import { ApiError } from '../client/index.js';
+import { ApiError, errorMessage } from '../client/index.js';
 import type { ApiClient, AuthedApiClient, ChasterHash, LoginAnswer } from '../client/index.js';
 
 /**
@@ -150,5 +150,5 @@ export function createLoginStore(options: LoginStoreOptions): LoginStore {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error && error.message ? error.message : 'Signing in failed; try again.';
+  return errorMessage(error, 'Signing in failed; try again.');
 }

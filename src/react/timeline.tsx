@@ -2,7 +2,7 @@
  * The verification timeline: `VerificationTimeline` lays out statuses it is given (pure), and
  * `LiveVerificationTimeline` feeds it a room's live requests (`useVerifications`).
  */
-import { useId } from 'react';
+import { useId, useMemo } from 'react';
 import type { ReactNode } from 'react';
 import type { FeedState, Seat, VerificationStatus } from '../client/index.js';
 import { seatName } from './seats.js';
@@ -77,7 +77,7 @@ export function VerificationTimeline({
   const headingId = useId();
   const Heading = `h${headingLevel}` as const;
   const name = nameOf ?? ((playerID: string) => seatName(seats, playerID));
-  const sorted = newestFirst(statuses);
+  const sorted = useMemo(() => newestFirst(statuses), [statuses]);
   return (
     <section className="bgc-timeline" aria-labelledby={headingId}>
       <div className="bgc-timeline-head">

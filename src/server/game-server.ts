@@ -180,7 +180,9 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
   // committed by this instance (SQLite) or by any instance (Postgres, through NOTIFY).
   const stopListening = storage.changes.subscribe((rows) => {
     for (const row of rows) feed.publish(row);
-    if (rows.some((row) => row.status === 'queued')) dispatcher.kick();
+    // A row due now wakes the dispatcher; a retry's later attempt is already on its timer.
+    const now = Date.now();
+    if (rows.some((row) => row.status === 'queued' && row.nextAttemptAt <= now)) dispatcher.kick();
   });
   const onPubSubError = (error: unknown) => logger.error({ err: error }, 'pub/sub error');
   const committed = store.committed.bind(store);

@@ -285,7 +285,8 @@ export function apiRoutes(deps: ApiDeps) {
    * What binds a wearer joining a room made already: the game must be allowed; a room-wide game
    * rule their house rules would tighten refuses the join (409 `house_rules_stricter`: the match
    * was set up with the room's, and it may have started); a tighter cooldown or cap becomes their
-   * seat's own policy, since the policy's cooldown and cap are checked per target wearer.
+   * seat's own policy: the cooldown is checked per target wearer, and a request to them is checked
+   * against their own cap — counted, like every cap, over all the match's requests.
    */
   function joinerBinding(
     caller: Login,
@@ -420,7 +421,7 @@ export function apiRoutes(deps: ApiDeps) {
     await readJson(ctx);
     const metadata = await metadataOf(matchID);
     const seats = await repository.seatsOf(matchID);
-    const mine = seats.find((s) => s.userId === caller.userId && s.lockId === caller.lockId);
+    const mine = seats.find((s) => isCallersSeat(s, caller));
     if (mine) {
       // Joining again (another device, a reload, a finished game): same seat, fresh credentials.
       const { credentials, hash } = seatCredentials(matchID, mine.playerID);
@@ -488,12 +489,10 @@ export function apiRoutes(deps: ApiDeps) {
   async function sandboxSubmit(ctx: Context, matchID: string) {
     const caller = await authenticate(ctx);
     await metadataOf(matchID);
-    // The seat is the user's on this lock, whichever of their logins took it (a reload or a
-    // renewed login signs in again).
-    const mine = (s: { userId: string; lockId: string }) =>
-      s.userId === caller.userId && s.lockId === caller.lockId;
-    const seats = await repository.seatsOf(matchID);
-    if (!seats.some((s) => mine(s) && s.role === 'wearer')) {
+    const mine = (await repository.seatsOf(matchID)).filter(
+      (s) => isCallersSeat(s, caller) && s.role === 'wearer',
+    );
+    if (mine.length === 0) {
       throw new HttpError(
         403,
         'not_seated',
@@ -503,7 +502,7 @@ export function apiRoutes(deps: ApiDeps) {
     const pending = (await repository.requestsOf(matchID)).some(
       (row) =>
         (row.status === 'delivered' || row.status === 'already_pending') &&
-        seats.some((s) => s.playerID === row.playerID && mine(s)),
+        mine.some((s) => s.playerID === row.playerID),
     );
     if (!pending) {
       throw new HttpError(
@@ -553,8 +552,9 @@ export function apiRoutes(deps: ApiDeps) {
         `id: ${feedEventId(status)}\nevent: ${FEED_EVENTS.verification}\ndata: ${JSON.stringify(status)}\n\n`,
       );
     };
-    // Changes that arrive while the snapshot is read wait until it is sent: after it, they can only
-    // make a status newer, never older.
+    // Changes that arrive while the snapshot is read wait until it is sent, so that the snapshot
+    // comes first. One of them may be older than the snapshot's copy of its request (announced just
+    // before the read); a later copy always follows it, and the client keeps the last copy.
     let waiting: VerificationStatus[] | undefined = [];
     const unsubscribe = feed.subscribe(matchID, (status) => {
       if (waiting) waiting.push(status);
@@ -711,13 +711,22 @@ function forcedOf(binding: BindingRules | undefined): { forced?: ForcedRule[] } 
 }
 
 /**
+ * Whether a seat is the caller's: the user's on this lock, whichever of their logins took it (a
+ * reload or a renewed login signs in again).
+ */
+function isCallersSeat(seat: { userId: string; lockId: string }, caller: Login): boolean {
+  return seat.userId === caller.userId && seat.lockId === caller.lockId;
+}
+
+/**
  * The house rules in a Chaster session's extension config; null when it has none. An invalid one
  * binds nothing and never fails the login: a warning tells the operator.
  */
 function readHouseRules(config: unknown, logger: Logger | undefined): HouseRules | null {
   if (config === null || config === undefined) return null;
   const parsed = HouseRulesSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
+  // An empty config (what a lock has until its keyholder saves one) binds nothing.
+  if (parsed.success) return Object.keys(parsed.data).length > 0 ? parsed.data : null;
   logger?.warn(
     { problem: parsed.error.issues[0]?.message },
     'ignoring invalid house rules in a session config',

@@ -6,6 +6,13 @@ import { CHARGED_STATUSES, SUBMITTABLE_STATUSES } from '../outbox/policy.js';
 import { OPEN_STATUSES } from '../outbox/types.js';
 import type { OutboxStatus } from '../outbox/types.js';
 
+/**
+ * The policy a claim checks a row against: the target seat's own (its wearer's house rules) when it
+ * has one, else the room's; with no room there is none, whatever the seat holds (fail closed).
+ * Needs `seats s` (the target seat) and `rooms r` joined.
+ */
+export const TARGET_POLICY = `CASE WHEN r.policy IS NULL THEN NULL ELSE COALESCE(s.policy, r.policy) END`;
+
 /** Statuses as an SQL list, `('a', 'b')`: our own constants, never input. */
 function sqlList(statuses: readonly OutboxStatus[]): string {
   return `(${statuses.map((s) => `'${s}'`).join(', ')})`;

@@ -18,7 +18,14 @@ import {
 import type { SeatRole } from '../../plugin/index.js';
 import type { Refusal, RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
-import { CHARGED_IN, NEXT_DUE, numbered, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
+import {
+  CHARGED_IN,
+  NEXT_DUE,
+  numbered,
+  SEE_WEBHOOK,
+  SUBMIT,
+  TARGET_POLICY,
+} from './outbox-sql.js';
 import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
@@ -233,14 +240,6 @@ export class PgRepository implements Repository {
     );
   }
 
-  async getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined> {
-    const r = await this.first<{ policy: RoomPolicy }>(
-      'SELECT policy FROM rooms WHERE match_id = $1',
-      [matchID],
-    );
-    return r?.policy;
-  }
-
   async bindSeat(b: SeatBinding, now: number): Promise<boolean> {
     const result = await this.pool.query(
       `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at, policy)
@@ -310,7 +309,7 @@ export class PgRepository implements Repository {
     const { rows: candidates } = await client.query<PgCandidate>(
       `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
               q.session_id AS requester_session, q.role AS requester_role, q.lock_id AS requester_lock,
-              CASE WHEN r.policy IS NULL THEN NULL ELSE COALESCE(s.policy, r.policy) END AS policy
+              ${TARGET_POLICY} AS policy
        FROM outbox o
        LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
        LEFT JOIN seats q ON q.match_id = o.match_id AND q.player_id = o.requester_id

@@ -14,7 +14,7 @@ import {
 } from '../outbox/policy.js';
 import type { Refusal, RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
-import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT } from './outbox-sql.js';
+import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT, TARGET_POLICY } from './outbox-sql.js';
 import { pruneSync } from './prune.js';
 import type { PruneDialect } from './prune.js';
 import { toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
@@ -39,12 +39,9 @@ interface Candidate extends OutboxRecord {
   policy: string | null;
 }
 
-/**
- * The policy is the target seat's own (its wearer's house rules) when it has one, else the room's;
- * with no room there is none, whatever the seat holds (fail closed).
- */
+/** A due row with its target seat and the policy it is checked against (`TARGET_POLICY`). */
 const CANDIDATE = `SELECT o.*, s.session_id AS seat_session, s.role AS seat_role, s.lock_id AS seat_lock,
-    CASE WHEN r.policy IS NULL THEN NULL ELSE COALESCE(s.policy, r.policy) END AS policy
+    ${TARGET_POLICY} AS policy
   FROM outbox o
   LEFT JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
   LEFT JOIN rooms r ON r.match_id = o.match_id`;
@@ -122,7 +119,6 @@ export class SqliteRepository implements Repository {
         `SELECT COUNT(*) AS n FROM rooms r JOIN matches m ON m.match_id = r.match_id
          WHERE r.host_user_id = ? AND m.gameover = 0`,
       ),
-      getRoom: db.prepare(`SELECT policy FROM rooms WHERE match_id = ?`),
       bindSeat: db.prepare(
         `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at, policy)
          VALUES (@matchID, @playerID, @loginId, @sessionId, @role, @userId, @lockId, @credentialsHash, @now, @policy)
@@ -220,11 +216,6 @@ export class SqliteRepository implements Repository {
     hostUserId?: string,
   ): Promise<void> {
     this.sql.insertRoom!.run(matchID, JSON.stringify(policy), now, hostUserId ?? null);
-  }
-
-  async getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined> {
-    const r = this.sql.getRoom!.get(matchID) as { policy: string } | undefined;
-    return r ? (JSON.parse(r.policy) as RoomPolicy) : undefined;
   }
 
   async bindSeat(binding: SeatBinding, now: number): Promise<boolean> {

@@ -198,9 +198,7 @@ export class SqliteStore extends Sync {
     );
     // A failed transaction may leave the cache ahead of the row; read it again next time.
     if (rows === undefined) this.cache.delete(matchID);
-    else if (rows.length > 0) {
-      logErrors(this.logger, 'announce', matchID, () => this.changes?.announce(rows));
-    }
+    else if (rows.length > 0) this.changes?.announce(rows);
   }
 
   /**

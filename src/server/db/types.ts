@@ -128,8 +128,6 @@ export interface Repository {
   openRoomsHostedBy(userId: string): Promise<number>;
   /** Deletes a room that was just made (its policy and seats), when its creation is refused. */
   removeRoom(matchID: string): Promise<void>;
-  /** A room's policy; undefined when the match has no room. */
-  getRoomPolicy(matchID: string): Promise<RoomPolicy | undefined>;
 
   /** Binds a free seat; false when it is taken. */
   bindSeat(binding: SeatBinding, now: number): Promise<boolean>;
