@@ -7,6 +7,12 @@
 export { ApiErrorBodySchema } from './errors.js';
 export type { ApiErrorBody } from './errors.js';
 export {
+  ConfigurationAnswerSchema,
+  MAX_CONFIGURATION_TOKEN_LENGTH,
+  PartnerConfigurationTokenSchema,
+} from './configuration.js';
+export type { ConfigurationAnswer } from './configuration.js';
+export {
   HOUSE_RULE_LIMITS,
   HOUSE_RULE_NAMES,
   HouseRulesSchema,

@@ -3,11 +3,13 @@
  * answer is checked against the contract in `src/api`; every failure is an `ApiError`.
  */
 import {
+  ConfigurationAnswerSchema,
   CreatedRoomSchema,
   FEED_EVENTS,
   LoginAnswerSchema,
   LogoutAnswerSchema,
   MatchIDSchema,
+  PartnerConfigurationTokenSchema,
   RoomListSchema,
   RoomSchema,
   SeatGrantSchema,
@@ -16,8 +18,10 @@ import {
   VerificationStatusSchema,
 } from '../api/index.js';
 import type {
+  ConfigurationAnswer,
   CreateRoomInput,
   CreatedRoom,
+  HouseRules,
   LoginAnswer,
   Room,
   SeatGrant,
@@ -57,6 +61,16 @@ export interface ApiClient {
   login(mainToken: string, options?: CallOptions): Promise<LoginAnswer>;
   /** The calls that need a login, bound to its bearer token (`LoginAnswer.token`). */
   withToken(token: string): AuthedApiClient;
+  /**
+   * The configuration page's calls, with the `partnerConfigurationToken` Chaster gives the page
+   * (no login needed): the lock's house rules, and who may save them.
+   */
+  configuration: {
+    /** The saved house rules (`{}` and a `problem` when what is saved is not valid). */
+    get(token: string, options?: CallOptions): Promise<ConfigurationAnswer>;
+    /** Saves the house rules (the keyholder only); answers them as saved. */
+    save(token: string, config: HouseRules, options?: CallOptions): Promise<ConfigurationAnswer>;
+  };
 }
 
 /** What the live feed of a room's verification requests calls. */
@@ -127,6 +141,16 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
         signal,
       }),
     withToken: (token) => authed(transport, token),
+    configuration: {
+      get: async (token, { signal } = {}) =>
+        call(transport, ConfigurationAnswerSchema, configurationPath(token), { signal }),
+      save: async (token, config, { signal } = {}) =>
+        call(transport, ConfigurationAnswerSchema, configurationPath(token), {
+          method: 'PUT',
+          body: { config },
+          signal,
+        }),
+    },
   };
 }
 
@@ -244,6 +268,19 @@ function roomPath(matchID: string): string {
     throw new ApiError(400, 'invalid_request', 'Invalid matchID: must be a room id.');
   }
   return `/api/rooms/${parsed.data}`;
+}
+
+/** A configuration's path; a token that is not one is refused here, as the server would refuse it. */
+function configurationPath(token: string): string {
+  const parsed = PartnerConfigurationTokenSchema.safeParse(token);
+  if (!parsed.success) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      "Invalid configuration token: open the extension's settings from Chaster again.",
+    );
+  }
+  return `/api/configurations/${parsed.data}`;
 }
 
 function baseUrlOf(given: string | undefined): string {

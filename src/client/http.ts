@@ -22,7 +22,7 @@ export interface Transport {
 
 /** What one call sends. */
 export interface CallInit {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   token?: string;
   body?: unknown;
   signal?: AbortSignal | undefined;

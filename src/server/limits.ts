@@ -17,6 +17,13 @@ export interface ApiLimits {
   loginsPerAddressPerMinute: number;
   /** Logins per minute in all, whatever their address: a third of the default Chaster budget. */
   loginsPerMinute: number;
+  /**
+   * Configuration page calls (`GET`/`PUT /api/configurations/:token`, each a call to Chaster) per
+   * client address per minute.
+   */
+  configurationsPerAddressPerMinute: number;
+  /** Configuration page calls per minute in all: a sixth of the default Chaster budget. */
+  configurationsPerMinute: number;
   /** Signed-in calls (every route but login and webhooks) one user may make per minute. */
   callsPerUserPerMinute: number;
   /** Rooms one user may create per minute. */
@@ -42,6 +49,8 @@ export interface ApiLimits {
 export const DEFAULT_API_LIMITS: ApiLimits = {
   loginsPerAddressPerMinute: 10,
   loginsPerMinute: 20,
+  configurationsPerAddressPerMinute: 10,
+  configurationsPerMinute: 10,
   callsPerUserPerMinute: 600,
   roomsPerUserPerMinute: 5,
   openRoomsPerUser: 5,
@@ -71,6 +80,8 @@ export interface Limits {
   readonly settings: ApiLimits;
   loginsByAddress: Rate;
   logins: Rate;
+  configurationsByAddress: Rate;
+  configurations: Rate;
   callsByUser: Rate;
   roomsByUser: Rate;
   /** A place for one more stream of `userId`; throws a 429 HttpError when none is free. */
@@ -125,6 +136,16 @@ export function createLimits(settings: ApiLimits, redis?: Redis, scope = 'defaul
       'Too many logins from your address',
     ),
     logins: rate('logins', settings.loginsPerMinute, 'Too many logins on this server right now'),
+    configurationsByAddress: rate(
+      'configurations-address',
+      settings.configurationsPerAddressPerMinute,
+      'Too many configuration page calls from your address',
+    ),
+    configurations: rate(
+      'configurations',
+      settings.configurationsPerMinute,
+      'Too many configuration page calls on this server right now',
+    ),
     callsByUser: rate('calls-user', settings.callsPerUserPerMinute, 'You are calling too often'),
     roomsByUser: rate(
       'rooms-user',

@@ -1,7 +1,7 @@
 /**
  * The game server's HTTP API (docs/server.md; limits in docs/security.md): logins from a Chaster mainToken, rooms
- * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), Chaster
- * webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
+ * and seats bound to Chaster sessions, the verification status feed (JSON and SSE), the
+ * configuration page's house rules, Chaster webhooks and health. boardgame.io's own Lobby routes are not served at all (see game-server.ts).
  * Request bodies are parsed, and answers typed, with the contract in `src/api`, which
  * `bgio-chaster/client` checks them against: a change here that breaks it fails typecheck.
  */
@@ -18,10 +18,12 @@ import {
   LastEventIdSchema,
   LoginBodySchema,
   MatchIDSchema,
+  PartnerConfigurationTokenSchema,
   feedEventId,
 } from '../api/index.js';
 import type {
   ApiErrorBody,
+  ConfigurationAnswer,
   CreatedRoom,
   LoginAnswer,
   LogoutAnswer,
@@ -36,7 +38,7 @@ import { HouseRulesSchema } from '../api/house-rules.js';
 import type { HouseRules } from '../api/house-rules.js';
 import type { ForcedRule } from '../api/rooms.js';
 import { ChasterArgumentError, ChasterError } from '../chaster/index.js';
-import type { ChasterClient } from '../chaster/index.js';
+import type { ChasterClient, ChasterConfiguration } from '../chaster/index.js';
 import {
   TOKEN_TTL_MS,
   randomId,
@@ -92,7 +94,7 @@ export interface ApiDeps {
   repository: Repository;
   /** Told when a seat's credentials are replaced, so the old ones stop passing at once. */
   seatCheck?: Pick<SeatCheck, 'forget'>;
-  chaster: Pick<ChasterClient, 'getSessionAuth'>;
+  chaster: Pick<ChasterClient, 'getSessionAuth' | 'getConfiguration' | 'updateConfiguration'>;
   secret: string;
   feed: VerificationFeed;
   webhook?: { user: string; password: string };
@@ -114,16 +116,52 @@ export interface ApiDeps {
  */
 const RESUME_OVERLAP_MS = 10_000;
 
-/** Most refused mainTokens remembered (each for `REFUSAL_TTL_MS`), so retries do not reach Chaster. */
+/**
+ * Most refused mainTokens and configuration tokens remembered (each for `REFUSAL_TTL_MS`), so
+ * retries do not reach Chaster.
+ */
 const MAX_REMEMBERED_REFUSALS = 10_000;
 const REFUSAL_TTL_MS = 60_000;
+
+/** A configuration save's body: `{config}`; the config itself is checked as house rules after. */
+const SaveEnvelope = z.strictObject({ config: z.unknown() });
 
 /** Koa middleware serving `/api/*` and `/healthz`. */
 export function apiRoutes(deps: ApiDeps) {
   const { db, repository, feed, logger, limits } = deps;
   const now = deps.now ?? Date.now;
-  /** mainTokens (by hash) that Chaster refused lately, with the answer given then. */
+  /** mainTokens and configuration tokens (by hash) Chaster refused lately, with the answer given then. */
   const refusals = new Map<string, { until: number; error: HttpError }>();
+
+  /** The key a token's refusal is remembered under: its hash, its `kind` keeping kinds apart. */
+  function refusalKey(kind: 'login' | 'configuration', token: string): string {
+    return `${kind}:${createHash('sha256').update(token).digest('base64url')}`;
+  }
+
+  /** Remembers Chaster's refusal of a token for `REFUSAL_TTL_MS`, the oldest making way. */
+  function rememberRefusal(key: string, error: HttpError): void {
+    if (refusals.size >= MAX_REMEMBERED_REFUSALS) refusals.delete(refusals.keys().next().value!);
+    refusals.set(key, { until: now() + REFUSAL_TTL_MS, error });
+  }
+
+  /** Throws the answer Chaster's refusal of this token got lately, if it did. */
+  function refuseAgain(key: string): void {
+    const refused = refusals.get(key);
+    if (refused && refused.until > now()) throw refused.error;
+  }
+
+  /** Spends a token of the Chaster budget, or answers 503 `chaster_budget_spent` with the wait. */
+  async function spendChasterBudget(): Promise<void> {
+    const wait = (await deps.spendChasterToken?.()) ?? 0;
+    if (wait <= 0) return;
+    const busy = new HttpError(
+      503,
+      'chaster_budget_spent',
+      `This server has used its Chaster budget for the moment; try again in ${Math.ceil(wait / 1000)} s.`,
+    );
+    busy.headers = { 'retry-after': String(Math.ceil(wait / 1000)) };
+    throw busy;
+  }
   /** This instance's open streams by login, so a logout ends them at once. */
   const streamsByLogin = new Map<string, Set<() => void>>();
   const games = new Map(deps.games.map((g) => [g.name!, g]));
@@ -176,30 +214,16 @@ export function apiRoutes(deps: ApiDeps) {
   async function createLogin(ctx: Context) {
     await limits.loginsByAddress.consume(addressKey(ctx.ip));
     const { mainToken } = parseWith(LoginBodySchema, await readJson(ctx));
-    const key = createHash('sha256').update(mainToken).digest('base64url');
-    const refused = refusals.get(key);
-    if (refused && refused.until > now()) throw refused.error;
+    const key = refusalKey('login', mainToken);
+    refuseAgain(key);
     await limits.logins.consume('all');
-    const wait = (await deps.spendChasterToken?.()) ?? 0;
-    if (wait > 0) {
-      const busy = new HttpError(
-        503,
-        'chaster_budget_spent',
-        `This server has used its Chaster budget for the moment; try again in ${Math.ceil(wait / 1000)} s.`,
-      );
-      busy.headers = { 'retry-after': String(Math.ceil(wait / 1000)) };
-      throw busy;
-    }
+    await spendChasterBudget();
     let auth;
     try {
       auth = await deps.chaster.getSessionAuth(mainToken);
     } catch (error) {
       const answer = chasterHttpError(error, logger);
-      if (answer.status === 401) {
-        if (refusals.size >= MAX_REMEMBERED_REFUSALS)
-          refusals.delete(refusals.keys().next().value!);
-        refusals.set(key, { until: now() + REFUSAL_TTL_MS, error: answer });
-      }
+      if (answer.status === 401) rememberRefusal(key, answer);
       throw answer;
     }
     const lock = auth.lockForUser;
@@ -239,6 +263,39 @@ export function apiRoutes(deps: ApiDeps) {
       },
       ...(deps.sandbox ? { sandbox: true } : {}),
     } satisfies LoginAnswer;
+  }
+
+  /**
+   * `GET` and `PUT /api/configurations/:token`: the configuration page reads or saves the lock's
+   * house rules with Chaster's partnerConfigurationToken. No login of ours: the token is the
+   * proof, and Chaster judges it. Each call reaches Chaster, so it is counted per address and in
+   * all and spends the Chaster budget; a token Chaster does not know is remembered a while.
+   */
+  async function configuration(ctx: Context, rawToken: string, save: boolean) {
+    await limits.configurationsByAddress.consume(addressKey(ctx.ip));
+    const token = parseWith(PartnerConfigurationTokenSchema, rawToken, 'configuration token');
+    const config = save ? houseRulesToSave(await readJson(ctx)) : undefined;
+    const key = refusalKey('configuration', token);
+    refuseAgain(key);
+    await limits.configurations.consume('all');
+    await spendChasterBudget();
+    let answer: ChasterConfiguration;
+    try {
+      answer = config
+        ? await deps.chaster.updateConfiguration(token, config)
+        : await deps.chaster.getConfiguration(token);
+    } catch (error) {
+      const refusal = configurationHttpError(error, save, logger);
+      if (refusal.code === 'configuration_not_found') rememberRefusal(key, refusal);
+      throw refusal;
+    }
+    ctx.body = {
+      ...houseRulesView(answer.config, logger),
+      role: answer.role,
+      // Chaster lets only the keyholder change a running lock's configuration; before a lock
+      // starts (no session yet) the page is its creator's, a wearer making a self-lock included.
+      canSave: answer.role === 'keyholder' || answer.sessionId === null,
+    } satisfies ConfigurationAnswer;
   }
 
   /** `DELETE /api/login`: the caller's login ends now, on every instance (and its streams). */
@@ -671,6 +728,10 @@ export function apiRoutes(deps: ApiDeps) {
     if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
     if (method === 'GET' && path === '/api/rooms') return listRooms(ctx);
     if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);
+    if ((m = path.match(/^\/api\/configurations\/([^/]*)$/))) {
+      if (method === 'GET') return configuration(ctx, m[1]!, false);
+      if (method === 'PUT') return configuration(ctx, m[1]!, true);
+    }
     if ((m = path.match(/^\/api\/rooms\/([^/]+)(\/join|\/verifications(?:\/sandbox-submit)?)?$/))) {
       const matchID = parseWith(MatchIDSchema, m[1], 'matchID');
       if (method === 'POST' && m[2] === '/verifications/sandbox-submit' && deps.sandbox) {
@@ -716,6 +777,93 @@ function forcedOf(binding: BindingRules | undefined): { forced?: ForcedRule[] } 
  */
 function isCallersSeat(seat: { userId: string; lockId: string }, caller: Login): boolean {
   return seat.userId === caller.userId && seat.lockId === caller.lockId;
+}
+
+/**
+ * The house rules a configuration save carries: 400 `invalid_house_rules` with the schema's own
+ * sentences when they are not valid (a body that is not `{config}` is 400 `invalid_request`).
+ */
+function houseRulesToSave(body: unknown): HouseRules {
+  const { config } = parseWith(SaveEnvelope, body);
+  const parsed = HouseRulesSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.slice(0, 5).map((issue) => issue.message);
+  throw new HttpError(
+    400,
+    'invalid_house_rules',
+    `These house rules are not valid: ${problems.join('; ')}.`,
+  );
+}
+
+/**
+ * A saved config as the configuration page shows it: the house rules, or `{}` with a `problem`
+ * sentence when what is saved is not valid house rules (it binds nothing until saved again).
+ */
+function houseRulesView(
+  config: unknown,
+  logger: Logger | undefined,
+): Pick<ConfigurationAnswer, 'config' | 'problem'> {
+  if (config === null || config === undefined) return { config: {} };
+  const parsed = HouseRulesSchema.safeParse(config);
+  if (parsed.success) return { config: parsed.data };
+  const problem = parsed.error.issues[0]?.message ?? 'not an object of house rules';
+  logger?.warn({ problem }, 'the configuration page found invalid house rules');
+  return {
+    config: {},
+    problem: `The saved house rules are not valid (${problem}), so they bind nothing: save new ones.`,
+  };
+}
+
+/**
+ * Chaster's refusal of a configuration call as our answer. Never the token, nor Chaster's raw
+ * answer, in the answer or the log: only its code and status are logged.
+ */
+function configurationHttpError(
+  error: unknown,
+  save: boolean,
+  logger: Logger | undefined,
+): HttpError {
+  if (!(error instanceof ChasterError)) {
+    logger?.error({ err: error }, 'configuration call failed');
+    return new HttpError(
+      502,
+      'chaster_unavailable',
+      'Chaster could not be asked for this configuration right now; try again in a moment.',
+    );
+  }
+  logger?.warn(
+    { code: error.code, status: error.status, operation: error.operation },
+    'Chaster refused a configuration call',
+  );
+  if (error.code === 'configuration_not_found') {
+    return new HttpError(
+      404,
+      'configuration_not_found',
+      "This configuration link is unknown or has expired: open the extension's settings from Chaster again.",
+    );
+  }
+  if (error.code === 'forbidden' && save) {
+    return new HttpError(
+      403,
+      'only_keyholder_saves',
+      "Only the lock's keyholder can save its house rules; you can read them.",
+    );
+  }
+  if (error.code === 'unauthorized' || error.code === 'forbidden') {
+    return new HttpError(
+      502,
+      'chaster_rejected_server',
+      "Chaster refused this server's developer token; the operator must check CHASTER_TOKEN.",
+    );
+  }
+  // Chaster's own words are not passed on: they are not ours to vouch for, and could name the token.
+  return new HttpError(
+    502,
+    'chaster_unavailable',
+    error.retryable
+      ? 'Chaster is unavailable right now; try again in a moment.'
+      : "Chaster refused to read or save this configuration; open the extension's settings from Chaster again.",
+  );
 }
 
 /**
