@@ -93,6 +93,21 @@ function mover(target: Target, matchID: string, credentials: string, token: stri
   };
 }
 
+/** A two-seat penalty room with `rules`, hosted by a plain wearer and joined by one under `house`. */
+async function penaltyRoomJoinedUnder(
+  target: Target,
+  rules: Record<string, unknown>,
+  house: HouseRules,
+) {
+  const host = await wearer(target);
+  const room = await createRoom(target, host.token, { game: 'penalty', numPlayers: 2, rules });
+  expect(room.status).toBe(201);
+  const joiner = await wearer(target, house);
+  const joined = await joinRoom(target, joiner.token, room.json.matchID);
+  expect(joined.status, JSON.stringify(joined.json)).toBe(200);
+  return { host, room, joined };
+}
+
 describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
   const skip = () => kind === 'postgres' && missing() !== undefined;
 
@@ -249,16 +264,11 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
   it("a joiner's shorter cooldown binds requests to them only", async (ctx) => {
     if (skip()) return ctx.skip();
     const target = await start(kind);
-    const host = await wearer(target);
-    const room = await createRoom(target, host.token, {
-      game: 'penalty',
-      numPlayers: 2,
-      rules: { cooldownSeconds: 3600, maxRequestsPerMatch: 100 },
-    });
-    expect(room.status).toBe(201);
-    const joiner = await wearer(target, { maxCooldownSeconds: 0 });
-    const joined = await joinRoom(target, joiner.token, room.json.matchID);
-    expect(joined.status, JSON.stringify(joined.json)).toBe(200);
+    const { host, room, joined } = await penaltyRoomJoinedUnder(
+      target,
+      { cooldownSeconds: 3600, maxRequestsPerMatch: 100 },
+      { maxCooldownSeconds: 0 },
+    );
     expect(joined.json.forced).toEqual([
       {
         rule: 'cooldownSeconds',
@@ -283,16 +293,11 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
   it("a joiner's higher cap binds requests to them only", async (ctx) => {
     if (skip()) return ctx.skip();
     const target = await start(kind);
-    const host = await wearer(target);
-    const room = await createRoom(target, host.token, {
-      game: 'penalty',
-      numPlayers: 2,
-      rules: { cooldownSeconds: 0, maxRequestsPerMatch: 1 },
-    });
-    expect(room.status).toBe(201);
-    const joiner = await wearer(target, { minRequestsPerMatch: 3 });
-    const joined = await joinRoom(target, joiner.token, room.json.matchID);
-    expect(joined.status, JSON.stringify(joined.json)).toBe(200);
+    const { host, room, joined } = await penaltyRoomJoinedUnder(
+      target,
+      { cooldownSeconds: 0, maxRequestsPerMatch: 1 },
+      { minRequestsPerMatch: 3 },
+    );
     expect(joined.json.forced).toEqual([
       {
         rule: 'maxRequestsPerMatch',
