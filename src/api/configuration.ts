@@ -35,6 +35,13 @@ export const ConfigurationAnswerSchema = z.object({
   canSave: z.boolean(),
   /** Why the saved config was not shown: it is not valid house rules, and binds nothing. */
   problem: z.optional(z.string()),
+  /** The games this server offers, by name: what `allowedGames` may list. */
+  games: z.array(z.string()),
+  /**
+   * The operator's server-wide bounds, which win over any house rule: the least cooldown between
+   * two requests to a wearer (seconds) and the most requests a match may send.
+   */
+  serverLimits: z.object({ minCooldownSeconds: z.number(), maxRequestsPerMatch: z.number() }),
 });
 /** `GET` and `PUT /api/configurations/:token` answer: the lock's house rules and who may save them. */
 export type ConfigurationAnswer = z.infer<typeof ConfigurationAnswerSchema>;

@@ -13,6 +13,13 @@ export {
 } from './configuration.js';
 export type { ConfigurationAnswer } from './configuration.js';
 export {
+  HistoryAnswerSchema,
+  HistoryMatchSchema,
+  MAX_HISTORY_MATCHES,
+  MatchResultSchema,
+} from './history.js';
+export type { HistoryAnswer, HistoryMatch, MatchResult } from './history.js';
+export {
   HOUSE_RULE_LIMITS,
   HOUSE_RULE_NAMES,
   HouseRulesSchema,

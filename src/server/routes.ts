@@ -295,6 +295,11 @@ export function apiRoutes(deps: ApiDeps) {
       // Chaster lets only the keyholder change a running lock's configuration; before a lock
       // starts (no session yet) the page is its creator's, a wearer making a self-lock included.
       canSave: answer.role === 'keyholder' || answer.sessionId === null,
+      games: [...games.keys()],
+      serverLimits: {
+        minCooldownSeconds: limits.settings.minCooldownSeconds,
+        maxRequestsPerMatch: limits.settings.maxRequestsPerMatch,
+      },
     } satisfies ConfigurationAnswer;
   }
 

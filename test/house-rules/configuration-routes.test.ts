@@ -24,6 +24,11 @@ import { api, login, startStack } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
 const RULES: HouseRules = { allowedGames: ['dice-duel'], maxCooldownSeconds: 600 };
+/** What every answer adds about this server: its games and its default bounds. */
+const SERVER = {
+  games: ['penalty'],
+  serverLimits: { minCooldownSeconds: 0, maxRequestsPerMatch: 100 },
+};
 
 /** A server on the emulator that notes every configuration call the emulator receives. */
 async function start(limits: Partial<ApiLimits> = {}, dispatcher?: DispatcherOptions) {
@@ -78,12 +83,12 @@ describe('GET and PUT /api/configurations/:token', () => {
     const { stack, lock, keyholderToken } = await start();
     expect(await read(stack, keyholderToken)).toEqual({
       status: 200,
-      json: { config: {}, role: 'keyholder', canSave: true },
+      json: { config: {}, role: 'keyholder', canSave: true, ...SERVER },
     });
     const saved = await save(stack, keyholderToken, { config: RULES });
     expect(saved).toEqual({
       status: 200,
-      json: { config: RULES, role: 'keyholder', canSave: true },
+      json: { config: RULES, role: 'keyholder', canSave: true, ...SERVER },
     });
     expect(await chasterConfig(stack, lock.sessionId)).toEqual(RULES);
     expect((await read(stack, keyholderToken)).json.config).toEqual(RULES);
@@ -133,6 +138,7 @@ describe('GET and PUT /api/configurations/:token', () => {
       config: {},
       role: 'keyholder',
       canSave: true,
+      ...SERVER,
       problem: expect.stringContaining('maxCooldownSeconds must be a whole number from 0 to 86400'),
     });
   });
@@ -153,12 +159,23 @@ describe('GET and PUT /api/configurations/:token', () => {
     expectLogsFree(stack, ['no-such-token']);
   });
 
+  it('the answer names the operator’s own bounds, which win over house rules', async () => {
+    const { stack, keyholderToken } = await start({
+      minCooldownSeconds: 45,
+      maxRequestsPerMatch: 7,
+    });
+    const res = await read(stack, keyholderToken);
+    expect(res.json).toMatchObject({
+      serverLimits: { minCooldownSeconds: 45, maxRequestsPerMatch: 7 },
+    });
+  });
+
   it('a wearer’s token reads with canSave false; a save with it is 403 only_keyholder_saves', async () => {
     const { stack, lock, wearerToken } = await start();
     stack.emulator.setConfig(lock.lockId, RULES);
     expect(await read(stack, wearerToken)).toEqual({
       status: 200,
-      json: { config: RULES, role: 'wearer', canSave: false },
+      json: { config: RULES, role: 'wearer', canSave: false, ...SERVER },
     });
     const refused = await save(stack, wearerToken, { config: {} });
     expect(refused.status).toBe(403);
@@ -271,11 +288,13 @@ describe('the kit: createApiClient().configuration', () => {
       config: {},
       role: 'keyholder',
       canSave: true,
+      ...SERVER,
     });
     expect(await client.configuration.save(keyholderToken, RULES)).toEqual({
       config: RULES,
       role: 'keyholder',
       canSave: true,
+      ...SERVER,
     });
     expect(await chasterConfig(stack, lock.sessionId)).toEqual(RULES);
     expect((await client.configuration.get(wearerToken)).canSave).toBe(false);
