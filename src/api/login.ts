@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import type { SeatRole } from '../plugin/types.js';
+import { HouseRulesSchema } from './house-rules.js';
 import type { Same } from './same.js';
 
 /** A signed-in user's role on their lock, which is also the role of every seat they take. */
@@ -30,6 +31,11 @@ export const LoginAnswerSchema = z.object({
     /** Whether the lock has the Verification Picture extension (without it nothing is sent). */
     verificationPicture: z.boolean(),
   }),
+  /**
+   * The house rules the lock's keyholder saved, which bind every room this login plays in; null
+   * when there are none. Absent from servers older than house rules.
+   */
+  houseRules: z.optional(z.nullable(HouseRulesSchema)),
   /** True when the server runs against its own emulator (sandbox mode), never against Chaster. */
   sandbox: z.optional(z.boolean()),
 });

@@ -261,6 +261,7 @@ export function apiRoutes(deps: ApiDeps) {
         keyholder: lock.keyholder?.username ?? null,
         verificationPicture: (lock.extensions ?? []).some((e) => e.slug === 'verification-picture'),
       },
+      houseRules: login.houseRules ?? null,
       ...(deps.sandbox ? { sandbox: true } : {}),
     } satisfies LoginAnswer;
   }

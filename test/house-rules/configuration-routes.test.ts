@@ -20,7 +20,7 @@ import type { HouseRules } from '../../src/api/house-rules.js';
 import type { DispatcherOptions } from '../../src/server/index.js';
 import type { ApiLimits } from '../../src/server/limits.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
-import { api, login, startStack } from '../helpers/stack.js';
+import { api, startStack } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
 const RULES: HouseRules = { allowedGames: ['dice-duel'], maxCooldownSeconds: 600 };
@@ -93,11 +93,17 @@ describe('GET and PUT /api/configurations/:token', () => {
     expect(await chasterConfig(stack, lock.sessionId)).toEqual(RULES);
     expect((await read(stack, keyholderToken)).json.config).toEqual(RULES);
 
-    await login(stack, lock.tokens.wearer);
+    const signedIn = await api(stack.url, 'POST', '/api/login', {
+      body: { mainToken: lock.tokens.wearer },
+    });
+    expect(signedIn.json.houseRules).toEqual(RULES);
     expect(storedHouseRules(stack)).toEqual([RULES]);
     // Saving {} clears them: the next login stores none.
     expect((await save(stack, keyholderToken, { config: {} })).json.config).toEqual({});
-    await login(stack, lock.tokens.wearer);
+    const again = await api(stack.url, 'POST', '/api/login', {
+      body: { mainToken: lock.tokens.wearer },
+    });
+    expect(again.json.houseRules).toBeNull();
     expect(storedHouseRules(stack)).toEqual([RULES, null]);
     expectLogsFree(stack, [keyholderToken, stack.emulator.token, lock.sessionId]);
   });

@@ -61,6 +61,7 @@ describe('createApiClient against a real server', () => {
         keyholder: expect.any(String),
         verificationPicture: true,
       },
+      houseRules: null,
     });
     expect(Date.parse(me.expiresAt)).toBeGreaterThan(Date.now());
     const alice = api.withToken(me.token);

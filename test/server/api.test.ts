@@ -227,6 +227,7 @@ describe('POST /api/login', () => {
           keyholder: 'kate',
           verificationPicture: true,
         },
+        houseRules: null,
       });
       const expiresAt = Date.parse(res.json.expiresAt);
       expect(expiresAt).toBeGreaterThan(before);
