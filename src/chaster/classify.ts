@@ -13,6 +13,7 @@ export type ChasterOperation =
   | 'getSession'
   | 'requestVerificationPicture'
   | 'createCustomLog'
+  | 'searchLogs'
   | 'getConfiguration'
   | 'updateConfiguration';
 

@@ -18,6 +18,8 @@ import {
   ExtensionConfigSchema,
   GetSessionSchema,
   MainTokenSchema,
+  SearchLogsAnswerSchema,
+  SearchLogsBodySchema,
   SessionAuthSchema,
   SessionIdSchema,
   isSessionId,
@@ -28,6 +30,8 @@ import type {
   ChasterSession,
   CustomLog,
   ExtensionConfig,
+  SearchLogsAnswer,
+  SearchLogsBody,
   SessionAuth,
 } from './schemas.js';
 
@@ -67,6 +71,12 @@ export interface ChasterClient {
   getSession(sessionId: string, options?: CallOptions): Promise<ChasterSession>;
   /** Writes a custom entry into the lock history. */
   createCustomLog(sessionId: string, log: CustomLog, options?: CallOptions): Promise<void>;
+  /** Reads a page of a lock's history, newest first. */
+  searchLogs(
+    sessionId: string,
+    search: SearchLogsBody,
+    options?: CallOptions,
+  ): Promise<SearchLogsAnswer>;
   /** Reads the configuration a configuration page's partnerConfigurationToken opens. */
   getConfiguration(token: string, options?: CallOptions): Promise<ChasterConfiguration>;
   /** Saves (replaces) the configuration a partnerConfigurationToken opens; answers it as saved. */
@@ -364,6 +374,23 @@ export function createChasterClient(options: ChasterClientOptions): ChasterClien
         secrets: [id],
         options: callOptions,
       });
+    },
+
+    async searchLogs(sessionId, search, callOptions) {
+      const id = check(SessionIdSchema, sessionId, 'sessionId');
+      const body = check(SearchLogsBodySchema, search, 'search');
+      return sendForJson(
+        {
+          operation: 'searchLogs',
+          method: 'POST',
+          route: '/api/extensions/sessions/:sessionId/logs/search',
+          path: `/api/extensions/sessions/${id}/logs/search`,
+          body,
+          secrets: [id],
+          options: callOptions,
+        },
+        SearchLogsAnswerSchema,
+      );
     },
 
     async getConfiguration(token, callOptions) {

@@ -8,6 +8,7 @@ export type { ChasterErrorCode, ChasterErrorInit } from './errors.js';
 export { classifyAnswer, parseRetryAfter } from './classify.js';
 export type { ChasterAnswer, ChasterOperation } from './classify.js';
 export {
+  ActionLogSchema,
   ActorSchema,
   ConfigurationSchema,
   ConfigurationTokenSchema,
@@ -15,12 +16,15 @@ export {
   ExtensionConfigSchema,
   LockSchema,
   MainTokenSchema,
+  SearchLogsAnswerSchema,
+  SearchLogsBodySchema,
   SessionAuthSchema,
   SessionIdSchema,
   SessionSchema,
   UserSchema,
 } from './schemas.js';
 export type {
+  ActionLog,
   Actor,
   ChasterConfiguration,
   ChasterLock,
@@ -28,5 +32,7 @@ export type {
   ChasterUser,
   CustomLog,
   ExtensionConfig,
+  SearchLogsAnswer,
+  SearchLogsBody,
   SessionAuth,
 } from './schemas.js';

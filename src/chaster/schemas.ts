@@ -131,6 +131,41 @@ export const CustomLogSchema = z.strictObject({
 /** A custom entry for the lock history. */
 export type CustomLog = z.infer<typeof CustomLogSchema>;
 
+/** Body of `POST /api/extensions/sessions/:sessionId/logs/search`: a page of the lock history. */
+export const SearchLogsBodySchema = z.strictObject({
+  /** Whose view of the history: what that role may see. */
+  role: z.enum(['keyholder', 'wearer', 'visitor']),
+  /** Entries per page (Chaster's default 15). */
+  limit: z.number().int().min(1).max(100).optional(),
+  /** The `_id` of the last entry of the previous page. */
+  lastId: z.string().max(64).optional(),
+  /** Only the entries extensions wrote. */
+  showOnlyExtensionActions: z.boolean().optional(),
+});
+/** What a history search asks for. */
+export type SearchLogsBody = z.infer<typeof SearchLogsBodySchema>;
+
+/** One entry of a lock history (`ActionLogForPublic`), with the fields this client reads. */
+export const ActionLogSchema = z.looseObject({
+  _id: z.string(),
+  type: z.string().optional(),
+  role: z.string().optional(),
+  title: z.string(),
+  description: z.string().nullish(),
+  createdAt: z.string(),
+});
+/** One entry of a lock history. */
+export type ActionLog = z.infer<typeof ActionLogSchema>;
+
+/** Answer of `POST /api/extensions/sessions/:sessionId/logs/search`: a page, newest first. */
+export const SearchLogsAnswerSchema = z.looseObject({
+  results: z.array(ActionLogSchema),
+  count: z.number().optional(),
+  hasMore: z.boolean(),
+});
+/** A page of a lock history, newest first. */
+export type SearchLogsAnswer = z.infer<typeof SearchLogsAnswerSchema>;
+
 /** The error body NestJS sends: `message` is a string, or an array for validation errors. */
 export const NestErrorSchema = z.looseObject({
   statusCode: z.number().optional(),

@@ -138,6 +138,15 @@ export const CUSTOM_LOG_DEFAULT_ROLE = 'extension';
 export const CUSTOM_LOG_EXTENSION_USER: 'wearer' | 'keyholder' = 'wearer';
 
 /**
+ * How a history search pages and what it shows: newest first, `limit` entries (default 15, at
+ * most 100) after the entry `lastId` names, `hasMore` while older ones remain, titles as shown (a
+ * custom log's `%USER%` already replaced), and `showOnlyExtensionActions` keeps the entries an
+ * extension wrote. The request and answer fields are from the generated client; the order, the
+ * bounds and the replaced title are inferences.
+ */
+export const LOG_SEARCH_PAGE = { defaultLimit: 15, maxLimit: 100, order: 'newest first' } as const;
+
+/**
  * What a wearer's configuration token may do on a running lock: read the config, not save it.
  * Chaster opens the configuration page for a wearer only while they create a self-lock, and for a
  * running session only for its keyholder, so the refusal is an inference.

@@ -14,6 +14,7 @@ import {
   CREATED_STATUS,
   CUSTOM_LOG_DEFAULT_ROLE,
   CUSTOM_LOG_EXTENSION_USER,
+  LOG_SEARCH_PAGE,
 } from './assumptions.js';
 import type { AssumedError } from './assumptions.js';
 import { FaultsSchema, createFaultPicker, rateLimitHeaders } from './faults.js';
@@ -145,6 +146,23 @@ const SetConfigBodySchema = z.strictObject({ config: z.record(z.string(), z.unkn
 
 /** What a configuration save carries; anything but an object as `config` is refused. */
 const SaveConfigurationSchema = z.looseObject({ config: z.record(z.string(), z.unknown()) });
+
+/** A history search, as the generated client types `GetPartnerLogsDto`. */
+const SearchLogsBodySchema = z.looseObject({
+  role: z.enum(['keyholder', 'wearer', 'visitor'], {
+    error: 'role must be one of the following values: keyholder, wearer, visitor',
+  }),
+  limit: z
+    .number({ error: 'limit must be a number' })
+    .int()
+    .min(1)
+    .max(LOG_SEARCH_PAGE.maxLimit, `limit must not be greater than ${LOG_SEARCH_PAGE.maxLimit}`)
+    .optional(),
+  lastId: z.string({ error: 'lastId must be a string' }).optional(),
+  showOnlyExtensionActions: z
+    .boolean({ error: 'showOnlyExtensionActions must be a boolean' })
+    .optional(),
+});
 
 const CustomLogBodySchema = z.looseObject({
   title: z.string({ error: 'title must be a string' }).min(1, 'title should not be empty'),
@@ -332,6 +350,25 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
     });
   }
 
+  /** A page of a lock's history, newest first (`LOG_SEARCH_PAGE`). */
+  function searchLogs(lock: EmulatedLock, body: unknown) {
+    const parsed = SearchLogsBodySchema.safeParse(body);
+    if (!parsed.success)
+      throw new EmulatorHttpError(
+        400,
+        nestError(
+          400,
+          parsed.error.issues.map((i) => i.message),
+        ),
+      );
+    const { limit = LOG_SEARCH_PAGE.defaultLimit, lastId, showOnlyExtensionActions } = parsed.data;
+    let entries = [...lock.history].reverse();
+    if (showOnlyExtensionActions) entries = entries.filter((e) => e.type === 'custom');
+    const start = lastId === undefined ? 0 : entries.findIndex((e) => e._id === lastId) + 1;
+    const page = entries.slice(start, start + limit);
+    return { results: page, count: entries.length, hasMore: start + limit < entries.length };
+  }
+
   // --- the configuration page ---------------------------------------------------------------
 
   function lockById(lockId: string): EmulatedLock {
@@ -424,6 +461,13 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
     }
     if (
       req.method === 'POST' &&
+      (m = path.match(/^\/api\/extensions\/sessions\/([^/]+)\/logs\/search$/))
+    ) {
+      requireBearer(req);
+      return [200, searchLogs(lockOf(safeDecode(m[1]!)), body)];
+    }
+    if (
+      req.method === 'POST' &&
       (m = path.match(/^\/api\/extensions\/sessions\/([^/]+)\/verification-picture\/request$/))
     ) {
       requireBearer(req);
@@ -482,6 +526,7 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     const isApi = path.startsWith('/api/');
     const verification = /\/verification-picture\/request$/.test(path) && req.method === 'POST';
+    const history = /\/logs\/(custom|search)$/.test(path) && req.method === 'POST';
     const record: ReceivedVerificationRequest | undefined = verification
       ? {
           sessionId: safeDecode(path.split('/')[4] ?? ''),
@@ -511,9 +556,16 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
         const actor = (body as { actor?: unknown } | undefined)?.actor;
         record.actor = typeof actor === 'string' ? actor : null;
       }
-      const inScope = faults && isApi && (faults.scope === 'api' || verification);
+      const inScope =
+        faults &&
+        isApi &&
+        (faults.scope === 'api' ||
+          (faults.scope === 'verification' && verification) ||
+          (faults.scope === 'history' && history));
+      let lostAnswer = false;
       if (faults && inScope) {
         const fault = pickFault();
+        lostAnswer = fault === 'lost_answer';
         if (faults.latencyMs > 0) await sleep(faults.latencyMs);
         if (fault !== 'none' && record) record.fault = fault;
         if (fault === 'drop') return dropMidResponse(res);
@@ -534,6 +586,11 @@ export function createChasterEmulator(options: EmulatorOptions = {}): ChasterEmu
         if (fault === 'garble') return send(200, '<html><body>Welcome to nginx!</body></html>');
       }
       const [status, answer] = isApi ? await api(req, path, body) : await control(req, path, body);
+      // Done, and the answer lost on the way: the caller cannot tell whether it landed.
+      if (lostAnswer) {
+        res.destroy();
+        return;
+      }
       send(status, answer);
     } catch (error) {
       if (error instanceof EmulatorHttpError) return send(error.status, error.body);

@@ -25,18 +25,32 @@ export const FaultsSchema = z
     /** Share of calls that get no answer for `stallMs`, then a dropped connection. */
     stallRate: Share.default(0),
     stallMs: z.number().int().min(0).max(600_000).default(30_000),
+    /**
+     * Share of calls carried out (their effect happens: a request asked, a log written) whose
+     * connection is then dropped before any answer: the caller cannot tell whether it landed.
+     */
+    lostAnswerRate: Share.default(0),
     /** Share of calls answered 200 with a body that is not JSON. */
     garbleRate: Share.default(0),
     /** Delay added before every answer in scope. */
     latencyMs: z.number().int().min(0).max(600_000).default(0),
-    /** Which routes the faults hit: only verification requests, or every `/api` route. */
-    scope: z.enum(['verification', 'api']).default('api'),
+    /**
+     * Which routes the faults hit: only verification requests, only the lock history (custom logs
+     * and their search), or every `/api` route.
+     */
+    scope: z.enum(['verification', 'history', 'api']).default('api'),
     /** Seed of the generator that draws which call gets which fault. */
     seed: z.number().int().default(1),
   })
-  .refine((f) => f.errorRate + f.rateLimitRate + f.dropRate + f.stallRate + f.garbleRate <= 1, {
-    message: 'errorRate + rateLimitRate + dropRate + stallRate + garbleRate must not exceed 1',
-  });
+  .refine(
+    (f) =>
+      f.errorRate + f.rateLimitRate + f.dropRate + f.stallRate + f.garbleRate + f.lostAnswerRate <=
+      1,
+    {
+      message:
+        'errorRate + rateLimitRate + dropRate + stallRate + garbleRate + lostAnswerRate must not exceed 1',
+    },
+  );
 
 /** Fault settings as given (every field optional). */
 export type FaultsInput = z.input<typeof FaultsSchema>;
@@ -44,7 +58,8 @@ export type FaultsInput = z.input<typeof FaultsSchema>;
 export type Faults = z.output<typeof FaultsSchema>;
 
 /** The fault drawn for one call. */
-export type FaultKind = 'none' | 'drop' | 'stall' | 'rate_limit' | 'error' | 'garble';
+export type FaultKind =
+  'none' | 'drop' | 'stall' | 'rate_limit' | 'error' | 'garble' | 'lost_answer';
 
 /** Draws one fault per call; shares are laid end to end on [0, 1) so they are exact in the long run. */
 export function createFaultPicker(faults: Faults): () => FaultKind {
@@ -55,6 +70,7 @@ export function createFaultPicker(faults: Faults): () => FaultKind {
     [faults.rateLimitRate, 'rate_limit'],
     [faults.errorRate, 'error'],
     [faults.garbleRate, 'garble'],
+    [faults.lostAnswerRate, 'lost_answer'],
   ];
   return () => {
     let r = random();

@@ -265,7 +265,7 @@ export async function createGameServer(options: GameServerOptions): Promise<Game
     const result = await repository.prune(now, retention);
     // The SQLite store keeps recent matches in memory; the pruner deleted rows behind its back.
     if (result.matches > 0 && store instanceof SqliteStore) store.dropCache();
-    if (result.matches + result.requests + result.logins + result.webhookEvents > 0) {
+    if (Object.values(result).some((n) => n > 0)) {
       logger.info(result, 'pruned by the retention policy');
     }
     return result;

@@ -30,6 +30,8 @@ export { OutboxChanges } from './outbox/changes.js';
 export type { OutboxChangeListener } from './outbox/changes.js';
 export { REFUSALS } from './outbox/policy.js';
 export { FINAL_STATUSES, OUTBOX_STATUSES, toVerificationStatus } from './outbox/types.js';
+export { HISTORY_LOG_STATUSES, customLogOf, matchResult } from './outbox/history-log.js';
+export type { HistoryLogRow, HistoryLogStatus } from './outbox/history-log.js';
 export type { OutboxRow, OutboxStatus, VerificationStatus } from './outbox/types.js';
 export { VerificationFeed } from './feed.js';
 export { serveStatic } from './static.js';

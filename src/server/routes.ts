@@ -17,6 +17,7 @@ import {
   FEED_EVENTS,
   LastEventIdSchema,
   LoginBodySchema,
+  MAX_HISTORY_MATCHES,
   MatchIDSchema,
   PartnerConfigurationTokenSchema,
   feedEventId,
@@ -25,6 +26,7 @@ import type {
   ApiErrorBody,
   ConfigurationAnswer,
   CreatedRoom,
+  HistoryAnswer,
   LoginAnswer,
   LogoutAnswer,
   Room,
@@ -56,6 +58,7 @@ import type { Limits } from './limits.js';
 import { HttpError, parseWith, readJson } from './http.js';
 import { gameAllowed, mergeHouseRules } from './house-rules.js';
 import type { BindingRules, BoundRule } from './house-rules.js';
+import { matchResult } from './outbox/history-log.js';
 import { toVerificationStatus } from './outbox/types.js';
 import type { VerificationStatus } from './outbox/types.js';
 import type { SeatRole } from '../plugin/index.js';
@@ -546,6 +549,28 @@ export function apiRoutes(deps: ApiDeps) {
   }
 
   /**
+   * `GET /api/history`: the recent matches of the caller's lock's wearer, for that lock's
+   * keyholder (and the wearer), even in rooms the keyholder never sat in: the game, the wearer's
+   * result and every request made to them. Nothing of the other seats.
+   */
+  async function history(ctx: Context) {
+    const caller = await authenticate(ctx);
+    const matches = await repository.wearerMatches(caller.lockId, MAX_HISTORY_MATCHES);
+    ctx.body = {
+      lockTitle: caller.lockTitle,
+      matches: matches.map((m) => ({
+        matchID: m.matchID,
+        game: m.gameName,
+        playerID: m.playerID,
+        result: matchResult(m.gameover, m.playerID),
+        startedAt: new Date(m.startedAt).toISOString(),
+        updatedAt: new Date(m.updatedAt).toISOString(),
+        requests: m.requests.map(toVerificationStatus),
+      })),
+    } satisfies HistoryAnswer;
+  }
+
+  /**
    * Sandbox mode only: the caller, seated as a wearer, submits the picture their pending request
    * asks for, as they would in Chaster; the emulator then posts the webhook that marks it.
    */
@@ -733,6 +758,7 @@ export function apiRoutes(deps: ApiDeps) {
     if (method === 'DELETE' && path === '/api/login') return deleteLogin(ctx);
     if (method === 'POST' && path === '/api/rooms') return createRoom(ctx);
     if (method === 'GET' && path === '/api/rooms') return listRooms(ctx);
+    if (method === 'GET' && path === '/api/history') return history(ctx);
     if (method === 'POST' && path === '/api/chaster/webhooks') return webhook(ctx);
     if ((m = path.match(/^\/api\/configurations\/([^/]*)$/))) {
       if (method === 'GET') return configuration(ctx, m[1]!, false);

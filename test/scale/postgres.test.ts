@@ -79,7 +79,7 @@ describe('several instances on Postgres and Redis', () => {
     try {
       await Promise.all(pools.map((pool) => migratePostgres(pool)));
       const { rows } = await pools[0]!.query('SELECT version FROM bgio_chaster_schema');
-      expect(rows).toEqual([{ version: 8 }]);
+      expect(rows).toEqual([{ version: 9 }]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }

@@ -147,7 +147,7 @@ describe.each([
   ['SQLite', async () => sqliteBackend()],
   ['Postgres', postgresBackend],
 ] as const)('Repository.prune on %s', (name, backend) => {
-  it('deletes finished and idle matches with their rows, old final requests, expired logins and old webhook ids; keeps open requests', async (ctx) => {
+  it('deletes finished and idle matches with their rows, old final requests and history logs, expired logins and old webhook ids; keeps open requests and logs', async (ctx) => {
     if (name === 'Postgres' && missing()) ctx.skip();
     const b = await backend();
     const match = async (matchID: string, over: boolean, updatedAt: number) => {
@@ -190,6 +190,17 @@ describe.each([
     await request('live:old-final', 'live', 'suppressed', NOW - POLICY.finalRequestsMs - 1);
     await request('live:fresh-final', 'live', 'delivered', NOW - POLICY.finalRequestsMs);
     await request('live:old-queued', 'live', 'queued', NOW - POLICY.finalRequestsMs - 1);
+    const historyLog = (id: string, matchID: string, status: string, updatedAt: number) =>
+      b.sql(
+        `INSERT INTO history_logs (id, kind, match_id, player_id, session_id, game_name, result, requests,
+                                   status, next_attempt_at, created_at, updated_at)
+         VALUES (?, 'result', ?, '0', 's', 'penalty', 'lost', 1, ?, ?, ?, ?)`,
+        [id, matchID, status, updatedAt, updatedAt, updatedAt],
+      );
+    await historyLog('old-posted', 'live', 'posted', NOW - POLICY.finalRequestsMs - 1);
+    await historyLog('fresh-posted', 'live', 'posted', NOW - POLICY.finalRequestsMs);
+    // Its match is pruned; a log still on its way is kept, whatever its age.
+    await historyLog('old-queued', 'finished', 'queued', NOW - POLICY.finalRequestsMs - 1);
     for (const [id, expiresAt] of [
       ['expired', NOW - 1],
       ['valid', NOW],
@@ -212,6 +223,7 @@ describe.each([
     expect(await b.repository.prune(NOW, POLICY)).toEqual({
       matches: 2,
       requests: 3,
+      historyLogs: 1,
       logins: 1,
       webhookEvents: 1,
     });
@@ -224,6 +236,10 @@ describe.each([
       'finished-open:0',
       'live:fresh-final',
       'live:old-queued',
+    ]);
+    expect(await column('SELECT id AS v FROM history_logs')).toEqual([
+      'fresh-posted',
+      'old-queued',
     ]);
     expect(await column('SELECT id AS v FROM logins')).toEqual(['valid']);
     expect(await column('SELECT request_id AS v FROM webhook_events')).toEqual(['new-webhook']);

@@ -10,6 +10,8 @@ import type { OutboxChanges } from '../outbox/changes.js';
 import { wearerTags } from '../outbox/fair-queue.js';
 import { outboxRowsFor } from '../outbox/intents.js';
 import type { SeatRole } from '../../plugin/index.js';
+import { matchResult } from '../outbox/history-log.js';
+import type { MatchResult } from '../../api/history.js';
 import type { OutboxRow } from '../outbox/types.js';
 
 /** What `SqliteStore` is built with (`PostgresStore` takes the logger only). */
@@ -68,6 +70,19 @@ export function logRefusal(
       'setState refused: _stateID does not follow the stored one (conflicting or forged write)',
     );
   }
+}
+
+/**
+ * The result logs a committed state ends its match with (`outbox/history-log.ts`): one per seat
+ * of the play order, with the seat's result; none while the match runs. The insert keeps only the
+ * seats bound to a wearer.
+ */
+export function resultsToLog(state: State): Array<{ playerID: string; result: MatchResult }> {
+  // Storage is also handed states that are not a game's (boardgame.io's own storage tests).
+  const gameover = state.ctx?.gameover as unknown;
+  if (gameover === undefined || gameover === null) return [];
+  const seats = Array.isArray(state.ctx.playOrder) ? state.ctx.playOrder : [];
+  return seats.map((playerID) => ({ playerID, result: matchResult(gameover, playerID) }));
 }
 
 /** Whether the metadata says the match is over (the `gameover` column). */

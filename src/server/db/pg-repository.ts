@@ -18,6 +18,16 @@ import {
 import type { SeatRole } from '../../plugin/index.js';
 import type { Refusal, RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
+import type { ClaimedLog } from '../outbox/history-log.js';
+import {
+  dueLogsSql,
+  LEASE_LOG,
+  NEXT_LOG_DUE,
+  RECORD_LOG,
+  requestLogsSql,
+  SEAT_REQUESTS,
+  WEARER_MATCHES,
+} from './history-sql.js';
 import {
   CHARGED_IN,
   NEXT_DUE,
@@ -30,18 +40,21 @@ import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
 import type { PruneDialect } from './prune.js';
-import { toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
-import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
+import { toHistoryLogRow, toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
+import type { HistoryLogRecord, LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
   Login,
   ClaimOptions,
   ClaimResult,
   ClaimedRequest,
+  LogClaimOptions,
+  LogClaimResult,
   OutcomeUpdate,
   PruneResult,
   Repository,
   RetentionPolicy,
   SeatBinding,
+  WearerMatch,
 } from './types.js';
 
 /** A pg Pool whose BIGINT columns (our millisecond times) come back as numbers. */
@@ -612,7 +625,90 @@ export class PgRepository implements Repository {
       ],
     );
     await notifyOutboxRows(client, rows.map(toOutboxRow));
+    // A delivery queues the log that tells it in the lock's history.
+    const delivered = rows.filter((r) => r.status === 'delivered');
+    if (delivered.length > 0) {
+      await client.query(numbered(REQUEST_LOGS), [
+        Math.max(...outcomes.map((o) => o.now)),
+        delivered.map((r) => r.id),
+      ]);
+    }
     const changed = new Set(rows.map((r) => r.id));
     return outcomes.map((o) => changed.has(o.id));
   }
+
+  async recordAndClaimLogs({
+    now,
+    limit,
+    leaseMs,
+    outcomes = [],
+  }: LogClaimOptions): Promise<LogClaimResult> {
+    return inTransaction(this.pool, async (client) => {
+      const recorded: boolean[] = [];
+      for (const o of outcomes) {
+        const result = await client.query(numbered(RECORD_LOG), [
+          o.status,
+          o.message,
+          o.unsure ? 1 : 0,
+          o.nextAttemptAt ?? null,
+          o.now,
+          o.id,
+        ]);
+        recorded.push((result.rowCount ?? 0) > 0);
+      }
+      const claimed: ClaimedLog[] = [];
+      for (const sql of DUE_LOGS) {
+        if (claimed.length >= limit) break;
+        const { rows } = await client.query<HistoryLogRecord>(sql, [now, limit - claimed.length]);
+        for (const r of rows) {
+          const job = Number(r.unsure) === 1 ? 'check' : 'send';
+          const leased = await client.query<HistoryLogRecord>(numbered(LEASE_LOG), [
+            now + leaseMs,
+            now,
+            r.id,
+          ]);
+          claimed.push({ row: toHistoryLogRow(leased.rows[0]!), job });
+        }
+      }
+      let nextDueAt: number | undefined = now;
+      if (limit <= 0 || claimed.length < limit) {
+        const { rows } = await client.query<{ at: number | null }>(numbered(NEXT_LOG_DUE), [
+          now,
+          now,
+        ]);
+        nextDueAt = rows[0]?.at ?? undefined;
+      }
+      return { recorded, claimed, nextDueAt };
+    });
+  }
+
+  async wearerMatches(lockId: string, limit: number): Promise<WearerMatch[]> {
+    const { rows } = await this.pool.query<{
+      match_id: string;
+      player_id: string;
+      started_at: number;
+      game_name: string;
+      metadata: { gameover?: unknown };
+      updated_at: number;
+    }>(numbered(WEARER_MATCHES), [lockId, limit]);
+    return Promise.all(
+      rows.map(async (r) => ({
+        matchID: r.match_id,
+        playerID: r.player_id,
+        gameName: r.game_name,
+        gameover: r.metadata.gameover,
+        startedAt: r.started_at,
+        updatedAt: r.updated_at,
+        requests: (
+          await this.pool.query<OutboxRecord>(numbered(SEAT_REQUESTS), [r.match_id, r.player_id])
+        ).rows.map(toOutboxRow),
+      })),
+    );
+  }
 }
+
+/** Logs of delivered requests, for an array of outbox ids. */
+const REQUEST_LOGS = requestLogsSql('o.id = ANY(?)');
+
+/** Due logs, locked; rows another instance holds are passed over. */
+const DUE_LOGS = dueLogsSql('FOR UPDATE SKIP LOCKED').map(numbered);

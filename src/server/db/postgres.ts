@@ -27,10 +27,12 @@ import {
   metadataKey,
   metadataWrite,
   outboxRowsToTag,
+  resultsToLog,
 } from './match-store.js';
 import type { CommitSeat, StoreOptions } from './match-store.js';
-import { FAIR_FLOOR } from './outbox-sql.js';
+import { FAIR_FLOOR, numbered } from './outbox-sql.js';
 import { notifyOutboxRows } from './pg-notify.js';
+import { RESULT_LOG } from './history-sql.js';
 import { inTransaction } from './pg-transaction.js';
 
 /** Matches whose last seen metadata and last write outcome are remembered. */
@@ -120,11 +122,18 @@ export class PostgresStore extends Async {
     }
     // Most actions record no intent: then the compare-and-set and the log append are one
     // statement, one round trip, with no transaction around it.
-    if (!(isCommittedAction(deltalog) && intentCount(state) > 0))
+    const intents = isCommittedAction(deltalog) && intentCount(state) > 0;
+    const results = resultsToLog(state);
+    if (!intents && results.length === 0)
       return (await this.append(this.pool, matchID, state, deltalog)) || undefined;
     return inTransaction(this.pool, async (client) => {
       if (!(await this.append(client, matchID, state, deltalog))) return undefined;
-      await notifyOutboxRows(client, await this.insertIntents(client, matchID, state));
+      if (intents) await notifyOutboxRows(client, await this.insertIntents(client, matchID, state));
+      // The move that ends the match queues each wearer's result for their lock's history.
+      const now = Date.now();
+      for (const { playerID, result } of results) {
+        await client.query(numbered(RESULT_LOG), [result, now, matchID, playerID]);
+      }
       return true;
     });
   }

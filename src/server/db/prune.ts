@@ -67,6 +67,12 @@ function* pruneStatements(
     sql: `DELETE FROM outbox WHERE status NOT IN ${OPEN_IN} AND updated_at < ?`,
     params: [now - policy.finalRequestsMs],
   }).changes;
+  // A history log is its own record (it names its session and game): kept open whatever happens
+  // to its match, deleted once final like a request.
+  const historyLogs = (yield {
+    sql: `DELETE FROM history_logs WHERE status NOT IN ('queued', 'sending') AND updated_at < ?`,
+    params: [now - policy.finalRequestsMs],
+  }).changes;
   const logins = (yield { sql: `DELETE FROM logins WHERE expires_at < ?`, params: [now] }).changes;
   const webhookEvents = (yield {
     sql: `DELETE FROM webhook_events WHERE received_at < ?`,
@@ -81,7 +87,7 @@ function* pruneStatements(
             SELECT session_id FROM fair_turns WHERE last_tag < (${FAIR_FLOOR}) ${dialect.skipLocked})`,
     params: [],
   };
-  return { matches: stale.length, requests, logins, webhookEvents };
+  return { matches: stale.length, requests, historyLogs, logins, webhookEvents };
 }
 
 /** Runs the prune with a synchronous runner (SQLite, inside its transaction). */

@@ -5,6 +5,7 @@
  */
 import type { Actor } from '../../chaster/index.js';
 import type { SeatRole } from '../../plugin/index.js';
+import type { HistoryLogRow, HistoryLogStatus } from '../outbox/history-log.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
 import type { HouseRules } from '../../api/house-rules.js';
 import type { Login, RoomPolicy, SeatBinding } from './types.js';
@@ -27,6 +28,54 @@ export interface OutboxRecord {
   lease_until: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A `history_logs` row as the database returns it. */
+export interface HistoryLogRecord {
+  id: string;
+  kind: 'request' | 'result';
+  match_id: string;
+  player_id: string;
+  session_id: string;
+  game_name: string;
+  reason: string | null;
+  state_id: number | null;
+  idx: number | null;
+  result: HistoryLogRow['result'];
+  requests: number | string | null;
+  status: HistoryLogStatus;
+  message: string | null;
+  attempts: number;
+  unsure: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A stored history log as our type. */
+export function toHistoryLogRow(r: HistoryLogRecord): HistoryLogRow {
+  return {
+    id: r.id,
+    kind: r.kind,
+    matchID: r.match_id,
+    playerID: r.player_id,
+    sessionId: r.session_id,
+    gameName: r.game_name,
+    reason: r.reason,
+    stateID: r.state_id,
+    index: r.idx,
+    result: r.result,
+    requests: r.requests === null ? null : Number(r.requests),
+    status: r.status,
+    message: r.message,
+    attempts: r.attempts,
+    unsure: Number(r.unsure) === 1,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 /** A `seats` row as the database returns it. */

@@ -166,6 +166,37 @@ const MIGRATIONS: string[] = [
   ALTER TABLE logins ADD COLUMN house_rules TEXT;
   ALTER TABLE seats ADD COLUMN policy TEXT;
   `,
+  `
+  -- The lock's history (issue 19): one custom log per delivered request and one result per
+  -- wearer per finished match, through the same claim-lease-send cycle as the requests, in their
+  -- own table with their own statuses. Each is inserted in the transaction that makes its event
+  -- (a request's delivery, a match's end), under an id that event gives, so never twice.
+  CREATE TABLE history_logs (
+    id              TEXT PRIMARY KEY,          -- 'request:' || outbox id, or 'result:' || match || ':' || seat
+    kind            TEXT NOT NULL,             -- 'request' | 'result'
+    match_id        TEXT NOT NULL,
+    player_id       TEXT NOT NULL,             -- the wearer's seat
+    session_id      TEXT NOT NULL,             -- the wearer's Chaster session: whose history
+    game_name       TEXT NOT NULL,
+    reason          TEXT,                      -- request: the request's reason
+    state_id        INTEGER,                   -- request: the move that asked
+    idx             INTEGER,                   -- request: its place among the move's intents
+    result          TEXT,                      -- result: won | lost | draw | over
+    requests        INTEGER,                   -- result: the wearer's requests in the match
+    status          TEXT NOT NULL,             -- queued | sending | posted | failed | dead
+    message         TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    unsure          INTEGER NOT NULL DEFAULT 0, -- 1: a send may have reached Chaster; look before sending again
+    next_attempt_at INTEGER NOT NULL,
+    lease_until     INTEGER,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE INDEX history_logs_queued ON history_logs (next_attempt_at) WHERE status = 'queued';
+  CREATE INDEX history_logs_leases ON history_logs (lease_until) WHERE status = 'sending';
+  -- The keyholder's view lists a lock's wearer's seats, newest first.
+  CREATE INDEX seats_by_lock ON seats (lock_id, created_at);
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe to call on every start. */

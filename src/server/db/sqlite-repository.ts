@@ -14,21 +14,34 @@ import {
 } from '../outbox/policy.js';
 import type { Refusal, RoomPolicy } from '../outbox/policy.js';
 import type { OutboxRow } from '../outbox/types.js';
+import type { ClaimedLog } from '../outbox/history-log.js';
+import {
+  dueLogsSql,
+  LEASE_LOG,
+  NEXT_LOG_DUE,
+  RECORD_LOG,
+  requestLogsSql,
+  SEAT_REQUESTS,
+  WEARER_MATCHES,
+} from './history-sql.js';
 import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT, TARGET_POLICY } from './outbox-sql.js';
 import { pruneSync } from './prune.js';
 import type { PruneDialect } from './prune.js';
-import { toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
-import type { LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
+import { toHistoryLogRow, toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
+import type { HistoryLogRecord, LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
 import type {
   Login,
   ClaimOptions,
   ClaimResult,
   ClaimedRequest,
+  LogClaimOptions,
+  LogClaimResult,
   OutcomeUpdate,
   PruneResult,
   Repository,
   RetentionPolicy,
   SeatBinding,
+  WearerMatch,
 } from './types.js';
 
 /** A due row with what the claim checks: its target seat (null: unbound) and its policy. */
@@ -90,6 +103,7 @@ export class SqliteRepository implements Repository {
   private readonly sql: Record<string, Statement>;
   private readonly changes: OutboxChanges | undefined;
   private readonly recordAndClaimTx: (options: ClaimOptions) => Claim;
+  private readonly recordAndClaimLogsTx: (options: LogClaimOptions) => LogClaimResult;
   /**
    * No lease runs out before this, so until then a claim skips the query for expired leases. It
    * is the earliest lease in the table when that query last ran, lowered by every lease taken
@@ -173,6 +187,14 @@ export class SqliteRepository implements Repository {
       requestsOf: db.prepare(
         `SELECT * FROM outbox WHERE match_id = ? ORDER BY created_at, state_id, idx`,
       ),
+      requestLogs: db.prepare(requestLogsSql('o.id = ?')),
+      dueLogsExpired: db.prepare(dueLogsSql('')[0]!),
+      dueLogsQueued: db.prepare(dueLogsSql('')[1]!),
+      leaseLog: db.prepare(LEASE_LOG),
+      recordLog: db.prepare(RECORD_LOG),
+      nextLogDue: db.prepare(NEXT_LOG_DUE),
+      wearerMatches: db.prepare(WEARER_MATCHES),
+      seatRequests: db.prepare(SEAT_REQUESTS),
       seeWebhook: db.prepare(SEE_WEBHOOK),
       submit: db.prepare(SUBMIT),
       getSetting: db.prepare(`SELECT value FROM settings WHERE key = ?`),
@@ -182,6 +204,9 @@ export class SqliteRepository implements Repository {
     };
     this.recordAndClaimTx = db.transaction((options: ClaimOptions) =>
       this.recordAndClaimSync(options),
+    );
+    this.recordAndClaimLogsTx = db.transaction((options: LogClaimOptions) =>
+      this.recordAndClaimLogsSync(options),
     );
   }
 
@@ -266,7 +291,10 @@ export class SqliteRepository implements Repository {
     };
   }
 
-  /** Writes each outcome on its row if the row is still out; the row as stored, or undefined. */
+  /**
+   * Writes each outcome on its row if the row is still out; the row as stored, or undefined. A
+   * delivery queues the log that tells it in the lock's history.
+   */
   private recordOutcomes(outcomes: readonly OutcomeUpdate[]): Array<OutboxRow | undefined> {
     return outcomes.map((o) => {
       const r = this.sql.recordOutcome!.get(
@@ -276,8 +304,69 @@ export class SqliteRepository implements Repository {
         o.now,
         o.id,
       ) as OutboxRecord | undefined;
+      if (r?.status === 'delivered') this.sql.requestLogs!.run(o.now, r.id);
       return r && toOutboxRow(r);
     });
+  }
+
+  async recordAndClaimLogs(options: LogClaimOptions): Promise<LogClaimResult> {
+    return this.recordAndClaimLogsTx(options);
+  }
+
+  /** The log transaction: the outcomes first, then leases on due logs, expired leases first. */
+  private recordAndClaimLogsSync({
+    now,
+    limit,
+    leaseMs,
+    outcomes = [],
+  }: LogClaimOptions): LogClaimResult {
+    const recorded = outcomes.map(
+      (o) =>
+        this.sql.recordLog!.run(
+          o.status,
+          o.message,
+          o.unsure ? 1 : 0,
+          o.nextAttemptAt ?? null,
+          o.now,
+          o.id,
+        ).changes > 0,
+    );
+    const claimed: ClaimedLog[] = [];
+    for (const query of [this.sql.dueLogsExpired!, this.sql.dueLogsQueued!]) {
+      if (claimed.length >= limit) break;
+      for (const r of query.all(now, limit - claimed.length) as HistoryLogRecord[]) {
+        const job = Number(r.unsure) === 1 ? 'check' : 'send';
+        const leased = this.sql.leaseLog!.get(now + leaseMs, now, r.id) as HistoryLogRecord;
+        claimed.push({ row: toHistoryLogRow(leased), job });
+      }
+    }
+    const nextDueAt =
+      limit > 0 && claimed.length >= limit
+        ? now
+        : ((this.sql.nextLogDue!.get(now, now) as { at: number | null }).at ?? undefined);
+    return { recorded, claimed, nextDueAt };
+  }
+
+  async wearerMatches(lockId: string, limit: number): Promise<WearerMatch[]> {
+    const rows = this.sql.wearerMatches!.all(lockId, limit) as Array<{
+      match_id: string;
+      player_id: string;
+      started_at: number;
+      game_name: string;
+      metadata: string;
+      updated_at: number;
+    }>;
+    return rows.map((r) => ({
+      matchID: r.match_id,
+      playerID: r.player_id,
+      gameName: r.game_name,
+      gameover: (JSON.parse(r.metadata) as { gameover?: unknown }).gameover,
+      startedAt: r.started_at,
+      updatedAt: r.updated_at,
+      requests: (this.sql.seatRequests!.all(r.match_id, r.player_id) as OutboxRecord[]).map(
+        toOutboxRow,
+      ),
+    }));
   }
 
   /**

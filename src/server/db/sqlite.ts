@@ -31,8 +31,10 @@ import {
   metadataKey,
   metadataWrite,
   outboxRowsToTag,
+  resultsToLog,
 } from './match-store.js';
 import type { CommitSeat, StoreOptions } from './match-store.js';
+import { RESULT_LOG } from './history-sql.js';
 import { FAIR_FLOOR } from './outbox-sql.js';
 import { migrate } from './schema.js';
 
@@ -115,6 +117,7 @@ export class SqliteStore extends Sync {
          ON CONFLICT (id) DO NOTHING`,
       ),
       fairFloor: db.prepare(FAIR_FLOOR),
+      resultLog: db.prepare(RESULT_LOG),
       lastTag: db.prepare(`SELECT last_tag FROM fair_turns WHERE session_id = ?`),
       setLastTag: db.prepare(
         `INSERT INTO fair_turns (session_id, last_tag) VALUES (?, ?)
@@ -245,6 +248,10 @@ export class SqliteStore extends Sync {
       isCommittedAction(deltalog) && intentCount(state) > 0
         ? this.insertIntents(matchID, state)
         : [];
+    // The move that ends the match queues each wearer's result for their lock's history.
+    for (const { playerID, result } of resultsToLog(state)) {
+      this.sql.resultLog!.run(result, now, matchID, playerID);
+    }
     current.state = state;
     current.stateID = state._stateID;
     current.logLength += deltalog.length;

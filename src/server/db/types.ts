@@ -7,6 +7,7 @@ import type { Actor } from '../../chaster/index.js';
 import type { HouseRules } from '../../api/house-rules.js';
 import type { SeatRole } from '../../plugin/index.js';
 import type { RoomPolicy } from '../outbox/policy.js';
+import type { ClaimedLog, LogOutcome } from '../outbox/history-log.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
 
 export type { RoomPolicy } from '../outbox/policy.js';
@@ -95,6 +96,39 @@ export interface OutcomeUpdate {
   now: number;
 }
 
+/** Options of one claim of history logs. */
+export interface LogClaimOptions {
+  now: number;
+  /** Most logs to lease; 0 only records `outcomes`. */
+  limit: number;
+  leaseMs: number;
+  /** Outcomes of finished log sends and checks, written first in the same transaction. */
+  outcomes?: readonly LogOutcome[];
+}
+
+/** What one claim of history logs did. */
+export interface LogClaimResult {
+  /** Per outcome, false when it was not written: the log was no longer `sending`. */
+  recorded: boolean[];
+  /** Logs leased to this caller, to send (or look for) now. */
+  claimed: ClaimedLog[];
+  /** When a later claim may find a log: `now` when the limit left due logs behind. */
+  nextDueAt: number | undefined;
+}
+
+/** A match the lock's wearer played, for the keyholder's view. */
+export interface WearerMatch {
+  matchID: string;
+  playerID: string;
+  gameName: string;
+  /** boardgame.io's `gameover` (undefined while the match runs). */
+  gameover: unknown;
+  startedAt: number;
+  updatedAt: number;
+  /** The requests made to the wearer's seat, oldest first (bounded). */
+  requests: OutboxRow[];
+}
+
 /** How long finished things are kept (ms); see docs/server.md, "Data retention". */
 export interface RetentionPolicy {
   /** Finished matches (and their log, seats, room and final requests) are deleted after this. */
@@ -109,6 +143,8 @@ export interface RetentionPolicy {
 export interface PruneResult {
   matches: number;
   requests: number;
+  /** History logs in a final status past `finalRequestsMs`. */
+  historyLogs: number;
   logins: number;
   webhookEvents: number;
 }
@@ -144,6 +180,13 @@ export interface Repository {
    * changes is announced once, after commit.
    */
   recordAndClaim(options: ClaimOptions): Promise<ClaimResult>;
+  /**
+   * One transaction: records the outcomes of finished log sends, then leases due history logs
+   * (`outbox/history-log.ts`), those whose sender died first.
+   */
+  recordAndClaimLogs(options: LogClaimOptions): Promise<LogClaimResult>;
+  /** The lock's wearer's most recent `limit` matches, newest first, with their requests. */
+  wearerMatches(lockId: string, limit: number): Promise<WearerMatch[]>;
   /** A match's requests, oldest first. */
   requestsOf(matchID: string): Promise<OutboxRow[]>;
   /**

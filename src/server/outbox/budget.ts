@@ -11,8 +11,11 @@ import type { BucketSize } from './token-bucket.js';
 
 /** The token bucket every Chaster call spends from. */
 export interface ChasterBudget {
-  /** Takes up to `want` tokens now; the number granted (a number when it is known at once). */
-  take(want: number): number | Promise<number>;
+  /**
+   * Takes up to `want` tokens now, leaving at least `keep` in the bucket; the number granted (a
+   * number when it is known at once).
+   */
+  take(want: number, keep?: number): number | Promise<number>;
   /** Gives back tokens taken and not used. */
   refund(n: number): void;
   /** Spends one token for a call ahead of the deliveries (a login): 0, or the ms until it may. */
@@ -25,7 +28,7 @@ export interface ChasterBudget {
 export function localBudget(size: BucketSize, now: () => number = Date.now): ChasterBudget {
   const bucket = new TokenBucket(size, now);
   return {
-    take: (want) => bucket.take(want),
+    take: (want, keep) => bucket.take(want, keep),
     refund: (n) => bucket.refund(n),
     spend: async () => bucket.spend(),
     msUntilToken: () => bucket.msUntilToken(),
@@ -33,7 +36,8 @@ export function localBudget(size: BucketSize, now: () => number = Date.now): Cha
 }
 
 // One atomic step of TokenBucket's arithmetic, on Redis's clock. ARGV: rate per ms, capacity,
-// mode, n. mode 'take': grant up to n; 'refund': add n; 'spend': one token, down to -capacity / 2.
+// mode, n, keep. mode 'take': grant up to n, leaving keep; 'refund': add n; 'spend': one token,
+// down to -capacity / 2.
 // Returns {granted, tokens after} (tokens as a string: Lua numbers lose their fraction in replies).
 const BUCKET_SCRIPT = `
 local time = redis.call('TIME')
@@ -50,7 +54,7 @@ end
 local n = tonumber(ARGV[4])
 local granted = 0
 if ARGV[3] == 'take' then
-  granted = math.max(0, math.min(n, math.floor(tokens)))
+  granted = math.max(0, math.min(n, math.floor(tokens - tonumber(ARGV[5]))))
   tokens = tokens - granted
 elseif ARGV[3] == 'refund' then
   tokens = math.min(capacity, tokens + n)
@@ -73,7 +77,7 @@ export function redisBudget(
   const fallback = localBudget(size);
   let lastTokens = size.capacity;
   let failing = false;
-  const step = async (mode: 'take' | 'refund' | 'spend', n: number): Promise<number> => {
+  const step = async (mode: 'take' | 'refund' | 'spend', n: number, keep = 0): Promise<number> => {
     const [granted, tokens] = (await redis.eval(
       BUCKET_SCRIPT,
       1,
@@ -82,6 +86,7 @@ export function redisBudget(
       String(size.capacity),
       mode,
       String(n),
+      String(keep),
     )) as [number, string];
     lastTokens = Number(tokens);
     failing = false;
@@ -92,13 +97,13 @@ export function redisBudget(
     failing = true;
   };
   return {
-    async take(want) {
+    async take(want, keep = 0) {
       if (want <= 0) return 0;
       try {
-        return await step('take', want);
+        return await step('take', want, keep);
       } catch (error) {
         failed(error);
-        return fallback.take(want);
+        return fallback.take(want, keep);
       }
     },
     refund(n) {

@@ -21,10 +21,17 @@ import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
 import type { ChasterClient } from '../../chaster/index.js';
 import type { ClaimedRequest, OutcomeUpdate, Repository } from '../db/types.js';
+import { customLogOf, historyHolds, logOutcomeOf } from './history-log.js';
+import type { ClaimedLog, HistoryLogRow, LogJobResult, LogOutcome } from './history-log.js';
+import { backoffDelay } from './backoff.js';
+import type { RetryRules } from './backoff.js';
 import { localBudget } from './budget.js';
 import type { ChasterBudget } from './budget.js';
 import { PassScheduler } from './scheduler.js';
 import type { OutboxRow } from './types.js';
+
+export { backoffDelay } from './backoff.js';
+export type { RetryRules } from './backoff.js';
 
 /** Retry and pacing settings of the dispatcher. */
 export interface DispatcherOptions {
@@ -95,30 +102,12 @@ export interface Dispatcher {
   spendToken(): Promise<number>;
 }
 
-/** The delay before retry number `attempt` (1-based): full jitter over an exponential ceiling. */
-export function backoffDelay(
-  attempt: number,
-  { baseMs, capMs, random }: { baseMs: number; capMs: number; random: () => number },
-): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
-}
-
 /**
  * How one send ended: Chaster took it, the call threw `error`, or it was never made because the
  * row was claimed past `maxAttempts` (a lost outcome's lease ran out on the last attempt).
  */
 export type SendResult =
   { type: 'sent' } | { type: 'error'; error: unknown } | { type: 'exhausted' };
-
-/** The limits `outcomeOf` applies. */
-export interface RetryRules {
-  maxAttempts: number;
-  maxAgeMs: number;
-  backoffBaseMs: number;
-  backoffCapMs: number;
-  random: () => number;
-}
 
 /**
  * What a send makes of its row, at `now`: 201 → `delivered`; "already pending" →
@@ -177,9 +166,28 @@ export function outcomeOf(
 }
 
 /** A finished send waiting for a pass to write it, and what settles its send once it is. */
-interface FinishedSend {
-  update: OutcomeUpdate;
+interface FinishedSend<U> {
+  update: U;
   recorded: () => void;
+}
+
+/** Claimed work waiting for a send slot: a picture request, or a history log. */
+type Job = { kind: 'request'; request: ClaimedRequest } | { kind: 'log'; log: ClaimedLog };
+
+/** Entries of the lock history a look for an unsure log reads (one call, one token). */
+const HISTORY_LOOK_LIMIT = 100;
+
+/** Whether the lock history holds `row`'s log (one page of its newest extension entries). */
+async function historyHoldsLog(
+  client: Pick<ChasterClient, 'searchLogs'>,
+  row: HistoryLogRow,
+): Promise<boolean> {
+  const page = await client.searchLogs(row.sessionId, {
+    role: 'keyholder',
+    limit: HISTORY_LOOK_LIMIT,
+    showOnlyExtensionActions: true,
+  });
+  return historyHolds(page.results, row);
 }
 
 /** Creates a dispatcher over a repository and a Chaster client. */
@@ -190,7 +198,7 @@ export function createDispatcher({
   options = {},
 }: {
   repository: Repository;
-  client: Pick<ChasterClient, 'requestVerificationPicture'>;
+  client: Pick<ChasterClient, 'requestVerificationPicture' | 'createCustomLog' | 'searchLogs'>;
   logger?: Logger;
   options?: DispatcherOptions;
 }): Dispatcher {
@@ -199,6 +207,8 @@ export function createDispatcher({
   const budget =
     options.budget ??
     localBudget({ ratePerMinute: settings.ratePerMinute, capacity: budgetCapacity(options) }, now);
+  /** Tokens history logs leave in the bucket: half of it is kept for picture requests. */
+  const keptForRequests = Math.ceil(budgetCapacity(options) / 2);
 
   // The send slots.
   /** Sends talking to Chaster now: at most `concurrency`. */
@@ -208,9 +218,16 @@ export function createDispatcher({
    * microtask: waiting for the next pass (in the check phase) would leave the slot empty for a
    * whole turn, since undici defers a write on a reused socket to setImmediate.
    */
-  const waiting: ClaimedRequest[] = [];
+  const waiting: Job[] = [];
   /** Outcomes waiting for the next pass, which writes them in its claim's transaction. */
-  let finished: FinishedSend[] = [];
+  let finished: Array<FinishedSend<OutcomeUpdate>> = [];
+  /** Log outcomes waiting for the next pass, which writes them in its log transaction. */
+  let finishedLogs: Array<FinishedSend<LogOutcome>> = [];
+  /**
+   * When a log may be due: a delivery makes one at once, a finished match one the store writes, so
+   * logs are looked for at least every poll.
+   */
+  let logsDueAt = -Infinity;
   /** Sends whose outcome is not written yet (what `stop()` waits for). */
   const unrecorded = new Set<Promise<void>>();
   /** Rows a claim may take now: free slots plus places in the queue behind them. */
@@ -228,7 +245,10 @@ export function createDispatcher({
   async function pass(): Promise<void> {
     const batch = finished;
     finished = [];
+    const logBatch = finishedLogs;
+    finishedLogs = [];
     let limit = 0;
+    let logLimit = 0;
     try {
       const want = scheduler.running ? Math.max(0, room()) : 0;
       if (want > 0) {
@@ -236,69 +256,143 @@ export function createDispatcher({
         // A local budget answers at once; awaiting it anyway would claim a microtask later.
         limit = typeof granted === 'number' ? granted : await granted;
       }
-      if (batch.length === 0 && limit === 0) return;
-      const { recorded, claimed, nextDueAt } = await repository.recordAndClaim({
-        now: now(),
-        limit,
-        leaseMs,
-        maxAgeMs,
-        outcomes: batch.map((f) => f.update),
-      });
+      let claim: { backlog: boolean; nextDueAt: number | undefined } | undefined;
       let earliestRetryAt: number | undefined;
-      recorded.forEach((written, i) => {
-        const { status, nextAttemptAt } = batch[i]!.update;
-        if (written && status === 'queued' && nextAttemptAt !== undefined) {
-          earliestRetryAt = Math.min(earliestRetryAt ?? Infinity, nextAttemptAt);
+      if (batch.length > 0 || limit > 0) {
+        const result = await repository.recordAndClaim({
+          now: now(),
+          limit,
+          leaseMs,
+          maxAgeMs,
+          outcomes: batch.map((f) => f.update),
+        });
+        result.recorded.forEach((written, i) => {
+          const { status, nextAttemptAt } = batch[i]!.update;
+          if (written && status === 'queued' && nextAttemptAt !== undefined) {
+            earliestRetryAt = Math.min(earliestRetryAt ?? Infinity, nextAttemptAt);
+          }
+          // A delivery wrote its history log in the same transaction.
+          if (written && status === 'delivered') logsDueAt = -Infinity;
+        });
+        if (limit > 0) {
+          claim = { backlog: result.claimed.length >= limit, nextDueAt: result.nextDueAt };
         }
-      });
-      scheduler.learned({
-        ok: true,
-        earliestRetryAt,
-        claim: limit > 0 ? { backlog: claimed.length >= limit, nextDueAt } : undefined,
-      });
-      budget.refund(limit - claimed.length);
-      limit = 0;
-      waiting.push(...claimed);
+        budget.refund(limit - result.claimed.length);
+        limit = 0;
+        waiting.push(...result.claimed.map((request) => ({ kind: 'request' as const, request })));
+      }
+      // History logs: the budget above what is kept for requests, and the slots requests left.
+      const t = now();
+      const logRoom = scheduler.running && logsDueAt <= t ? Math.max(0, room()) : 0;
+      if (logRoom > 0) {
+        const granted = budget.take(logRoom, keptForRequests);
+        logLimit = typeof granted === 'number' ? granted : await granted;
+      }
+      if (logBatch.length > 0 || logLimit > 0) {
+        const logs = await repository.recordAndClaimLogs({
+          now: t,
+          limit: logLimit,
+          leaseMs,
+          outcomes: logBatch.map((f) => f.update),
+        });
+        const backlog = logLimit > 0 && logs.claimed.length >= logLimit;
+        logsDueAt = backlog ? t : Math.min(logs.nextDueAt ?? Infinity, t + settings.pollMs);
+        budget.refund(logLimit - logs.claimed.length);
+        logLimit = 0;
+        waiting.push(...logs.claimed.map((log) => ({ kind: 'log' as const, log })));
+      } else if (logsDueAt <= t) {
+        // Due, but no slot or no spare budget: requests come first; look again at the poll.
+        logsDueAt = t + settings.pollMs;
+      }
+      if (claim || logsDueAt <= t + settings.pollMs) {
+        const nextDueAt = Math.min(claim?.nextDueAt ?? Infinity, logsDueAt);
+        claim = {
+          backlog: (claim?.backlog ?? false) || logsDueAt <= t,
+          nextDueAt: Number.isFinite(nextDueAt) ? nextDueAt : undefined,
+        };
+      }
+      scheduler.learned({ ok: true, earliestRetryAt, claim });
       while (sending < concurrency && waiting.length > 0) startSend(waiting.shift()!);
     } catch (error) {
-      budget.refund(limit);
+      budget.refund(limit + logLimit);
       scheduler.learned({ ok: false });
       logger?.error(
-        { err: error, unrecorded: batch.map((f) => f.update.id) },
+        {
+          err: error,
+          unrecorded: [...batch, ...logBatch].map((f) => f.update.id),
+        },
         'dispatcher pass failed; unrecorded outcomes are sent again when their lease ends',
       );
     } finally {
       for (const f of batch) f.recorded();
+      for (const f of logBatch) f.recorded();
     }
   }
 
-  function startSend(request: ClaimedRequest): void {
+  /** Starts a claimed job in a send slot; its outcome is held for the next pass to write. */
+  function startSend(job: Job): void {
     let markRecorded!: () => void;
     const written = new Promise<void>((resolve) => (markRecorded = resolve));
     unrecorded.add(written);
     sending += 1;
-    const done = (update: OutcomeUpdate) => {
+    const recorded = () => {
+      unrecorded.delete(written);
+      markRecorded();
+    };
+    const freeSlot = () => {
       sending -= 1;
-      finished.push({
-        update,
-        recorded: () => {
-          unrecorded.delete(written);
-          markRecorded();
-        },
-      });
       // Claimed rows are sent even after stop(): their lease promised it.
       if (waiting.length > 0) startSend(waiting.shift()!);
       scheduler.sent(waiting.length);
     };
-    send(request).then(done, (error: unknown) => {
-      logger?.error({ err: error, id: request.row.id }, 'verification request could not be sent');
-      done({
-        id: request.row.id,
-        status: 'failed',
-        message: 'Internal error while sending.',
-        now: now(),
-      });
-    });
+    const id = job.kind === 'request' ? job.request.row.id : job.log.row.id;
+    const failed = (error: unknown) => {
+      logger?.error(
+        { err: error, id },
+        `${job.kind === 'request' ? 'verification request' : 'history log'} could not be sent`,
+      );
+      return { status: 'failed' as const, message: 'Internal error while sending.', now: now() };
+    };
+    if (job.kind === 'request') {
+      send(job.request).then(
+        (update) => (finished.push({ update, recorded }), freeSlot()),
+        (error: unknown) => (
+          finished.push({ update: { id, ...failed(error) }, recorded }),
+          freeSlot()
+        ),
+      );
+    } else {
+      sendLog(job.log).then(
+        (update) => (finishedLogs.push({ update, recorded }), freeSlot()),
+        (error: unknown) => (
+          finishedLogs.push({ update: { id, unsure: true, ...failed(error) }, recorded }),
+          freeSlot()
+        ),
+      );
+    }
+  }
+
+  /** Sends a log, or looks for it in the lock history first when an earlier send may have landed. */
+  async function sendLog({ row, job }: ClaimedLog): Promise<LogOutcome> {
+    if (row.attempts > settings.maxAttempts) {
+      return logOutcomeOf(row, job, { type: 'exhausted' }, now(), settings);
+    }
+    let result: LogJobResult;
+    try {
+      if (job === 'check') {
+        result = (await historyHoldsLog(client, row)) ? { type: 'found' } : { type: 'not_found' };
+      } else {
+        await client.createCustomLog(row.sessionId, customLogOf(row));
+        result = { type: 'posted' };
+      }
+    } catch (error) {
+      result = { type: 'error', error };
+    }
+    const update = logOutcomeOf(row, job, result, now(), settings);
+    if (result.type === 'error' && update.status !== 'queued') {
+      logger?.warn({ id: row.id, status: update.status }, 'history log not written');
+    }
+    return update;
   }
 
   async function send({ row, sessionId, actor }: ClaimedRequest): Promise<OutcomeUpdate> {

@@ -4,7 +4,8 @@
  * and refunds what it did not use, or spends one token that may run the bucket into debt (down to
  * half a bucket), so that a login is never locked out by a backlog of deliveries.
  *
- *   tokens ──take(n)──▶ up to n whole tokens (refund(k) gives back the k not used)
+ *   tokens ──take(n)──▶ up to n whole tokens (refund(k) gives back the k not used);
+ *      │                take(n, keep) leaves `keep` for others (history logs leave requests half)
  *      ▲   └─spend()──▶ one token, down to −capacity/2 (whoever takes next waits for the debt)
  *      └── refilled at ratePerMinute, up to capacity
  *
@@ -46,10 +47,13 @@ export class TokenBucket {
     this.refilledAt = now();
   }
 
-  /** Takes up to `want` whole tokens; returns how many it granted (0 when none is whole). */
-  take(want: number): number {
+  /**
+   * Takes up to `want` whole tokens, leaving at least `keep` in the bucket; returns how many it
+   * granted (0 when none is whole).
+   */
+  take(want: number, keep = 0): number {
     this.refill();
-    const granted = Math.max(0, Math.min(want, Math.floor(this.tokens)));
+    const granted = Math.max(0, Math.min(want, Math.floor(this.tokens - keep)));
     this.tokens -= granted;
     return granted;
   }
