@@ -6,6 +6,7 @@ import {
   ConfigurationAnswerSchema,
   CreatedRoomSchema,
   FEED_EVENTS,
+  HistoryAnswerSchema,
   LoginAnswerSchema,
   LogoutAnswerSchema,
   MatchIDSchema,
@@ -21,6 +22,7 @@ import type {
   ConfigurationAnswer,
   CreateRoomInput,
   CreatedRoom,
+  HistoryAnswer,
   HouseRules,
   LoginAnswer,
   Room,
@@ -123,6 +125,11 @@ export interface AuthedApiClient {
      */
     sandboxSubmit(matchID: string, options?: CallOptions): Promise<void>;
   };
+  /**
+   * The recent matches of the wearer of the caller's lock (keyholder or wearer), newest first:
+   * game, dates, the wearer's result and every request made to them.
+   */
+  history(options?: CallOptions): Promise<HistoryAnswer>;
 }
 
 /** Makes a client of the game server's HTTP API. */
@@ -197,6 +204,8 @@ function authed(transport: Transport, token: string): AuthedApiClient {
         );
       },
     },
+    history: async ({ signal } = {}) =>
+      call(transport, HistoryAnswerSchema, '/api/history', { token, signal }),
   };
 }
 

@@ -16,4 +16,6 @@ export type { FeedState } from './event-stream.js';
 export { ApiError, BAD_ANSWER, NETWORK_ERROR, TIMEOUT_ERROR, errorMessage } from './errors.js';
 export { parseChasterHash } from './hash.js';
 export type { ChasterHash } from './hash.js';
+export { readPartnerConfigurationToken } from './hash.js';
+export type { PartnerConfigurationHash } from './hash.js';
 export * from '../api/index.js';

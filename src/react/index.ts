@@ -29,3 +29,27 @@ export {
   reasonWords,
 } from './words.js';
 export type { StatusTone } from './words.js';
+export { HISTORY_EVERY_MS, useHistory } from './history.js';
+export { MatchHistory, RESULT_HINTS, RESULT_TONES, RESULT_WORDS } from './history-view.js';
+export type { MatchHistoryProps } from './history-view.js';
+export {
+  CHASTER_ORIGIN,
+  ConfigurationSaveError,
+  attachChasterSaveCapability,
+  houseRulesForm,
+  readHouseRulesForm,
+  useChasterSaveCapability,
+  useHouseRulesConfiguration,
+} from './configuration.js';
+export type {
+  HouseRuleName,
+  HouseRulesConfiguration,
+  HouseRulesConfigurationOptions,
+  HouseRulesForm,
+  HouseRulesProblems,
+  MessageEventLike,
+  MessageTarget,
+  SaveCapabilityOptions,
+  SaveCapabilityWindow,
+  SaveState,
+} from './configuration.js';

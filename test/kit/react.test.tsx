@@ -12,6 +12,7 @@ import { createApiClient, parseChasterHash } from '../../src/client/index.js';
 import type { LoginAnswer, Seat, VerificationStatus } from '../../src/client/index.js';
 import {
   ChasterLoginProvider,
+  MatchHistory,
   LOGIN_EXPIRED_MESSAGE,
   RoomStatus,
   STATUS_HINTS,
@@ -181,6 +182,22 @@ describe('VerificationTimeline', () => {
         <VerificationTimeline statuses={[]} state="closed" error={new Error('x')} />
         <SeatList seats={SEATS} />
         <RoomStatus room={{ seats: SEATS, gameover: null }} />
+        <MatchHistory
+          lockTitle="x"
+          matches={[
+            {
+              matchID: 'm1',
+              game: 'dice-duel',
+              playerID: '0',
+              result: 'lost',
+              startedAt: new Date(0).toISOString(),
+              updatedAt: new Date(0).toISOString(),
+              requests: statuses,
+            },
+          ]}
+          actions={() => 'act'}
+        />
+        <MatchHistory matches={[]} />
         <ChasterLoginProvider client={createApiClient({ baseUrl: 'http://x.test' })} hash="">
           {null}
         </ChasterLoginProvider>

@@ -1,15 +1,18 @@
 /**
  * The host form: game, seats and rules. Only holds what is typed; the parent sends it and hands
- * back the server's validation message, shown inline under the form.
+ * back the server's validation message, shown inline under the form. With the lock's house rules
+ * it says, before anything is sent, what they will make of the typed rules.
  */
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { CreateRoomInput } from 'bgio-chaster/client';
+import type { CreateRoomInput, HouseRules } from 'bgio-chaster/client';
 import { GAME_INFO, GAME_NAMES } from '../../../game/registry.js';
 import type { GameName } from '../../../game/registry.js';
 import type { DefaultRules } from '../../../game/rules.js';
 import type { SeatRole } from '../../../game/types.js';
-import { ErrorBox } from '../common/Feedback.js';
+import { HouseRulesSummary, RoomRefusal } from './HouseRules.js';
+import { gameAllowed, hostNote, ruleGaps } from './house-rules.js';
+import type { HouseBoundRule } from './house-rules.js';
 import { GameRuleInputs, NumberField, fieldsOf, rulesOf } from './rule-fields.js';
 import type { Fields } from './rule-fields.js';
 
@@ -20,22 +23,33 @@ export function HostForm({
   busy,
   error,
   onSubmit,
+  houseRules = null,
+  wearer = 'your wearer',
 }: {
   role: SeatRole;
   defaults: DefaultRules;
   busy: boolean;
   error: unknown;
   onSubmit: (input: CreateRoomInput) => void;
+  /** The lock's house rules (`LoginAnswer.houseRules`): a wearer's bind their rooms. */
+  houseRules?: HouseRules | null;
+  /** The lock's wearer, named in a keyholder's notes. */
+  wearer?: string;
 }) {
   const id = useId();
-  const [game, setGame] = useState<GameName>(GAME_NAMES[0]);
+  // A wearer may only host the games their keyholder allows: the first of those is chosen.
+  const allowed = GAME_NAMES.filter((name) => role !== 'wearer' || gameAllowed(houseRules, name));
+  const first = allowed[0] ?? GAME_NAMES[0];
+  const [game, setGame] = useState<GameName>(first);
   // The first game's fewest wearers, and the keyholder's own seat.
   const [players, setPlayers] = useState(() =>
-    String(GAME_INFO[GAME_NAMES[0]].wearers.min + (role === 'keyholder' ? 1 : 0)),
+    String(GAME_INFO[first].wearers.min + (role === 'keyholder' ? 1 : 0)),
   );
   const [keyholderSeat, setKeyholderSeat] = useState(false);
-  const [fields, setFields] = useState<Fields>(() => fieldsOf(GAME_NAMES[0], defaults));
+  const [fields, setFields] = useState<Fields>(() => fieldsOf(first, defaults));
   const limits = GAME_INFO[game].wearers;
+  const notes = ruleNotes(game, fields, defaults, houseRules, role, wearer);
+  const noGame = role === 'wearer' && allowed.length === 0;
 
   function chooseGame(next: GameName) {
     setGame(next);
@@ -66,14 +80,38 @@ export function HostForm({
           data-testid="host-game"
           value={game}
           onChange={(e) => chooseGame(e.target.value as GameName)}
+          aria-describedby={`${id}-game-hint`}
         >
           {GAME_NAMES.map((name) => (
-            <option key={name} value={name}>
+            <option
+              key={name}
+              value={name}
+              disabled={role === 'wearer' && !gameAllowed(houseRules, name)}
+            >
               {GAME_INFO[name].title}
+              {gameAllowed(houseRules, name)
+                ? ''
+                : role === 'wearer'
+                  ? ' (not allowed by your keyholder)'
+                  : ` (not allowed for ${wearer})`}
             </option>
           ))}
         </select>
-        <small>{GAME_INFO[game].description}</small>
+        <small id={`${id}-game-hint`}>{GAME_INFO[game].description}</small>
+        {noGame ? (
+          <small className="house-note" data-testid="house-rule-note">
+            Your keyholder allows none of these games: ask them to allow one in the extension’s
+            settings on Chaster.
+          </small>
+        ) : (
+          role === 'keyholder' &&
+          !gameAllowed(houseRules, game) && (
+            <small className="house-note" data-testid="house-rule-note">
+              Your house rules do not allow {GAME_INFO[game].title} for {wearer}: they cannot join
+              this room.
+            </small>
+          )
+        )}
       </div>
       <div className="field">
         <label htmlFor={`${id}-players`}>Seats (everyone, you included)</label>
@@ -110,39 +148,63 @@ export function HostForm({
           <label htmlFor={`${id}-kh`}>Reserve the last seat for a keyholder</label>
         </div>
       )}
+      <HouseRulesSummary house={houseRules} role={role} wearer={wearer} />
       <fieldset>
         <legend>Rules</legend>
-        <GameRuleInputs game={game} id={id} fields={fields} set={set} />
+        <GameRuleInputs game={game} id={id} fields={fields} set={set} notes={notes} />
         <NumberField
           id={`${id}-random`}
           label="Surprise check chance per round (%)"
           value={fields.randomCheckPercent}
           onChange={set('randomCheckPercent')}
           step="any"
+          note={notes.randomCheckChance}
         />
         <NumberField
           id={`${id}-demands`}
           label="Keyholder demands per match"
           value={fields.keyholderDemands}
           onChange={set('keyholderDemands')}
+          note={notes.keyholderDemands}
         />
         <NumberField
           id={`${id}-cooldown`}
           label="Cooldown between two requests to a wearer (seconds)"
           value={fields.cooldownSeconds}
           onChange={set('cooldownSeconds')}
+          note={notes.cooldownSeconds}
         />
         <NumberField
           id={`${id}-max`}
           label="Most requests sent per match"
           value={fields.maxRequestsPerMatch}
           onChange={set('maxRequestsPerMatch')}
+          note={notes.maxRequestsPerMatch}
         />
       </fieldset>
-      {error !== undefined && error !== null && <ErrorBox error={error} />}
-      <button type="submit" data-testid="host-submit" disabled={busy}>
+      {error !== undefined && error !== null && <RoomRefusal error={error} during="host" />}
+      <button type="submit" data-testid="host-submit" disabled={busy || noGame}>
         {busy ? 'Creating…' : 'Create room'}
       </button>
     </form>
+  );
+}
+
+/**
+ * What the house rules make of each typed rule, by rule name: the typed rules with the game's
+ * defaults for empty fields, as the server fills them in.
+ */
+export function ruleNotes(
+  game: GameName,
+  fields: Fields,
+  defaults: DefaultRules,
+  house: HouseRules | null,
+  role: SeatRole,
+  wearer: string,
+): Partial<Record<HouseBoundRule, string>> {
+  if (!house) return {};
+  const rules = { ...defaults[game], ...rulesOf(game, fields) };
+  return Object.fromEntries(
+    ruleGaps(rules, house).map((gap) => [gap.rule, hostNote(gap, role, wearer)]),
   );
 }

@@ -1,7 +1,7 @@
 /** The lobby's data side: lists open rooms, creates and joins rooms, then enters the room. */
 import { Suspense, use, useState } from 'react';
 import { ApiError } from 'bgio-chaster/client';
-import type { CreateRoomInput, SeatGrant } from 'bgio-chaster/client';
+import type { CreateRoomInput, HouseRules, SeatGrant } from 'bgio-chaster/client';
 import { useRooms, useSignedIn } from 'bgio-chaster/react';
 import type { DefaultRules } from '../../../game/rules.js';
 import type { SeatRole } from '../../../game/types.js';
@@ -10,6 +10,7 @@ import { isRoomCode } from '../../url.js';
 import { ErrorBoundary } from '../common/ErrorBoundary.js';
 import { ErrorBox, Loading } from '../common/Feedback.js';
 import { HostForm } from './HostForm.js';
+import { RoomRefusal } from './HouseRules.js';
 import { JoinByCode } from './JoinByCode.js';
 import { RoomList } from './RoomList.js';
 
@@ -17,7 +18,8 @@ import { RoomList } from './RoomList.js';
 export function LobbyEntrypoint({
   onEnter,
 }: {
-  onEnter: (matchID: string, grant: SeatGrant) => void;
+  /** Enters a room made (`joined` false) or joined; the grant may say what house rules forced. */
+  onEnter: (matchID: string, grant: SeatGrant, joined: boolean) => void;
 }) {
   const { api, login } = useSignedIn();
   const rooms = useRooms();
@@ -31,7 +33,7 @@ export function LobbyEntrypoint({
     setHostError(null);
     try {
       const { matchID, ...grant } = await api.rooms.create(input);
-      onEnter(matchID, grant);
+      onEnter(matchID, grant, false);
     } catch (error) {
       setHostError(error);
       setHosting(false);
@@ -48,7 +50,7 @@ export function LobbyEntrypoint({
     }
     setJoining(matchID);
     try {
-      onEnter(matchID, await api.rooms.join(matchID));
+      onEnter(matchID, await api.rooms.join(matchID), true);
     } catch (error) {
       setJoinError(error);
       setJoining(null);
@@ -66,7 +68,7 @@ export function LobbyEntrypoint({
           </button>
         </div>
         <JoinByCode busy={joining !== null} onJoin={(code) => void join(code)} />
-        {joinError !== null && <ErrorBox error={joinError} />}
+        {joinError !== null && <RoomRefusal error={joinError} during="join" />}
         {rooms.error !== null && <ErrorBox error={rooms.error} onRetry={rooms.refresh} />}
         {rooms.data === undefined ? (
           rooms.loading && <Loading>Loading rooms…</Loading>
@@ -75,6 +77,7 @@ export function LobbyEntrypoint({
             rooms={rooms.data}
             role={login.role}
             username={login.user.username}
+            houseRules={login.role === 'wearer' ? login.houseRules : null}
             joining={joining}
             onJoin={(id) => void join(id)}
           />
@@ -85,6 +88,8 @@ export function LobbyEntrypoint({
           <HostFormEntrypoint
             defaults={loadRuleDefaults()}
             role={login.role}
+            houseRules={login.houseRules ?? null}
+            wearer={login.lock.wearer}
             busy={hosting}
             error={hostError}
             onSubmit={(input) => void host(input)}
@@ -102,6 +107,8 @@ function HostFormEntrypoint({
 }: {
   defaults: Promise<DefaultRules>;
   role: SeatRole;
+  houseRules: HouseRules | null;
+  wearer: string;
   busy: boolean;
   error: unknown;
   onSubmit: (input: CreateRoomInput) => void;

@@ -1,8 +1,9 @@
 /** The open rooms: game, rules in short, seats, and a Join button each. */
-import type { Room } from 'bgio-chaster/client';
+import type { HouseRules, Room } from 'bgio-chaster/client';
 import { SeatList } from 'bgio-chaster/react';
 import type { SeatRole } from '../../../game/types.js';
 import { gameTitle } from '../../labels.js';
+import { joinBlock } from './house-rules.js';
 
 /** Short description of a room's rules for the list. */
 export function rulesSummary(room: Pick<Room, 'game' | 'rules'>): string {
@@ -23,17 +24,23 @@ export function rulesSummary(room: Pick<Room, 'game' | 'rules'>): string {
   return parts.join(' · ');
 }
 
-/** The list of open rooms; `data-testid="room-list"`. */
+/**
+ * The list of open rooms; `data-testid="room-list"`. A room the caller's house rules would refuse
+ * says why (`data-testid="house-rule-block"`); the server still decides.
+ */
 export function RoomList({
   rooms,
   role,
   username,
+  houseRules = null,
   joining,
   onJoin,
 }: {
   rooms: Room[];
   role: SeatRole;
   username: string;
+  /** The caller's binding house rules: a wearer's. */
+  houseRules?: HouseRules | null;
   joining: string | null;
   onJoin: (matchID: string) => void;
 }) {
@@ -49,6 +56,8 @@ export function RoomList({
       {rooms.map((room) => {
         const mine = room.seats.some((s) => s.taken && s.name === username);
         const free = room.seats.filter((s) => !s.taken && s.role === role).length;
+        // Taking one's own seat again is never refused by house rules.
+        const blocked = mine ? undefined : joinBlock(room, houseRules);
         return (
           <li
             key={room.matchID}
@@ -61,6 +70,11 @@ export function RoomList({
             </div>
             <p className="muted small">{rulesSummary(room)}</p>
             <SeatList seats={room.seats} />
+            {blocked !== undefined && (
+              <p className="note small" data-testid="house-rule-block">
+                {blocked}
+              </p>
+            )}
             <div className="room-actions">
               <span className="muted small">
                 {mine

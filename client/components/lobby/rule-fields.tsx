@@ -13,11 +13,14 @@ export type Fields = Record<string, string>;
 /** Sets one field to what was typed. */
 export type SetField = (name: string) => (value: string) => void;
 
+/** A sentence to show under a rule's input, by rule name (what a house rule makes of it). */
+export type RuleNotes = Readonly<Partial<Record<string, string>>>;
+
 /** What a game adds to the common rules: its fields, how they become rules, and their inputs. */
 interface GameRuleFields<Name extends GameName> {
   fields(defaults: DefaultRules[Name]): Fields;
   rules(fields: Fields): Record<string, unknown>;
-  Inputs: (props: { id: string; fields: Fields; set: SetField }) => ReactNode;
+  Inputs: (props: { id: string; fields: Fields; set: SetField; notes: RuleNotes }) => ReactNode;
 }
 
 // An empty field is left out, so the game's default applies; anything else goes to the server's
@@ -39,7 +42,7 @@ const GAME_RULE_FIELDS: { [Name in GameName]: GameRuleFields<Name> } = {
       rounds: num(fields.rounds),
       loserRequest: fields.loserRequest === 'true',
     }),
-    Inputs: ({ id, fields, set }) => (
+    Inputs: ({ id, fields, set, notes }) => (
       <>
         <NumberField
           id={`${id}-rounds`}
@@ -53,11 +56,13 @@ const GAME_RULE_FIELDS: { [Name in GameName]: GameRuleFields<Name> } = {
             type="checkbox"
             checked={fields.loserRequest === 'true'}
             onChange={(e) => set('loserRequest')(e.target.checked ? 'true' : 'false')}
+            aria-describedby={notes.loserRequest === undefined ? undefined : `${id}-loser-note`}
           />
           <label htmlFor={`${id}-loser`}>
             The loser of each round sends a verification picture
           </label>
         </div>
+        <RuleNote id={`${id}-loser-note`} note={notes.loserRequest} />
       </>
     ),
   },
@@ -117,29 +122,33 @@ export function GameRuleInputs({
   id,
   fields,
   set,
+  notes = {},
 }: {
   game: GameName;
   id: string;
   fields: Fields;
   set: SetField;
+  notes?: RuleNotes;
 }) {
   const { Inputs } = GAME_RULE_FIELDS[game];
-  return <Inputs id={id} fields={fields} set={set} />;
+  return <Inputs id={id} fields={fields} set={set} notes={notes} />;
 }
 
-/** A labelled number input. */
+/** A labelled number input, with a note under it (what a house rule makes of it) when given. */
 export function NumberField({
   id,
   label,
   value,
   onChange,
   step,
+  note,
 }: {
   id: string;
   label: string;
   value: string | undefined;
   onChange: (value: string) => void;
   step?: string;
+  note?: string;
 }) {
   return (
     <div className="field">
@@ -152,7 +161,19 @@ export function NumberField({
         min={0}
         value={value ?? ''}
         onChange={(e) => onChange(e.target.value)}
+        aria-describedby={note === undefined ? undefined : `${id}-note`}
       />
+      <RuleNote id={`${id}-note`} note={note} />
     </div>
+  );
+}
+
+/** What a house rule makes of a rule, under its input; nothing without a note. */
+function RuleNote({ id, note }: { id: string; note: string | undefined }) {
+  if (note === undefined) return null;
+  return (
+    <small id={id} className="house-note" data-testid="house-rule-note">
+      {note}
+    </small>
   );
 }
