@@ -245,8 +245,8 @@ export function apiRoutes(deps: ApiDeps) {
       lockTitle: lock.title,
       createdAt,
       expiresAt: createdAt + TOKEN_TTL_MS,
-      // Read now and kept with the login, never polled (a Chaster call costs budget): a login
-      // lives 12 h at most and each page load signs in again, so they are one page load old.
+      // Read now and kept with the login, never polled (a Chaster call costs budget): a save on
+      // the configuration page updates them (`setHouseRules`).
       houseRules: readHouseRules(auth.session.config, logger),
     };
     await repository.createLogin(login);
@@ -292,6 +292,11 @@ export function apiRoutes(deps: ApiDeps) {
       const refusal = configurationHttpError(error, save, logger);
       if (refusal.code === 'configuration_not_found') rememberRefusal(key, refusal);
       throw refusal;
+    }
+    // Saved rules bind the wearer's logins at once, not from their next page load: our page is
+    // the only way to change the extension's config on a running lock.
+    if (config && typeof answer.sessionId === 'string') {
+      await repository.setHouseRules(answer.sessionId, readHouseRules(answer.config, logger));
     }
     ctx.body = {
       ...houseRulesView(answer.config, logger),

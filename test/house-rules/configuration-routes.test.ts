@@ -104,8 +104,33 @@ describe('GET and PUT /api/configurations/:token', () => {
       body: { mainToken: lock.tokens.wearer },
     });
     expect(again.json.houseRules).toBeNull();
-    expect(storedHouseRules(stack)).toEqual([RULES, null]);
+    // The save reached the earlier login too.
+    expect(storedHouseRules(stack)).toEqual([null, null]);
     expectLogsFree(stack, [keyholderToken, stack.emulator.token, lock.sessionId]);
+  });
+
+  it('a save binds a wearer already signed in at once, not from their next page load', async () => {
+    const { stack, lock, keyholderToken } = await start();
+    const wearer = (
+      await api(stack.url, 'POST', '/api/login', { body: { mainToken: lock.tokens.wearer } })
+    ).json.token as string;
+    const hostPenalty = () =>
+      api(stack.url, 'POST', '/api/rooms', {
+        token: wearer,
+        body: {
+          game: 'penalty',
+          numPlayers: 1,
+          rules: { cooldownSeconds: 0, maxRequestsPerMatch: 5 },
+        },
+      });
+    expect((await hostPenalty()).status).toBe(201);
+    expect((await save(stack, keyholderToken, { config: RULES })).status).toBe(200);
+    const refused = await hostPenalty();
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toBe('game_not_allowed');
+    // Clearing them frees the same login again.
+    expect((await save(stack, keyholderToken, { config: {} })).status).toBe(200);
+    expect((await hostPenalty()).status).toBe(201);
   });
 
   it('invalid house rules: 400 invalid_house_rules with the schema’s sentence, nothing saved, Chaster not asked', async () => {

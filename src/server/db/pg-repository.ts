@@ -225,6 +225,13 @@ export class PgRepository implements Repository {
     await this.pool.query('DELETE FROM logins WHERE id = $1', [id]);
   }
 
+  async setHouseRules(sessionId: string, houseRules: Login['houseRules']): Promise<void> {
+    await this.pool.query('UPDATE logins SET house_rules = $1 WHERE session_id = $2', [
+      toJson(houseRules),
+      sessionId,
+    ]);
+  }
+
   async removeRoom(matchID: string): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM rooms WHERE match_id = $1', [matchID]);

@@ -126,6 +126,7 @@ export class SqliteRepository implements Repository {
       ),
       getAuth: db.prepare(`SELECT * FROM logins WHERE id = ?`),
       revokeAuth: db.prepare(`DELETE FROM logins WHERE id = ?`),
+      setHouseRules: db.prepare(`UPDATE logins SET house_rules = ? WHERE session_id = ?`),
       insertRoom: db.prepare(
         `INSERT INTO rooms (match_id, policy, created_at, host_user_id) VALUES (?, ?, ?, ?)`,
       ),
@@ -221,6 +222,10 @@ export class SqliteRepository implements Repository {
 
   async revokeLogin(id: string): Promise<void> {
     this.sql.revokeAuth!.run(id);
+  }
+
+  async setHouseRules(sessionId: string, houseRules: Login['houseRules']): Promise<void> {
+    this.sql.setHouseRules!.run(toJson(houseRules), sessionId);
   }
 
   async removeRoom(matchID: string): Promise<void> {

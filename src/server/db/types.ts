@@ -25,8 +25,8 @@ export interface Login {
   expiresAt: number;
   /**
    * The house rules of the login's lock, read from the Chaster session at login; null or absent
-   * when it has none (or an invalid one). A login lives 12 h at most and each page load signs in
-   * again, so they are at most one page load old.
+   * when it has none (or an invalid one). A save on the configuration page updates them at once
+   * (`setHouseRules`).
    */
   houseRules?: HouseRules | null;
 }
@@ -157,6 +157,8 @@ export interface Repository {
   getLogin(id: string): Promise<Login | undefined>;
   /** Ends a login at once (logout): its bearer token stops working on every instance. */
   revokeLogin(id: string): Promise<void>;
+  /** Gives every login of a Chaster session the house rules just saved for it. */
+  setHouseRules(sessionId: string, houseRules: HouseRules | null): Promise<void>;
 
   /** Records a room's policy and who hosted it. */
   createRoom(matchID: string, policy: RoomPolicy, now: number, hostUserId?: string): Promise<void>;
