@@ -31,6 +31,14 @@ describe('token bucket', () => {
     expect(b.take(10)).toBe(4);
   });
 
+  it('a take that keeps tokens grants only what is above them', () => {
+    const { bucket: b } = bucket();
+    expect(b.take(10, 3)).toBe(1);
+    expect(b.take(10, 3)).toBe(0);
+    expect(b.take(10)).toBe(3);
+    expect(b.take(1, 5)).toBe(0);
+  });
+
   it('takes back refunds, never above capacity', () => {
     const { bucket: b } = bucket();
     b.take(4);
