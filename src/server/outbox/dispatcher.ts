@@ -174,6 +174,9 @@ interface FinishedSend<U> {
 /** Claimed work waiting for a send slot: a picture request, or a history log. */
 type Job = { kind: 'request'; request: ClaimedRequest } | { kind: 'log'; log: ClaimedLog };
 
+/** How long the history logs of deliveries wait to be claimed together. */
+const LOG_BATCH_MS = 200;
+
 /** Entries of the lock history a look for an unsure log reads (one call, one token). */
 const HISTORY_LOOK_LIMIT = 100;
 
@@ -271,8 +274,11 @@ export function createDispatcher({
           if (written && status === 'queued' && nextAttemptAt !== undefined) {
             earliestRetryAt = Math.min(earliestRetryAt ?? Infinity, nextAttemptAt);
           }
-          // A delivery wrote its history log in the same transaction.
-          if (written && status === 'delivered') logsDueAt = -Infinity;
+          // A delivery wrote its history log in the same transaction; logs wait a moment to
+          // go out in batches (they are not urgent, and each claim is a transaction).
+          if (written && status === 'delivered') {
+            logsDueAt = Math.min(logsDueAt, batch[i]!.update.now + LOG_BATCH_MS);
+          }
         });
         if (limit > 0) {
           claim = { backlog: result.claimed.length >= limit, nextDueAt: result.nextDueAt };
