@@ -11,19 +11,19 @@ const LOG_COLUMNS = `id, kind, match_id, player_id, session_id, game_name, reaso
    status, message, attempts, unsure, next_attempt_at, created_at, updated_at`;
 
 /**
- * The log that follows a delivered request, for each id in `idIn` that is now `delivered` and
- * whose target seat is bound. `idIn` is the dialect's `o.id IN …` with one `?`. Parameters: now,
- * then the ids.
+ * The log that follows a delivered request, for each row of `rows` (an `outbox` table, or a CTE of
+ * rows just updated, with its filter `where`) that is now `delivered` and whose target seat is
+ * bound. Parameters: now, then those of `where`.
  */
-export function requestLogsSql(idIn: string): string {
+export function requestLogsSql(rows: string, where: string): string {
   return `INSERT INTO history_logs (${LOG_COLUMNS})
   SELECT 'request:' || o.id, 'request', o.match_id, o.player_id, s.session_id, m.game_name, o.reason,
          o.state_id, o.idx, NULL, NULL, 'queued', NULL, 0, 0, n.now, n.now, n.now
-  FROM outbox o
+  FROM ${rows} o
   JOIN seats s ON s.match_id = o.match_id AND s.player_id = o.player_id
   JOIN matches m ON m.match_id = o.match_id
   CROSS JOIN (SELECT CAST(? AS BIGINT) AS now) n
-  WHERE ${idIn} AND o.status = 'delivered'
+  WHERE ${where} AND o.status = 'delivered'
   ON CONFLICT DO NOTHING`;
 }
 

@@ -306,8 +306,15 @@ export class PgRepository implements Repository {
   async recordAndClaim(options: ClaimOptions): Promise<ClaimResult> {
     return inTransaction(this.pool, async (client) => {
       // The outcomes first: they free their wearers for the claim.
-      const recorded = await this.recordOutcomes(client, options.outcomes ?? []);
-      return { recorded, ...(await this.claimDue(client, options)) };
+      const { recorded, rows } = await this.recordOutcomes(client, options.outcomes ?? []);
+      const claim = await this.claimDue(client, options);
+      // Every row the transaction changed, in one NOTIFY statement.
+      await notifyOutboxRows(client, [
+        ...rows,
+        ...claim.settled,
+        ...claim.claimed.map((c) => c.row),
+      ]);
+      return { recorded, ...claim };
     });
   }
 
@@ -424,7 +431,6 @@ export class PgRepository implements Repository {
       const row = leased.get(r.id);
       if (row) claimed.push({ row, sessionId, actor: sendingActor(row) });
     }
-    await notifyOutboxRows(client, [...settled, ...claimed.map((c) => c.row)]);
     return {
       claimed,
       settled,
@@ -607,41 +613,25 @@ export class PgRepository implements Repository {
   }
 
   /**
-   * Writes each outcome on its row if the row is still out, in one statement (the outcomes as
-   * parallel arrays, joined back by id), and notifies the rows as stored; per outcome, whether it
-   * was written.
+   * Writes each outcome on its row if the row is still out, and queues the history log of each
+   * delivery among them, in one statement (`RECORD_OUTCOMES`): per outcome, whether it was
+   * written, and the rows as stored (the caller NOTIFYs them with the claim's).
    */
   private async recordOutcomes(
     client: PoolClient,
     outcomes: readonly OutcomeUpdate[],
-  ): Promise<boolean[]> {
-    if (outcomes.length === 0) return [];
-    const { rows } = await client.query<OutboxRecord>(
-      `UPDATE outbox o SET status = u.status, message = u.message,
-              next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
-              lease_until = NULL, updated_at = u.now
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
-            AS u (id, status, message, next_attempt_at, now)
-       WHERE o.id = u.id AND o.status = 'sending' RETURNING o.*`,
-      [
-        outcomes.map((o) => o.id),
-        outcomes.map((o) => o.status),
-        outcomes.map((o) => o.message),
-        outcomes.map((o) => o.nextAttemptAt ?? null),
-        outcomes.map((o) => o.now),
-      ],
-    );
-    await notifyOutboxRows(client, rows.map(toOutboxRow));
-    // A delivery queues the log that tells it in the lock's history.
-    const delivered = rows.filter((r) => r.status === 'delivered');
-    if (delivered.length > 0) {
-      await client.query(numbered(REQUEST_LOGS), [
-        Math.max(...outcomes.map((o) => o.now)),
-        delivered.map((r) => r.id),
-      ]);
-    }
+  ): Promise<{ recorded: boolean[]; rows: OutboxRow[] }> {
+    if (outcomes.length === 0) return { recorded: [], rows: [] };
+    const { rows } = await client.query<OutboxRecord>(RECORD_OUTCOMES, [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.message),
+      outcomes.map((o) => o.nextAttemptAt ?? null),
+      outcomes.map((o) => o.now),
+      Math.max(...outcomes.map((o) => o.now)),
+    ]);
     const changed = new Set(rows.map((r) => r.id));
-    return outcomes.map((o) => changed.has(o.id));
+    return { recorded: outcomes.map((o) => changed.has(o.id)), rows: rows.map(toOutboxRow) };
   }
 
   async recordAndClaimLogs({
@@ -714,8 +704,20 @@ export class PgRepository implements Repository {
   }
 }
 
-/** Logs of delivered requests, for an array of outbox ids. */
-const REQUEST_LOGS = requestLogsSql('o.id = ANY(?)');
+/**
+ * Writes outcomes given as parallel arrays on the rows still out, and queues the history log of
+ * each delivery among them; answers the rows as stored. Parameters: ids, statuses, messages,
+ * next attempts, nows, and the now of the logs.
+ */
+const RECORD_OUTCOMES = numbered(`WITH recorded AS (
+    UPDATE outbox o SET status = u.status, message = u.message,
+           next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at),
+           lease_until = NULL, updated_at = u.now
+    FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+         AS u (id, status, message, next_attempt_at, now)
+    WHERE o.id = u.id AND o.status = 'sending' RETURNING o.*
+  ), logged AS (${requestLogsSql('recorded', 'TRUE')})
+  SELECT * FROM recorded`);
 
 /** Due logs, locked; rows another instance holds are passed over. */
 const DUE_LOGS = dueLogsSql('FOR UPDATE SKIP LOCKED').map(numbered);

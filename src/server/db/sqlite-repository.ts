@@ -188,7 +188,7 @@ export class SqliteRepository implements Repository {
       requestsOf: db.prepare(
         `SELECT * FROM outbox WHERE match_id = ? ORDER BY created_at, state_id, idx`,
       ),
-      requestLogs: db.prepare(requestLogsSql('o.id = ?')),
+      requestLogs: db.prepare(requestLogsSql('outbox', 'o.id = ?')),
       dueLogsExpired: db.prepare(dueLogsSql('')[0]!),
       dueLogsQueued: db.prepare(dueLogsSql('')[1]!),
       leaseLog: db.prepare(LEASE_LOG),
