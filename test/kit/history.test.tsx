@@ -37,7 +37,9 @@ import { historyLoader } from '../../src/react/history.js';
 import { TEST_LIMITS } from '../fixtures/limits.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { until } from '../helpers/stack.js';
+import { needServices } from '../helpers/services-suite.js';
 import { flood, startTarget } from '../helpers/targets.js';
+import type { TargetKind } from '../helpers/targets.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -297,68 +299,76 @@ describe('client.history() reading answers', () => {
   });
 });
 
-describe('client.history() against the real server', () => {
-  it('a keyholder and the wearer see the wearer’s matches and requests; another lock sees none', async () => {
-    const target = await startTarget('sqlite', { games: [PenaltyGame], limits: TEST_LIMITS });
-    const url = target.urls[0]!;
-    const client = createApiClient({ baseUrl: url });
-    const lock = target.emulator.createLock({ title: 'Weekend lock' });
-    const wearer = await client.login(lock.tokens.wearer);
-    const keyholder = await client.login(lock.tokens.keyholder!);
-    const matchID = await flood(url, wearer.token, 2);
-    const settled = (m: HistoryMatch | undefined) =>
-      m !== undefined &&
-      m.requests.length === 2 &&
-      m.requests.every((r) => r.status !== 'queued' && r.status !== 'sending');
+const postgresMissing = needServices('the history tests on Postgres');
 
-    const seen = await until(async () => {
-      const history = await client.withToken(keyholder.token).history();
-      return settled(history.matches[0]) ? history : undefined;
-    }, 'the keyholder to see the wearer’s two requests');
-    expect(seen.lockTitle).toBe('Weekend lock');
-    expect(seen.matches).toHaveLength(1);
-    const [played] = seen.matches;
-    expect(played).toMatchObject({ matchID, game: 'penalty', playerID: '0', result: 'playing' });
-    expect(played!.requests.map((r) => [r.playerID, r.reason, r.actor, r.status])).toEqual([
-      ['0', 'seat 0 lost', 'extension', 'delivered'],
-      ['0', 'seat 0 lost', 'extension', 'already_pending'],
-    ]);
-    expect(Date.parse(played!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(played!.startedAt));
+describe.each<TargetKind>(['sqlite', 'postgres'])(
+  'client.history() against the real server on %s',
+  (kind) => {
+    it('a keyholder and the wearer see the wearer’s matches and requests; another lock sees none', async (ctx) => {
+      if (kind === 'postgres' && postgresMissing()) return ctx.skip();
+      const target = await startTarget(kind, { games: [PenaltyGame], limits: TEST_LIMITS });
+      const url = target.urls[0]!;
+      const client = createApiClient({ baseUrl: url });
+      const lock = target.emulator.createLock({ title: 'Weekend lock' });
+      const wearer = await client.login(lock.tokens.wearer);
+      const keyholder = await client.login(lock.tokens.keyholder!);
+      const matchID = await flood(url, wearer.token, 2);
+      const settled = (m: HistoryMatch | undefined) =>
+        m !== undefined &&
+        m.requests.length === 2 &&
+        m.requests.every((r) => r.status !== 'queued' && r.status !== 'sending');
 
-    // The wearer sees the same matches.
-    const own = await client.withToken(wearer.token).history();
-    expect(own.matches.map((m) => m.matchID)).toEqual([matchID]);
+      const seen = await until(async () => {
+        const history = await client.withToken(keyholder.token).history();
+        return settled(history.matches[0]) ? history : undefined;
+      }, 'the keyholder to see the wearer’s two requests');
+      expect(seen.lockTitle).toBe('Weekend lock');
+      expect(seen.matches).toHaveLength(1);
+      const [played] = seen.matches;
+      expect(played).toMatchObject({ matchID, game: 'penalty', playerID: '0', result: 'playing' });
+      expect(played!.requests.map((r) => [r.playerID, r.reason, r.actor, r.status])).toEqual([
+        ['0', 'seat 0 lost', 'extension', 'delivered'],
+        ['0', 'seat 0 lost', 'extension', 'already_pending'],
+      ]);
+      expect(Date.parse(played!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(played!.startedAt));
 
-    // Another lock's keyholder sees nothing of them; a call without a login is refused.
-    const other = target.emulator.createLock();
-    const stranger = await client.login(other.tokens.keyholder!);
-    expect((await client.withToken(stranger.token).history()).matches).toEqual([]);
-    const anonymous = (await client
-      .withToken('not-a-token')
-      .history()
-      .catch((e: unknown) => e)) as ApiError;
-    expect(anonymous).toBeInstanceOf(ApiError);
-    expect(anonymous.status).toBe(401);
-  });
+      // The wearer sees the same matches.
+      const own = await client.withToken(wearer.token).history();
+      expect(own.matches.map((m) => m.matchID)).toEqual([matchID]);
 
-  it(`lists at most ${MAX_HISTORY_MATCHES} matches, newest first`, async () => {
-    const target = await startTarget('sqlite', { games: [PenaltyGame], limits: TEST_LIMITS });
-    const url = target.urls[0]!;
-    const client = createApiClient({ baseUrl: url });
-    const lock = target.emulator.createLock();
-    const wearer = await client.login(lock.tokens.wearer);
-    const made: string[] = [];
-    for (let n = 0; n < MAX_HISTORY_MATCHES + 2; n++) made.push(await flood(url, wearer.token, 0));
-    const history = await client.withToken(wearer.token).history();
-    const listed = history.matches.map((m) => m.matchID);
-    expect(listed).toHaveLength(MAX_HISTORY_MATCHES);
-    expect(made).toEqual(expect.arrayContaining(listed));
-    // The oldest are left out; rooms made within one millisecond may come in either order.
-    expect(listed).not.toContain(made[0]);
-    const started = history.matches.map((m) => Date.parse(m.startedAt));
-    expect(started).toEqual([...started].sort((a, b) => b - a));
-  });
-});
+      // Another lock's keyholder sees nothing of them; a call without a login is refused.
+      const other = target.emulator.createLock();
+      const stranger = await client.login(other.tokens.keyholder!);
+      expect((await client.withToken(stranger.token).history()).matches).toEqual([]);
+      const anonymous = (await client
+        .withToken('not-a-token')
+        .history()
+        .catch((e: unknown) => e)) as ApiError;
+      expect(anonymous).toBeInstanceOf(ApiError);
+      expect(anonymous.status).toBe(401);
+    });
+
+    it(`lists at most ${MAX_HISTORY_MATCHES} matches, newest first`, async (ctx) => {
+      if (kind === 'postgres' && postgresMissing()) return ctx.skip();
+      const target = await startTarget(kind, { games: [PenaltyGame], limits: TEST_LIMITS });
+      const url = target.urls[0]!;
+      const client = createApiClient({ baseUrl: url });
+      const lock = target.emulator.createLock();
+      const wearer = await client.login(lock.tokens.wearer);
+      const made: string[] = [];
+      for (let n = 0; n < MAX_HISTORY_MATCHES + 2; n++)
+        made.push(await flood(url, wearer.token, 0));
+      const history = await client.withToken(wearer.token).history();
+      const listed = history.matches.map((m) => m.matchID);
+      expect(listed).toHaveLength(MAX_HISTORY_MATCHES);
+      expect(made).toEqual(expect.arrayContaining(listed));
+      // The oldest are left out; rooms made within one millisecond may come in either order.
+      expect(listed).not.toContain(made[0]);
+      const started = history.matches.map((m) => Date.parse(m.startedAt));
+      expect(started).toEqual([...started].sort((a, b) => b - a));
+    });
+  },
+);
 
 const CHROMIUM = '/usr/bin/chromium';
 const noChromium = !existsSync(CHROMIUM);

@@ -23,9 +23,9 @@ import {
   dueLogsSql,
   LEASE_LOG,
   NEXT_LOG_DUE,
+  MAX_HISTORY_REQUESTS,
   RECORD_LOG,
   requestLogsSql,
-  SEAT_REQUESTS,
   WEARER_MATCHES,
 } from './history-sql.js';
 import {
@@ -688,19 +688,29 @@ export class PgRepository implements Repository {
       metadata: { gameover?: unknown };
       updated_at: number;
     }>(numbered(WEARER_MATCHES), [lockId, limit]);
-    return Promise.all(
-      rows.map(async (r) => ({
-        matchID: r.match_id,
-        playerID: r.player_id,
-        gameName: r.game_name,
-        gameover: r.metadata.gameover,
-        startedAt: r.started_at,
-        updatedAt: r.updated_at,
-        requests: (
-          await this.pool.query<OutboxRecord>(numbered(SEAT_REQUESTS), [r.match_id, r.player_id])
-        ).rows.map(toOutboxRow),
-      })),
+    // Every match's requests in one statement, at most MAX_HISTORY_REQUESTS each.
+    const { rows: requests } = await this.pool.query<OutboxRecord>(
+      `SELECT o.* FROM unnest($1::text[], $2::text[]) AS w (match_id, player_id)
+       CROSS JOIN LATERAL (
+         SELECT * FROM outbox o WHERE o.match_id = w.match_id AND o.player_id = w.player_id
+         ORDER BY o.created_at, o.state_id, o.idx LIMIT ${MAX_HISTORY_REQUESTS}) o
+       ORDER BY o.created_at, o.state_id, o.idx`,
+      [rows.map((r) => r.match_id), rows.map((r) => r.player_id)],
     );
+    const bySeat = new Map<string, OutboxRow[]>();
+    for (const r of requests) {
+      const key = `${r.match_id}:${r.player_id}`;
+      bySeat.set(key, [...(bySeat.get(key) ?? []), toOutboxRow(r)]);
+    }
+    return rows.map((r) => ({
+      matchID: r.match_id,
+      playerID: r.player_id,
+      gameName: r.game_name,
+      gameover: r.metadata.gameover,
+      startedAt: r.started_at,
+      updatedAt: r.updated_at,
+      requests: bySeat.get(`${r.match_id}:${r.player_id}`) ?? [],
+    }));
   }
 }
 
