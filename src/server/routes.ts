@@ -52,7 +52,7 @@ import {
 import type { SeatCheck } from './auth.js';
 import { createMatch } from './bgio.js';
 import type { AnyGame } from './bgio.js';
-import type { Login, Repository, RoomPolicy } from './db/types.js';
+import type { Login, Repository, RoomPolicy, SeatBinding } from './db/types.js';
 import type { VerificationFeed } from './feed.js';
 import type { Limits } from './limits.js';
 import { HttpError, parseWith, readJson } from './http.js';
@@ -487,20 +487,21 @@ export function apiRoutes(deps: ApiDeps) {
     return { playerID, credentials };
   }
 
+  /** The caller's seat again, with fresh credentials (another device, a reload, a finished game). */
+  async function rejoin(ctx: Context, matchID: string, mine: SeatBinding) {
+    const { credentials, hash } = seatCredentials(matchID, mine.playerID);
+    await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
+    deps.seatCheck?.forget(matchID, mine.playerID);
+    ctx.body = { playerID: mine.playerID, credentials } satisfies SeatGrant;
+  }
+
   async function joinRoom(ctx: Context, matchID: string) {
     const caller = await authenticate(ctx);
     await readJson(ctx);
     const metadata = await metadataOf(matchID);
     const seats = await repository.seatsOf(matchID);
     const mine = seats.find((s) => isCallersSeat(s, caller));
-    if (mine) {
-      // Joining again (another device, a reload, a finished game): same seat, fresh credentials.
-      const { credentials, hash } = seatCredentials(matchID, mine.playerID);
-      await repository.replaceSeatCredentials(matchID, mine.playerID, hash);
-      deps.seatCheck?.forget(matchID, mine.playerID);
-      ctx.body = { playerID: mine.playerID, credentials } satisfies SeatGrant;
-      return;
-    }
+    if (mine) return rejoin(ctx, matchID, mine);
     if (metadata.gameover !== undefined && metadata.gameover !== null) {
       throw new HttpError(409, 'game_over', 'This game is over; host a new room.');
     }
@@ -513,6 +514,9 @@ export function apiRoutes(deps: ApiDeps) {
         ctx.body = { ...seat, ...forcedOf(binding?.rules) } satisfies SeatGrant;
         return;
       }
+      // A join of the same login that raced this one took a seat first: one seat per player.
+      const raced = (await repository.seatsOf(matchID)).find((s) => isCallersSeat(s, caller));
+      if (raced) return rejoin(ctx, matchID, raced);
     }
     throw new HttpError(409, 'no_free_seat', `This room has no free ${caller.role} seat.`);
   }

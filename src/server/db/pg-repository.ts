@@ -263,7 +263,7 @@ export class PgRepository implements Repository {
   async bindSeat(b: SeatBinding, now: number): Promise<boolean> {
     const result = await this.pool.query(
       `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at, policy)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (match_id, player_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
       [
         b.matchID,
         b.playerID,

@@ -197,6 +197,15 @@ const MIGRATIONS: string[] = [
   -- The keyholder's view lists a lock's wearer's seats, newest first.
   CREATE INDEX seats_by_lock ON seats (lock_id, created_at);
   `,
+  `
+  -- One seat per user and lock in a match: two joins racing from one login could otherwise both
+  -- find no seat of theirs and take two (a player playing two seats, two results in one history).
+  -- Of seats already doubled, the lowest is kept.
+  DELETE FROM seats WHERE EXISTS (
+    SELECT 1 FROM seats t WHERE t.match_id = seats.match_id AND t.user_id = seats.user_id
+      AND t.lock_id = seats.lock_id AND t.player_id < seats.player_id);
+  CREATE UNIQUE INDEX seats_one_per_user ON seats (match_id, user_id, lock_id);
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe to call on every start. */

@@ -137,7 +137,7 @@ export class SqliteRepository implements Repository {
       bindSeat: db.prepare(
         `INSERT INTO seats (match_id, player_id, login_id, session_id, role, user_id, lock_id, credentials_hash, created_at, policy)
          VALUES (@matchID, @playerID, @loginId, @sessionId, @role, @userId, @lockId, @credentialsHash, @now, @policy)
-         ON CONFLICT (match_id, player_id) DO NOTHING`,
+         ON CONFLICT DO NOTHING`,
       ),
       seatsOf: db.prepare(
         `SELECT * FROM seats WHERE match_id = ? ORDER BY CAST(player_id AS INTEGER)`,

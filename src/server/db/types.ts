@@ -167,7 +167,7 @@ export interface Repository {
   /** Deletes a room that was just made (its policy and seats), when its creation is refused. */
   removeRoom(matchID: string): Promise<void>;
 
-  /** Binds a free seat; false when it is taken. */
+  /** Binds a free seat; false when it is taken, or when its user and lock sit in the match already. */
   bindSeat(binding: SeatBinding, now: number): Promise<boolean>;
   /** A match's bound seats, in seat order. */
   seatsOf(matchID: string): Promise<SeatBinding[]>;
