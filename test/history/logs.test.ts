@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/http-core.js';
 import { needServices } from '../helpers/services-suite.js';
 import { makeMove } from '../helpers/stack.js';
 import type { Seat } from '../helpers/stack.js';
-import { room, startTarget } from '../helpers/targets.js';
+import { flood, login, room, startTarget } from '../helpers/targets.js';
 import type { Target, TargetKind } from '../helpers/targets.js';
 
 const missing = needServices('Postgres history-log tests');
@@ -148,6 +148,33 @@ describe.each<TargetKind>(['sqlite', 'postgres'])('the lock history on %s', (kin
     }, 'both logs stored');
     expect(target.emulator.customLogEntries()).toEqual([]);
     for (const log of logs) expect(['queued', 'sending', 'dead']).toContain(log.status);
+  });
+
+  it('a history that stalls never takes the slots picture requests need', async (ctx) => {
+    if (kind === 'postgres' && missing()) return ctx.skip();
+    const target = await start();
+    const url = target.urls[0]!;
+    let historyCalls = 0;
+    target.emulator.server.on('request', (req: { url?: string }) => {
+      if (req.url?.includes('/logs/')) historyCalls += 1;
+    });
+    // Every history call hangs until the server's deadline (2 s here) gives up on it.
+    target.emulator.setFaults({ scope: 'history', stallRate: 1, stallMs: 60_000 });
+    const delivered = () => target.emulator.requests().filter((r) => r.status === 201).length;
+    // Ten finished matches: twenty logs, more than every slot and place behind them.
+    for (let i = 0; i < 10; i++) {
+      const token = await login(url, target.emulator.createLock().tokens.wearer);
+      await flood(url, token, 1, { finish: true });
+    }
+    await waitFor(() => delivered() === 10 || undefined, 'ten requests delivered');
+    await waitFor(() => historyCalls >= 4 || undefined, 'logs stalled in flight');
+    const token = await login(url, target.emulator.createLock().tokens.wearer);
+    await flood(url, token, 1);
+    await waitFor(() => delivered() === 11 || undefined, 'the new request delivered');
+    // It went out while every stalled log was still waiting: none had timed out yet.
+    const logs = await storedLogs(target);
+    expect(logs.length).toBeGreaterThanOrEqual(10);
+    expect(logs.filter((l) => l.message !== null)).toEqual([]);
   });
 
   it('a log whose answer was lost is found in the history, not written twice', async (ctx) => {

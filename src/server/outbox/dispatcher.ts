@@ -214,14 +214,21 @@ export function createDispatcher({
   const keptForRequests = Math.ceil(budgetCapacity(options) / 2);
 
   // The send slots.
-  /** Sends talking to Chaster now: at most `concurrency`. */
+  /** Sends talking to Chaster now: at most `concurrency`, of which at most `logSlots` logs. */
   let sending = 0;
+  let sendingLogs = 0;
+  /**
+   * History logs never hold more than half the slots, so that however slow Chaster is with logs
+   * (a stall lasts until the client's deadline), requests always have the other half.
+   */
+  const logSlots = Math.max(1, Math.floor(concurrency / 2));
   /**
    * Claimed rows waiting for a slot. A finished send's slot is refilled from here in its own
    * microtask: waiting for the next pass (in the check phase) would leave the slot empty for a
-   * whole turn, since undici defers a write on a reused socket to setImmediate.
+   * whole turn, since undici defers a write on a reused socket to setImmediate. Requests go first.
    */
-  const waiting: Job[] = [];
+  const waitingRequests: ClaimedRequest[] = [];
+  const waitingLogs: ClaimedLog[] = [];
   /** Outcomes waiting for the next pass, which writes them in its claim's transaction. */
   let finished: Array<FinishedSend<OutcomeUpdate>> = [];
   /** Log outcomes waiting for the next pass, which writes them in its log transaction. */
@@ -233,8 +240,28 @@ export function createDispatcher({
   let logsDueAt = -Infinity;
   /** Sends whose outcome is not written yet (what `stop()` waits for). */
   const unrecorded = new Set<Promise<void>>();
-  /** Rows a claim may take now: free slots plus places in the queue behind them. */
-  const room = () => 2 * concurrency - sending - waiting.length;
+  /**
+   * Requests a claim may take now: the slots logs may not hold, plus as many places in the queue
+   * behind them, less the requests out or waiting.
+   */
+  const room = () =>
+    2 * (concurrency - Math.min(sendingLogs, logSlots)) -
+    (sending - sendingLogs) -
+    waitingRequests.length;
+  /** Logs a claim may take now: their own slots and as many places behind them. */
+  const logRoom = () => 2 * logSlots - sendingLogs - waitingLogs.length;
+  /** Starts waiting work while slots are free: requests first, then logs within their slots. */
+  const fillSlots = () => {
+    while (sending < concurrency) {
+      const request = waitingRequests.shift();
+      if (request) {
+        startSend({ kind: 'request', request });
+        continue;
+      }
+      if (sendingLogs >= logSlots || waitingLogs.length === 0) return;
+      startSend({ kind: 'log', log: waitingLogs.shift()! });
+    }
+  };
 
   const scheduler = new PassScheduler({
     pass,
@@ -285,13 +312,13 @@ export function createDispatcher({
         }
         budget.refund(limit - result.claimed.length);
         limit = 0;
-        waiting.push(...result.claimed.map((request) => ({ kind: 'request' as const, request })));
+        waitingRequests.push(...result.claimed);
       }
       // History logs: the budget above what is kept for requests, and the slots requests left.
       const t = now();
-      const logRoom = scheduler.running && logsDueAt <= t ? Math.max(0, room()) : 0;
-      if (logRoom > 0) {
-        const granted = budget.take(logRoom, keptForRequests);
+      const logWant = scheduler.running && logsDueAt <= t ? Math.max(0, logRoom()) : 0;
+      if (logWant > 0) {
+        const granted = budget.take(logWant, keptForRequests);
         logLimit = typeof granted === 'number' ? granted : await granted;
       }
       if (logBatch.length > 0 || logLimit > 0) {
@@ -305,7 +332,7 @@ export function createDispatcher({
         logsDueAt = backlog ? t : Math.min(logs.nextDueAt ?? Infinity, t + settings.pollMs);
         budget.refund(logLimit - logs.claimed.length);
         logLimit = 0;
-        waiting.push(...logs.claimed.map((log) => ({ kind: 'log' as const, log })));
+        waitingLogs.push(...logs.claimed);
       } else if (logsDueAt <= t) {
         // Due, but no slot or no spare budget: requests come first; look again at the poll.
         logsDueAt = t + settings.pollMs;
@@ -318,7 +345,7 @@ export function createDispatcher({
         };
       }
       scheduler.learned({ ok: true, earliestRetryAt, claim });
-      while (sending < concurrency && waiting.length > 0) startSend(waiting.shift()!);
+      fillSlots();
     } catch (error) {
       budget.refund(limit + logLimit);
       scheduler.learned({ ok: false });
@@ -340,16 +367,19 @@ export function createDispatcher({
     let markRecorded!: () => void;
     const written = new Promise<void>((resolve) => (markRecorded = resolve));
     unrecorded.add(written);
+    const isLog = job.kind === 'log';
     sending += 1;
+    if (isLog) sendingLogs += 1;
     const recorded = () => {
       unrecorded.delete(written);
       markRecorded();
     };
     const freeSlot = () => {
       sending -= 1;
+      if (isLog) sendingLogs -= 1;
       // Claimed rows are sent even after stop(): their lease promised it.
-      if (waiting.length > 0) startSend(waiting.shift()!);
-      scheduler.sent(waiting.length);
+      fillSlots();
+      scheduler.sent(waitingRequests.length);
     };
     const id = job.kind === 'request' ? job.request.row.id : job.log.row.id;
     const failed = (error: unknown) => {
