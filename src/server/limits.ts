@@ -47,10 +47,11 @@ export interface ApiLimits {
 
 /** Default API limits. */
 export const DEFAULT_API_LIMITS: ApiLimits = {
+  // Each ceiling in all is several addresses' shares: one address alone never fills it.
   loginsPerAddressPerMinute: 10,
-  loginsPerMinute: 20,
-  configurationsPerAddressPerMinute: 10,
-  configurationsPerMinute: 10,
+  loginsPerMinute: 60,
+  configurationsPerAddressPerMinute: 5,
+  configurationsPerMinute: 30,
   callsPerUserPerMinute: 600,
   roomsPerUserPerMinute: 5,
   openRoomsPerUser: 5,

@@ -18,7 +18,9 @@ import {
 } from '../../src/client/index.js';
 import type { HouseRules } from '../../src/api/house-rules.js';
 import type { DispatcherOptions } from '../../src/server/index.js';
+import { DEFAULT_API_LIMITS } from '../../src/server/limits.js';
 import type { ApiLimits } from '../../src/server/limits.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
 import { api, startStack } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
@@ -282,6 +284,30 @@ describe('GET and PUT /api/configurations/:token', () => {
     }
     expect(all).toEqual([200, 200, 429, 429]);
     expect(global.chasterCalls).toHaveLength(2);
+  });
+
+  it('with the default limits, one address spending its share leaves the page to everyone else', async () => {
+    const { stack, keyholderToken } = await start({
+      configurationsPerAddressPerMinute: DEFAULT_API_LIMITS.configurationsPerAddressPerMinute,
+      configurationsPerMinute: DEFAULT_API_LIMITS.configurationsPerMinute,
+    });
+    const from = (localAddress: string) => new Agent({ localAddress });
+    const attacker = from('127.0.0.9');
+    const keyholder = from('127.0.0.2');
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await undiciFetch(`${stack.url}/api/configurations/bogus${'x'.repeat(27)}${i}`, {
+        dispatcher: attacker,
+      });
+      statuses.push(res.status);
+      await res.text();
+    }
+    expect(statuses).toContain(429);
+    const res = await undiciFetch(`${stack.url}/api/configurations/${keyholderToken}`, {
+      dispatcher: keyholder,
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    await Promise.all([attacker.close(), keyholder.close()]);
   });
 
   it('each call spends the Chaster budget; once it is spent, 503 chaster_budget_spent and Chaster is not asked', async () => {
