@@ -346,6 +346,27 @@ export function apiRoutes(deps: ApiDeps) {
     return caller.role === 'wearer' ? (caller.houseRules ?? undefined) : undefined;
   }
 
+  /**
+   * 409 `house_rules_stricter` when the caller's keyholder requires demands per match in a game
+   * that has them, and the room has no keyholder seat to play them from: a rule nobody can use
+   * would bind nothing.
+   */
+  function refuseWithoutKeyholderSeat(
+    house: HouseRules,
+    rules: Record<string, unknown>,
+    seats: readonly SeatRole[],
+    what: string,
+  ): void {
+    const demands = house.minKeyholderDemands ?? 0;
+    if (demands === 0 || typeof rules.keyholderDemands !== 'number') return;
+    if (seats.includes('keyholder')) return;
+    throw new HttpError(
+      409,
+      'house_rules_stricter',
+      `Your keyholder requires at least ${demands} keyholder ${demands === 1 ? 'demand' : 'demands'} per match, and ${what} has no keyholder seat to play them from: ${what === 'this room' ? 'join or host a room with one' : 'reserve a seat for a keyholder'}.`,
+    );
+  }
+
   /** 409 `game_not_allowed` when the caller's keyholder did not allow `game`. */
   function refuseGame(house: HouseRules, game: string): void {
     const allowance = gameAllowed(house, game);
@@ -377,6 +398,7 @@ export function apiRoutes(deps: ApiDeps) {
         `${roomWide.join(' ')} This room's game rules are fixed when it is made: host a new room with those rules.`,
       );
     }
+    refuseWithoutKeyholderSeat(house, room, seatRoles(metadata), 'this room');
     const tighter =
       rules.reasons.cooldownSeconds !== undefined ||
       rules.reasons.maxRequestsPerMatch !== undefined;
@@ -413,6 +435,7 @@ export function apiRoutes(deps: ApiDeps) {
     const given = { ...(game as WithDefaultRules).defaultRules, ...body.rules };
     const binding = house ? mergeHouseRules(given, house, limits.settings) : undefined;
     const rules = binding?.rules ?? given;
+    if (house) refuseWithoutKeyholderSeat(house, rules, seats, 'the room');
     const setupData: RoomSetupData = { rules, seats };
     // boardgame.io would seed the dice with Date.now(), which the room's createdAt gives away.
     const seeded = { ...game, seed: randomBytes(32).toString('base64url') };

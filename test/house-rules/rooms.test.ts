@@ -261,6 +261,52 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     expect(joined.json.forced).toBeUndefined();
   });
 
+  it('keyholder demands need a keyholder seat: hosting or joining a room without one is refused', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind);
+    const strict = await wearer(target, { minKeyholderDemands: 2 });
+    const without = await createRoom(target, strict.token, {
+      game: 'dice-duel',
+      numPlayers: 2,
+      keyholderSeat: false,
+    });
+    expect(without.status).toBe(409);
+    expect(without.json).toEqual({
+      error: 'house_rules_stricter',
+      message:
+        'Your keyholder requires at least 2 keyholder demands per match, and the room has no keyholder seat to play them from: reserve a seat for a keyholder.',
+    });
+    const withSeat = await createRoom(target, strict.token, {
+      game: 'dice-duel',
+      numPlayers: 3,
+      keyholderSeat: true,
+    });
+    expect(withSeat.status, JSON.stringify(withSeat.json)).toBe(201);
+    expect(withSeat.json.forced).toEqual([
+      {
+        rule: 'keyholderDemands',
+        value: 2,
+        reason: 'Your keyholder requires at least 2 keyholder demands per match.',
+      },
+    ]);
+    // Another wearer's room with demands enough but no keyholder seat: the join is refused too.
+    const host = await wearer(target);
+    const room = await createRoom(target, host.token, {
+      game: 'dice-duel',
+      numPlayers: 2,
+      rules: { keyholderDemands: 3 },
+    });
+    expect(room.status).toBe(201);
+    const join = await joinRoom(target, strict.token, room.json.matchID);
+    expect(join.status).toBe(409);
+    expect(join.json.message).toMatch(
+      /no keyholder seat to play them from: join or host a room with one\.$/,
+    );
+    // A game without keyholder demands is not concerned.
+    const penalty = await createRoom(target, strict.token, { game: 'penalty', numPlayers: 1 });
+    expect(penalty.status, JSON.stringify(penalty.json)).toBe(201);
+  });
+
   it("a joiner's shorter cooldown binds requests to them only", async (ctx) => {
     if (skip()) return ctx.skip();
     const target = await start(kind);

@@ -45,7 +45,10 @@ export function HostForm({
   const [players, setPlayers] = useState(() =>
     String(GAME_INFO[first].wearers.min + (role === 'keyholder' ? 1 : 0)),
   );
-  const [keyholderSeat, setKeyholderSeat] = useState(false);
+  // A keyholder who requires demands needs a seat to play them from: reserved from the start.
+  const [keyholderSeat, setKeyholderSeat] = useState(
+    role === 'wearer' && (houseRules?.minKeyholderDemands ?? 0) > 0,
+  );
   const [fields, setFields] = useState<Fields>(() => fieldsOf(first, defaults));
   const limits = GAME_INFO[game].wearers;
   const notes = ruleNotes(game, fields, defaults, houseRules, role, wearer);
