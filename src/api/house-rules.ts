@@ -82,7 +82,9 @@ export const HouseRulesSchema = z.strictObject(
     error: (issue) =>
       issue.code === 'unrecognized_keys'
         ? `unknown house rule${issue.keys.length === 1 ? '' : 's'} ${issue.keys
-            .map((key) => JSON.stringify(key))
+            // A few, each cut short: the message repeats what was sent, which may be large.
+            .slice(0, 5)
+            .map((key) => JSON.stringify(key.slice(0, 40)))
             .join(', ')} (known: ${HOUSE_RULE_NAMES.join(', ')})`
         : 'house rules must be an object',
   },

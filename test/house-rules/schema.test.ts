@@ -71,6 +71,11 @@ describe('HouseRulesSchema', () => {
       'unknown house rule "maxCooldown" (known: allowedGames, loserRequest, minRandomCheckChance, maxCooldownSeconds, minRequestsPerMatch, minKeyholderDemands)',
     ]);
     expect(problems({ a: 1, b: 2 })[0]).toMatch(/^unknown house rules "a", "b" \(known: /);
+    // However many and however long the unknown keys, the message stays short.
+    const many = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`${'k'.repeat(300)}${i}`, 1]),
+    );
+    expect(problems(many)[0]!.length).toBeLessThan(400);
   });
 
   it('refuses anything but an object', () => {
