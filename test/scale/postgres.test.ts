@@ -15,6 +15,7 @@ import {
   createPostgresPool,
   migratePostgres,
 } from '../../src/server/index.js';
+import { POSTGRES_SCHEMA_VERSION } from '../../src/server/db/postgres-schema.js';
 import { CreateGameReducer, createMatch } from '../../src/server/bgio.js';
 import type { AnyGame } from '../../src/server/bgio.js';
 import { PenaltyGame } from '../fixtures/penalty-game.js';
@@ -79,7 +80,7 @@ describe('several instances on Postgres and Redis', () => {
     try {
       await Promise.all(pools.map((pool) => migratePostgres(pool)));
       const { rows } = await pools[0]!.query('SELECT version FROM bgio_chaster_schema');
-      expect(rows).toEqual([{ version: 9 }]);
+      expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }

@@ -211,6 +211,9 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
+/** The newest schema version: the number of migrations. */
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
 /**
  * Brings a Postgres database up to schema version `target` (default: the newest); safe when several
  * instances start at once.
