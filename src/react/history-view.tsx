@@ -6,7 +6,14 @@
 import { useId } from 'react';
 import type { ReactNode } from 'react';
 import type { HistoryMatch, MatchResult, VerificationStatus } from '../client/index.js';
-import { STATUS_HINTS, STATUS_TONES, STATUS_WORDS, actorWords, reasonWords } from './words.js';
+import {
+  STATUS_HINTS,
+  STATUS_TONES,
+  STATUS_WORDS,
+  TONE_MARKS,
+  actorWords,
+  reasonWords,
+} from './words.js';
 import type { StatusTone } from './words.js';
 
 /** The wearer's result in a word or two, as its badge shows it. */
@@ -34,14 +41,6 @@ export const RESULT_TONES: Readonly<Record<MatchResult, StatusTone>> = {
   draw: 'info',
   over: 'info',
   playing: 'info',
-};
-
-/** A mark per tone next to a request's status words, as the verification timeline shows it. */
-const TONE_MARKS: Record<StatusTone, string> = {
-  info: '…',
-  success: '✓',
-  warning: '!',
-  danger: '✕',
 };
 
 /** Props of `MatchHistory`. */

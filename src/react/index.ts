@@ -25,6 +25,7 @@ export {
   STATUS_HINTS,
   STATUS_TONES,
   STATUS_WORDS,
+  TONE_MARKS,
   actorWords,
   reasonWords,
 } from './words.js';

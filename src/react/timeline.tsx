@@ -14,18 +14,10 @@ import {
   STATUS_HINTS,
   STATUS_TONES,
   STATUS_WORDS,
+  TONE_MARKS,
   actorWords,
   reasonWords,
 } from './words.js';
-import type { StatusTone } from './words.js';
-
-/** A mark per tone, next to the words (never instead of them). */
-const TONE_MARKS: Record<StatusTone, string> = {
-  info: '…',
-  success: '✓',
-  warning: '!',
-  danger: '✕',
-};
 
 /** Props of `VerificationTimeline`. */
 export interface VerificationTimelineProps {

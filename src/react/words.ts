@@ -31,6 +31,14 @@ export const STATUS_HINTS: Readonly<Record<OutboxStatus, string>> = {
 /** How a status reads at a glance; themes colour each tone (never the only cue: words come too). */
 export type StatusTone = 'info' | 'success' | 'warning' | 'danger';
 
+/** A mark per tone, shown next to a status's words (never instead of them). */
+export const TONE_MARKS: Readonly<Record<StatusTone, string>> = {
+  info: '…',
+  success: '✓',
+  warning: '!',
+  danger: '✕',
+};
+
 /** The tone of each status: on its way, asked, held back, or refused. */
 export const STATUS_TONES: Readonly<Record<OutboxStatus, StatusTone>> = {
   queued: 'info',

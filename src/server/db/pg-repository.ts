@@ -40,8 +40,21 @@ import { notifyOutboxRows } from './pg-notify.js';
 import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
 import type { PruneDialect } from './prune.js';
-import { toHistoryLogRow, toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
-import type { HistoryLogRecord, LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
+import {
+  toHistoryLogRow,
+  toJson,
+  toLogin,
+  toOutboxRow,
+  toSeatBinding,
+  toWearerMatch,
+} from './rows.js';
+import type {
+  HistoryLogRecord,
+  LoginRecord,
+  OutboxRecord,
+  SeatRecord,
+  WearerMatchRecord,
+} from './rows.js';
 import type {
   Login,
   ClaimOptions,
@@ -680,14 +693,10 @@ export class PgRepository implements Repository {
   }
 
   async wearerMatches(lockId: string, limit: number): Promise<WearerMatch[]> {
-    const { rows } = await this.pool.query<{
-      match_id: string;
-      player_id: string;
-      started_at: number;
-      game_name: string;
-      metadata: { gameover?: unknown };
-      updated_at: number;
-    }>(numbered(WEARER_MATCHES), [lockId, limit]);
+    const { rows } = await this.pool.query<WearerMatchRecord>(numbered(WEARER_MATCHES), [
+      lockId,
+      limit,
+    ]);
     // Every match's requests in one statement, at most MAX_HISTORY_REQUESTS each.
     const { rows: requests } = await this.pool.query<OutboxRecord>(
       `SELECT o.* FROM unnest($1::text[], $2::text[]) AS w (match_id, player_id)
@@ -702,15 +711,7 @@ export class PgRepository implements Repository {
       const key = `${r.match_id}:${r.player_id}`;
       bySeat.set(key, [...(bySeat.get(key) ?? []), toOutboxRow(r)]);
     }
-    return rows.map((r) => ({
-      matchID: r.match_id,
-      playerID: r.player_id,
-      gameName: r.game_name,
-      gameover: r.metadata.gameover,
-      startedAt: r.started_at,
-      updatedAt: r.updated_at,
-      requests: bySeat.get(`${r.match_id}:${r.player_id}`) ?? [],
-    }));
+    return rows.map((r) => toWearerMatch(r, bySeat.get(`${r.match_id}:${r.player_id}`) ?? []));
   }
 }
 

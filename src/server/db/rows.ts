@@ -8,7 +8,7 @@ import type { SeatRole } from '../../plugin/index.js';
 import type { HistoryLogRow, HistoryLogStatus } from '../outbox/history-log.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
 import type { HouseRules } from '../../api/house-rules.js';
-import type { Login, RoomPolicy, SeatBinding } from './types.js';
+import type { Login, RoomPolicy, SeatBinding, WearerMatch } from './types.js';
 
 /** An `outbox` row as the database returns it. */
 export interface OutboxRecord {
@@ -169,4 +169,29 @@ function fromJson<T>(value: string | T | null | undefined): T | null {
 /** A value for a JSON column (null stays null: the column is nullable). */
 export function toJson(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+/** A row of the keyholder's view (`WEARER_MATCHES`) as the database returns it. */
+export interface WearerMatchRecord {
+  match_id: string;
+  player_id: string;
+  started_at: number;
+  game_name: string;
+  /** JSON: TEXT on SQLite (a string), `json` on Postgres (parsed by the driver). */
+  metadata: string | { gameover?: unknown };
+  updated_at: number;
+}
+
+/** A wearer's match for the keyholder's view, with the requests made to their seat. */
+export function toWearerMatch(r: WearerMatchRecord, requests: OutboxRow[]): WearerMatch {
+  const metadata = typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata;
+  return {
+    matchID: r.match_id,
+    playerID: r.player_id,
+    gameName: r.game_name,
+    gameover: (metadata as { gameover?: unknown }).gameover,
+    startedAt: r.started_at,
+    updatedAt: r.updated_at,
+    requests,
+  };
 }

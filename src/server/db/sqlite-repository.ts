@@ -27,8 +27,21 @@ import {
 import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT, TARGET_POLICY } from './outbox-sql.js';
 import { pruneSync } from './prune.js';
 import type { PruneDialect } from './prune.js';
-import { toHistoryLogRow, toJson, toLogin, toOutboxRow, toSeatBinding } from './rows.js';
-import type { HistoryLogRecord, LoginRecord, OutboxRecord, SeatRecord } from './rows.js';
+import {
+  toHistoryLogRow,
+  toJson,
+  toLogin,
+  toOutboxRow,
+  toSeatBinding,
+  toWearerMatch,
+} from './rows.js';
+import type {
+  HistoryLogRecord,
+  LoginRecord,
+  OutboxRecord,
+  SeatRecord,
+  WearerMatchRecord,
+} from './rows.js';
 import type {
   Login,
   ClaimOptions,
@@ -353,25 +366,13 @@ export class SqliteRepository implements Repository {
   }
 
   async wearerMatches(lockId: string, limit: number): Promise<WearerMatch[]> {
-    const rows = this.sql.wearerMatches!.all(lockId, limit) as Array<{
-      match_id: string;
-      player_id: string;
-      started_at: number;
-      game_name: string;
-      metadata: string;
-      updated_at: number;
-    }>;
-    return rows.map((r) => ({
-      matchID: r.match_id,
-      playerID: r.player_id,
-      gameName: r.game_name,
-      gameover: (JSON.parse(r.metadata) as { gameover?: unknown }).gameover,
-      startedAt: r.started_at,
-      updatedAt: r.updated_at,
-      requests: (this.sql.seatRequests!.all(r.match_id, r.player_id) as OutboxRecord[]).map(
-        toOutboxRow,
+    const rows = this.sql.wearerMatches!.all(lockId, limit) as WearerMatchRecord[];
+    return rows.map((r) =>
+      toWearerMatch(
+        r,
+        (this.sql.seatRequests!.all(r.match_id, r.player_id) as OutboxRecord[]).map(toOutboxRow),
       ),
-    }));
+    );
   }
 
   /**

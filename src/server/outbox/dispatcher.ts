@@ -23,7 +23,7 @@ import type { ChasterClient } from '../../chaster/index.js';
 import type { ClaimedRequest, OutcomeUpdate, Repository } from '../db/types.js';
 import { customLogOf, historyHolds, logOutcomeOf } from './history-log.js';
 import type { ClaimedLog, HistoryLogRow, LogJobResult, LogOutcome } from './history-log.js';
-import { backoffDelay } from './backoff.js';
+import { retryAfter } from './backoff.js';
 import type { RetryRules } from './backoff.js';
 import { localBudget } from './budget.js';
 import type { ChasterBudget } from './budget.js';
@@ -141,28 +141,7 @@ export function outcomeOf(
     };
   }
   if (!error.retryable) return { id, status: 'failed', message: error.displayMessage, now };
-  const reason = `${error.code}${error.status ? ` ${error.status}` : ''}: ${error.displayMessage}`;
-  if (row.attempts >= rules.maxAttempts || now - row.createdAt >= rules.maxAgeMs) {
-    return {
-      id,
-      status: 'dead',
-      message: `Gave up after ${row.attempts} attempts; last error ${reason}`,
-      now,
-    };
-  }
-  const backoff = backoffDelay(row.attempts, {
-    baseMs: rules.backoffBaseMs,
-    capMs: rules.backoffCapMs,
-    random: rules.random,
-  });
-  const delay = Math.max(backoff, error.retryAfterMs ?? 0);
-  return {
-    id,
-    status: 'queued',
-    message: `Retrying after ${reason}`,
-    nextAttemptAt: now + delay,
-    now,
-  };
+  return { id, ...retryAfter(row, error, now, rules), now };
 }
 
 /** A finished send waiting for a pass to write it, and what settles its send once it is. */

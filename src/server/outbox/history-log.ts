@@ -14,7 +14,7 @@
 import { ChasterError } from '../../chaster/index.js';
 import type { CustomLog } from '../../chaster/index.js';
 import type { MatchResult } from '../../api/history.js';
-import { backoffDelay } from './backoff.js';
+import { retryAfter } from './backoff.js';
 import type { RetryRules } from './backoff.js';
 
 /** Every status a history log goes through: two open, then the final ones. */
@@ -218,30 +218,5 @@ export function logOutcomeOf(
     return { id, status: 'failed', message: 'Internal error while sending.', unsure, now };
   }
   if (!error.retryable) return { id, status: 'failed', message: error.displayMessage, unsure, now };
-  const reason = `${error.code}${error.status ? ` ${error.status}` : ''}: ${error.displayMessage}`;
-  if (row.attempts >= rules.maxAttempts || now - row.createdAt >= rules.maxAgeMs) {
-    return {
-      id,
-      status: 'dead',
-      message: `Gave up after ${row.attempts} attempts; last error ${reason}`,
-      unsure,
-      now,
-    };
-  }
-  const delay = Math.max(
-    backoffDelay(row.attempts, {
-      baseMs: rules.backoffBaseMs,
-      capMs: rules.backoffCapMs,
-      random: rules.random,
-    }),
-    error.retryAfterMs ?? 0,
-  );
-  return {
-    id,
-    status: 'queued',
-    message: `Retrying after ${reason}`,
-    unsure,
-    nextAttemptAt: now + delay,
-    now,
-  };
+  return { id, ...retryAfter(row, error, now, rules), unsure, now };
 }
