@@ -212,11 +212,6 @@ export function createDispatcher({
   let finished: Array<FinishedSend<OutcomeUpdate>> = [];
   /** Log outcomes waiting for the next pass, which writes them in its log transaction. */
   let finishedLogs: Array<FinishedSend<LogOutcome>> = [];
-  /**
-   * When a log may be due: a delivery makes one at once, a finished match one the store writes, so
-   * logs are looked for at least every poll.
-   */
-  let logsDueAt = -Infinity;
   /** Sends whose outcome is not written yet (what `stop()` waits for). */
   const unrecorded = new Set<Promise<void>>();
   /**
@@ -250,14 +245,19 @@ export function createDispatcher({
     budgetWaitMs: () => budget.msUntilToken(),
     now,
   });
+  const logScheduler = new PassScheduler({
+    pass: logPass,
+    pollMs: settings.pollMs,
+    queueSize: logSlots,
+    canClaim: () => logRoom() > 0,
+    budgetWaitMs: () => budget.msUntilToken(),
+    now,
+  });
 
   async function pass(): Promise<void> {
     const batch = finished;
     finished = [];
-    const logBatch = finishedLogs;
-    finishedLogs = [];
     let limit = 0;
-    let logLimit = 0;
     try {
       const want = scheduler.running ? Math.max(0, room()) : 0;
       if (want > 0) {
@@ -265,79 +265,103 @@ export function createDispatcher({
         // A local budget answers at once; awaiting it anyway would claim a microtask later.
         limit = typeof granted === 'number' ? granted : await granted;
       }
-      let claim: { backlog: boolean; nextDueAt: number | undefined } | undefined;
+      if (batch.length === 0 && limit === 0) return;
+      const { recorded, claimed, nextDueAt } = await repository.recordAndClaim({
+        now: now(),
+        limit,
+        leaseMs,
+        maxAgeMs,
+        outcomes: batch.map((f) => f.update),
+      });
       let earliestRetryAt: number | undefined;
-      if (batch.length > 0 || limit > 0) {
-        const result = await repository.recordAndClaim({
-          now: now(),
-          limit,
-          leaseMs,
-          maxAgeMs,
-          outcomes: batch.map((f) => f.update),
-        });
-        result.recorded.forEach((written, i) => {
-          const { status, nextAttemptAt } = batch[i]!.update;
-          if (written && status === 'queued' && nextAttemptAt !== undefined) {
-            earliestRetryAt = Math.min(earliestRetryAt ?? Infinity, nextAttemptAt);
-          }
-          // A delivery wrote its history log in the same transaction; logs wait a moment to
-          // go out in batches (they are not urgent, and each claim is a transaction).
-          if (written && status === 'delivered') {
-            logsDueAt = Math.min(logsDueAt, batch[i]!.update.now + LOG_BATCH_MS);
-          }
-        });
-        if (limit > 0) {
-          claim = { backlog: result.claimed.length >= limit, nextDueAt: result.nextDueAt };
+      let delivered = false;
+      recorded.forEach((written, i) => {
+        const { status, nextAttemptAt } = batch[i]!.update;
+        if (written && status === 'queued' && nextAttemptAt !== undefined) {
+          earliestRetryAt = Math.min(earliestRetryAt ?? Infinity, nextAttemptAt);
         }
-        budget.refund(limit - result.claimed.length);
-        limit = 0;
-        waitingRequests.push(...result.claimed);
-      }
-      // History logs: the budget above what is kept for requests, and the slots requests left.
-      const t = now();
-      const logWant = scheduler.running && logsDueAt <= t ? Math.max(0, logRoom()) : 0;
-      if (logWant > 0) {
-        const granted = budget.take(logWant, keptForRequests);
-        logLimit = typeof granted === 'number' ? granted : await granted;
-      }
-      if (logBatch.length > 0 || logLimit > 0) {
-        const logs = await repository.recordAndClaimLogs({
-          now: t,
-          limit: logLimit,
-          leaseMs,
-          outcomes: logBatch.map((f) => f.update),
-        });
-        const backlog = logLimit > 0 && logs.claimed.length >= logLimit;
-        logsDueAt = backlog ? t : Math.min(logs.nextDueAt ?? Infinity, t + settings.pollMs);
-        budget.refund(logLimit - logs.claimed.length);
-        logLimit = 0;
-        waitingLogs.push(...logs.claimed);
-      } else if (logsDueAt <= t) {
-        // Due, but no slot or no spare budget: requests come first; look again at the poll.
-        logsDueAt = t + settings.pollMs;
-      }
-      if (claim || logsDueAt <= t + settings.pollMs) {
-        const nextDueAt = Math.min(claim?.nextDueAt ?? Infinity, logsDueAt);
-        claim = {
-          backlog: (claim?.backlog ?? false) || logsDueAt <= t,
-          nextDueAt: Number.isFinite(nextDueAt) ? nextDueAt : undefined,
-        };
-      }
-      scheduler.learned({ ok: true, earliestRetryAt, claim });
+        delivered ||= written && status === 'delivered';
+      });
+      scheduler.learned({
+        ok: true,
+        earliestRetryAt,
+        claim: limit > 0 ? { backlog: claimed.length >= limit, nextDueAt } : undefined,
+      });
+      budget.refund(limit - claimed.length);
+      limit = 0;
+      waitingRequests.push(...claimed);
       fillSlots();
+      // A delivery wrote its history log in the same transaction.
+      if (delivered) logsWritten();
     } catch (error) {
-      budget.refund(limit + logLimit);
+      budget.refund(limit);
       scheduler.learned({ ok: false });
       logger?.error(
-        {
-          err: error,
-          unrecorded: [...batch, ...logBatch].map((f) => f.update.id),
-        },
+        { err: error, unrecorded: batch.map((f) => f.update.id) },
         'dispatcher pass failed; unrecorded outcomes are sent again when their lease ends',
       );
     } finally {
       for (const f of batch) f.recorded();
-      for (const f of logBatch) f.recorded();
+    }
+  }
+
+  /**
+   * Deliveries made history logs: their pass runs a moment later, so that they go out in
+   * batches (they are not urgent, and each pass is a transaction).
+   */
+  let logBatchTimer: NodeJS.Timeout | undefined;
+  function logsWritten(): void {
+    if (logBatchTimer) return;
+    logBatchTimer = setTimeout(() => {
+      logBatchTimer = undefined;
+      logScheduler.kick();
+    }, LOG_BATCH_MS);
+    logBatchTimer.unref?.();
+  }
+
+  /**
+   * A pass of history logs, on its own scheduler so that logs never change when requests are
+   * claimed: the log outcomes of finished sends, then due logs with the budget above what is kept
+   * for requests, up to the log slots and places behind them.
+   */
+  async function logPass(): Promise<void> {
+    const batch = finishedLogs;
+    finishedLogs = [];
+    let limit = 0;
+    try {
+      const want = logScheduler.running ? Math.max(0, logRoom()) : 0;
+      if (want > 0) {
+        const granted = budget.take(want, keptForRequests);
+        limit = typeof granted === 'number' ? granted : await granted;
+      }
+      if (batch.length === 0 && limit === 0) {
+        // Logs may be due while the spare budget is spent: look again at the poll.
+        logScheduler.learned({ ok: true, claim: { backlog: false, nextDueAt: undefined } });
+        return;
+      }
+      const { claimed, nextDueAt } = await repository.recordAndClaimLogs({
+        now: now(),
+        limit,
+        leaseMs,
+        outcomes: batch.map((f) => f.update),
+      });
+      logScheduler.learned({
+        ok: true,
+        claim: limit > 0 ? { backlog: claimed.length >= limit, nextDueAt } : undefined,
+      });
+      budget.refund(limit - claimed.length);
+      limit = 0;
+      waitingLogs.push(...claimed);
+      fillSlots();
+    } catch (error) {
+      budget.refund(limit);
+      logScheduler.learned({ ok: false });
+      logger?.error(
+        { err: error, unrecorded: batch.map((f) => f.update.id) },
+        'history log pass failed; unrecorded outcomes are sent again when their lease ends',
+      );
+    } finally {
+      for (const f of batch) f.recorded();
     }
   }
 
@@ -358,7 +382,8 @@ export function createDispatcher({
       if (isLog) sendingLogs -= 1;
       // Claimed rows are sent even after stop(): their lease promised it.
       fillSlots();
-      scheduler.sent(waitingRequests.length);
+      if (isLog) logScheduler.sent(waitingLogs.length);
+      else scheduler.sent(waitingRequests.length);
     };
     const id = job.kind === 'request' ? job.request.row.id : job.log.row.id;
     const failed = (error: unknown) => {
@@ -447,17 +472,22 @@ export function createDispatcher({
   }
 
   return {
-    start: () => scheduler.start(),
+    start: () => {
+      scheduler.start();
+      logScheduler.start();
+    },
     kick: () => scheduler.kick(),
     async stop() {
       scheduler.stop();
+      logScheduler.stop();
+      clearTimeout(logBatchTimer);
       // A send resolves once its outcome is written; a claim under way may still start sends.
-      while (scheduler.passing || unrecorded.size > 0) {
-        await scheduler.passesDone();
+      while (scheduler.passing || logScheduler.passing || unrecorded.size > 0) {
+        await Promise.all([scheduler.passesDone(), logScheduler.passesDone()]);
         await Promise.allSettled([...unrecorded]);
       }
     },
-    healthy: () => scheduler.healthy(),
+    healthy: () => scheduler.healthy() && logScheduler.healthy(),
     spendToken: () => budget.spend(),
   };
 }
