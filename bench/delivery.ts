@@ -142,7 +142,10 @@ export async function dispatcherRound(
     area += inFlight * (t - last);
     last = t;
   };
+  // History logs (if the dispatcher writes any) go to the real client, uncounted.
   const counted = {
+    createCustomLog: client.createCustomLog.bind(client),
+    searchLogs: client.searchLogs.bind(client),
     async requestVerificationPicture(
       sessionId: string,
       actor: 'extension' | 'keyholder' | 'wearer',

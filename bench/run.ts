@@ -1,38 +1,45 @@
 /**
- * `npm run bench [-- --quick] [--only <name>[,<name>…]] [--out <dir>] [--profile]`
+ * `npm run bench [-- --quick] [--only <name>[,<name>…]] [--sides <contender>[,…]] [--out <dir>]
+ * [--profile] [--render]`
  *
- * Runs the benchmarks of issue 6 (throughput, delivery, scale, storage, sync) and the Postgres
- * section (postgres: one instance on Postgres beside SQLite, and three instances on one Postgres
- * and Redis; skipped with a message when they do not answer, an error under `CI`), prints a table,
- * and writes `<out>/latest.json` (default bench/results) and BENCHMARKS.md (at the repo root for a
- * full run; in `<out>` when `--out` is given; a quick run without `--out` leaves BENCHMARKS.md
- * alone, since it holds a full run's figures). `--only` runs some sections and keeps the others
- * from the previous latest.json. `--profile` writes CPU profiles of the server children to
- * `<out>/profiles/` and prints where their time went. `--render` only rewrites BENCHMARKS.md from
- * the existing latest.json (after editing bench/notes.md).
+ * Runs the benchmarks of issue 6 (throughput, delivery, scale, storage, sync), the peers and the
+ * physical floor of issue 18 (throughput and storage against boardgame.io's FlatFile and
+ * bgio-postgres; floor: one durable SQLite commit), and the Postgres section (postgres: one
+ * instance on Postgres beside SQLite, and three instances on one Postgres and Redis). What needs
+ * Postgres or Redis is skipped with a message when they do not answer, an error under `CI`. Prints
+ * a table, and writes `<out>/latest.json` (default bench/results), BENCHMARKS.md and the storage
+ * chart (at the repo root and bench/storage-growth.svg for a full run; in `<out>` when `--out` is
+ * given; a quick run without `--out` leaves both alone, since they hold a full run's figures).
+ * `--only` runs some sections and keeps the others from the previous latest.json. `--sides` runs
+ * only some of the throughput section's contenders (experiments, profiles; ratios without both
+ * of their sides are left out). `--profile` writes CPU profiles of the server children to
+ * `<out>/profiles/` and prints where their time went. `--render` only rewrites BENCHMARKS.md and
+ * the chart from the existing latest.json (after editing bench/notes.md).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDelivery } from './delivery.js';
 import { runFairness } from './fairness.js';
+import { runFloor } from './floor.js';
 import { runPostgres } from './postgres.js';
-import { summarizeProfile } from './profile.js';
-import { renderMarkdown, renderTable, topLevel } from './report.js';
+import { groupedProfile, summarizeProfile } from './profile.js';
+import { renderMarkdown, renderTable, storageChart, topLevel } from './report.js';
 import type { Machine, Results, Sections } from './report.js';
 import { runScale } from './scale.js';
 import { serverNodeArgs, startEmulator } from './servers.js';
 import { HOW_TO_START, servicesMissing } from './services.js';
 import { runStorage } from './storage.js';
 import { runSync } from './sync.js';
-import { runThroughput } from './throughput.js';
-import type { ThroughputConfig } from './throughput.js';
+import { CONTENDERS, runThroughput } from './throughput.js';
+import type { Contender, ThroughputConfig } from './throughput.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECTIONS = [
   'throughput',
+  'floor',
   'delivery',
   'scale',
   'storage',
@@ -46,6 +53,8 @@ type SectionName = (typeof SECTIONS)[number];
 export interface RunOptions {
   quick: boolean;
   only?: SectionName[];
+  /** The throughput section's contenders to run (default all). */
+  sides?: Contender[];
   /** Where latest.json (and, when set, BENCHMARKS.md) go. */
   out?: string;
   profile?: boolean;
@@ -61,11 +70,21 @@ function parseArgs(argv: string[]): RunOptions {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--render') options.render = true;
-    else if (arg === '--only' || arg === '--out') {
+    else if (arg === '--only' || arg === '--out' || arg === '--sides') {
       const value = argv[++i];
       if (!value) throw new Error(`${arg} needs a value`);
       if (arg === '--out') options.out = value;
-      else {
+      else if (arg === '--sides') {
+        const names = value.split(',').map((s) => s.trim());
+        for (const name of names) {
+          if (!CONTENDERS.includes(name as Contender)) {
+            throw new Error(
+              `--sides: unknown side "${name}"; choose from ${CONTENDERS.join(', ')}`,
+            );
+          }
+        }
+        options.sides = names as Contender[];
+      } else {
         const names = value.split(',').map((s) => s.trim());
         for (const name of names) {
           if (!SECTIONS.includes(name as SectionName)) {
@@ -78,7 +97,7 @@ function parseArgs(argv: string[]): RunOptions {
       }
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--only throughput,delivery,scale,storage,sync,postgres,fairness] [--out DIR] [--profile] [--render]\n',
+        `npm run bench [-- --quick] [--only ${SECTIONS.join(',')}] [--sides ${CONTENDERS.join(',')}] [--out DIR] [--profile] [--render]\n`,
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -90,16 +109,47 @@ function parseArgs(argv: string[]): RunOptions {
 function configs(quick: boolean) {
   // BENCH_PG_SYNCHRONOUS_COMMIT=off (experiments): Postgres without an fsync per commit.
   const pgSync = process.env.BENCH_PG_SYNCHRONOUS_COMMIT as 'on' | 'off' | undefined;
+  // The peers and b-pg play matches of 150 moves (the postgres section's length): the peers
+  // rewrite their whole log on every move, so longer matches would cost minutes, and a shorter
+  // match only flatters them. FlatFile as shipped makes about one move a second when it plays
+  // one match alone: its 1-match window is short.
   const throughput: ThroughputConfig = quick
-    ? { reps: 1, warmupMoves: 50, moves1: 150, matches: 20, movesPerMatch: 40 }
-    : { reps: 3, warmupMoves: 300, moves1: 1000, matches: 20, movesPerMatch: 500 };
+    ? {
+        reps: 1,
+        warmupMoves: 50,
+        moves1: 150,
+        matches: 20,
+        movesPerMatch: 40,
+        sizes: {
+          flatfile: { warmupMoves: 2, moves1: 3, movesPerMatch: 3 },
+          'bgio-postgres': { warmupMoves: 20, moves1: 30, movesPerMatch: 10 },
+          'plugin-pg': { warmupMoves: 20, moves1: 30, movesPerMatch: 10 },
+        },
+      }
+    : {
+        reps: 3,
+        warmupMoves: 300,
+        moves1: 1000,
+        matches: 20,
+        movesPerMatch: 500,
+        sizes: {
+          flatfile: { warmupMoves: 5, moves1: 10, movesPerMatch: 150 },
+          'flatfile-noqueue': { warmupMoves: 100, moves1: 300, movesPerMatch: 150 },
+          'bgio-postgres': { warmupMoves: 100, moves1: 300, movesPerMatch: 150 },
+          'plugin-pg': { warmupMoves: 100, moves1: 300, movesPerMatch: 150 },
+        },
+      };
   return {
     throughput,
+    floor: quick
+      ? { commits: 2000, reps: 1, stateBytes: 2048 }
+      : { commits: 20_000, reps: 3, stateBytes: 2048 },
     delivery: quick
       ? { requests: 300, connections: 8, reps: 1 }
       : { requests: 6000, connections: 8, reps: 5 },
+    // Side a at the largest size even in quick mode: the memory target is relative to it.
     scale: quick
-      ? { matches: [20, 50], paceMs: 1000, durationMs: 4000, bareReference: false }
+      ? { matches: [20, 50], paceMs: 1000, durationMs: 4000, bareReference: true }
       : {
           matches: [100, 500, 1000],
           paceMs: 2000,
@@ -107,7 +157,10 @@ function configs(quick: boolean) {
           bareReference: true,
           alsoSynchronous: ['NORMAL' as const],
         },
-    storage: { moves: 10_000, window: 200, reps: quick ? 1 : 3 },
+    // The peers rewrite their whole log on every move: 1,000 moves keep a run to seconds.
+    storage: quick
+      ? { moves: 10_000, window: 200, reps: 1, peerMoves: 200, peerWindow: 20, peerWarmup: 50 }
+      : { moves: 10_000, window: 200, reps: 3, peerMoves: 1000, peerWindow: 50, peerWarmup: 200 },
     // The quick run must stay a few seconds: five server children and two databases at least.
     postgres: quick
       ? {
@@ -177,7 +230,11 @@ function previousSections(path: string): Sections {
   }
 }
 
-/** Writes BENCHMARKS.md for `results` (into `outDir` when `--out` was given, else the repo root). */
+/**
+ * Writes BENCHMARKS.md and the storage chart it shows for `results` (into `outDir` when `--out`
+ * was given, else the repo root and bench/storage-growth.svg: not bench/results/, whose files
+ * other than latest.json .gitignore leaves out).
+ */
 async function writeMarkdown(
   results: Results,
   options: RunOptions,
@@ -186,7 +243,17 @@ async function writeMarkdown(
   const notes = readFileSync(join(ROOT, 'bench', 'notes.md'), 'utf8');
   const mdPath =
     options.out !== undefined ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
-  let markdown = renderMarkdown(results, notes);
+  const chartPath =
+    options.out !== undefined
+      ? join(outDir, 'storage-growth.svg')
+      : join(ROOT, 'bench', 'storage-growth.svg');
+  const chart = storageChart(results);
+  if (chart) writeFileSync(chartPath, chart);
+  let markdown = renderMarkdown(
+    results,
+    notes,
+    chart ? relative(dirname(mdPath), chartPath) : undefined,
+  );
   try {
     // Formatted as `npm run lint` (prettier --check) expects; prettier is a dev dependency.
     const prettier = await import('prettier');
@@ -227,7 +294,8 @@ export async function run(options: RunOptions): Promise<Results> {
     `load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`,
   );
   const sections: Sections = options.only ? previousSections(latestPath) : {};
-  const stamp = () => ({ quick: options.quick, at: new Date().toISOString() });
+  const started = new Date().toISOString();
+  const stamp = () => ({ quick: options.quick, at: new Date().toISOString(), run: started });
   const emulator = await startEmulator();
   try {
     for (const name of selected) {
@@ -237,8 +305,15 @@ export async function run(options: RunOptions): Promise<Results> {
         case 'throughput':
           sections.throughput = {
             ...stamp(),
-            ...(await runThroughput(sizes.throughput, emulator, log)),
+            ...(await runThroughput(
+              { ...sizes.throughput, contenders: options.sides },
+              emulator,
+              log,
+            )),
           };
+          break;
+        case 'floor':
+          sections.floor = { ...stamp(), ...runFloor(sizes.floor, sections.throughput, log) };
           break;
         case 'delivery':
           sections.delivery = { ...stamp(), ...(await runDelivery(sizes.delivery, emulator, log)) };
@@ -247,7 +322,7 @@ export async function run(options: RunOptions): Promise<Results> {
           sections.scale = { ...stamp(), ...(await runScale(sizes.scale, emulator, log)) };
           break;
         case 'storage':
-          sections.storage = { ...stamp(), ...runStorage(sizes.storage, log) };
+          sections.storage = { ...stamp(), ...(await runStorage(sizes.storage, log)) };
           break;
         case 'sync':
           sections.sync = { ...stamp(), ...(await runSync(sizes.sync, emulator, log)) };
@@ -293,6 +368,17 @@ export async function run(options: RunOptions): Promise<Results> {
     const mains = readdirSync(profileDir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
     for (const file of mains) {
       log(`\nprofile ${file}\n${summarizeProfile(join(profileDir, file), 25)}`);
+      // The throughput section's multi-match window of this child, by self time and group.
+      const pid = Number(file.split('.')[3]);
+      const window = sections.throughput?.windows.find(
+        (w) => w.pid === pid && w.matches > 1 && w.monotonicMs,
+      );
+      if (window) {
+        log(
+          `\n${window.contender} ${window.matches}-match window of ${file}:\n` +
+            groupedProfile(join(profileDir, file), window.monotonicMs, 25),
+        );
+      }
     }
   }
   return results;

@@ -4,6 +4,9 @@
  * - `BENCH_SIDE=bare`: plain boardgame.io `Server` with InMemory storage and `BareGame` (no
  *   plugin); matches are made through the open Lobby routes. `BENCH_SIDE=bgio-plugin`: the same
  *   with `PluginGame`, so the plugin runs but nothing reads its intents.
+ * - `BENCH_SIDE=flatfile` | `flatfile-noqueue` | `bgio-postgres`: the same plain server and
+ *   `BareGame` on a peer's durable store (bench/peers.ts) at `BENCH_DB` (a folder, or a
+ *   `postgres://` URL).
  * - `BENCH_SIDE=plugin`: `createGameServer` with `PluginGame`, SQLite at `BENCH_DB`
  *   (`BENCH_SYNC` = NORMAL | FULL, default the library's) or Postgres when `BENCH_DB` is a
  *   `postgres://` URL (a non-empty `REDIS_URL` adds the Redis pub/sub between instances), the
@@ -34,7 +37,10 @@ import type {
   SqliteSynchronous,
 } from '../src/server/index.js';
 import { BareGame, PluginGame } from './games.js';
+import { openPeer } from './peers.js';
+import type { PeerStore } from './peers.js';
 import { cpuMs, monotonicMs, serveParent } from './procs.js';
+import type { Side } from './servers.js';
 
 /** An outbox row's commit, as the parent matches it with the emulator's arrivals. */
 export interface Commit {
@@ -61,8 +67,11 @@ export interface Usage {
 }
 
 const env = process.env;
-const side =
-  env.BENCH_SIDE === 'bare' || env.BENCH_SIDE === 'bgio-plugin' ? env.BENCH_SIDE : 'plugin';
+const PEERS: readonly string[] = ['flatfile', 'flatfile-noqueue', 'bgio-postgres'];
+const side: Side =
+  env.BENCH_SIDE === 'bare' || env.BENCH_SIDE === 'bgio-plugin' || PEERS.includes(env.BENCH_SIDE!)
+    ? (env.BENCH_SIDE as Side)
+    : 'plugin';
 let commits: Commit[] = [];
 let sends: Send[] = [];
 let writes: Send[] = [];
@@ -116,14 +125,20 @@ const UNDELIVERED = `SELECT id, status, attempts, message, next_attempt_at, leas
   FROM outbox WHERE status <> 'delivered' ORDER BY created_at LIMIT 20`;
 let url: string;
 let synchronous: string | undefined;
-let storage: 'memory' | 'sqlite' | 'postgres' = 'memory';
+let storage: 'memory' | 'sqlite' | 'postgres' | PeerStore = 'memory';
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 
 if (side !== 'plugin') {
   // Game<BenchState, WithVerification> does not widen to Game<any>: boardgame.io's plugin context.
-  const game = side === 'bare' ? BareGame : (PluginGame as unknown as typeof BareGame);
-  const server = Server({ games: [game], origins: [] });
+  const game = side === 'bgio-plugin' ? (PluginGame as unknown as typeof BareGame) : BareGame;
+  const peer = PEERS.includes(side) ? (side as PeerStore) : undefined;
+  if (peer) storage = peer;
+  const server = Server({
+    games: [game],
+    origins: [],
+    ...(peer ? { db: openPeer(peer, env.BENCH_DB!) } : {}),
+  });
   const { appServer } = (await server.run({ port: 0 })) as { appServer: HttpServer };
   // run() listens on every interface: rebind to loopback only.
   await new Promise<void>((resolve) => appServer.close(() => resolve()));

@@ -7,16 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmulatorChild } from './clients.js';
+import type { PeerStore } from './peers.js';
 import { startChild } from './procs.js';
 import type { Child } from './procs.js';
 import type { Usage } from './server-child.js';
 
 /**
  * Which server a run measures: plain boardgame.io with InMemory and the game without the plugin
- * (`bare`, side a) or with it (`bgio-plugin`: what boardgame.io itself charges for a plugin), or
- * this project's server (`plugin`, side b).
+ * (`bare`, side a) or with it (`bgio-plugin`: what boardgame.io itself charges for a plugin),
+ * plain boardgame.io on a peer's durable store (`flatfile`, `flatfile-noqueue`, `bgio-postgres`:
+ * bench/peers.ts), or this project's server (`plugin`, side b).
  */
-export type Side = 'bare' | 'bgio-plugin' | 'plugin';
+export type Side = 'bare' | 'bgio-plugin' | 'plugin' | PeerStore;
 
 /** What a server child says once it listens. */
 export interface ServerReady {
@@ -25,7 +27,7 @@ export interface ServerReady {
   /** The SQLite `synchronous` level, or Postgres's `synchronous_commit`, in effect (plugin side). */
   synchronous?: string;
   /** Where the server keeps its state. */
-  storage?: 'memory' | 'sqlite' | 'postgres';
+  storage?: 'memory' | 'sqlite' | 'postgres' | PeerStore;
 }
 
 /** Event-loop delay percentiles of a server child, ms. */
@@ -62,7 +64,10 @@ export interface ServerOptions {
   emulator?: EmulatorChild;
   /** SQLite `synchronous` (plugin side on SQLite). */
   synchronous?: 'NORMAL' | 'FULL';
-  /** A `postgres://` URL instead of a fresh SQLite file (plugin side); the caller owns it. */
+  /**
+   * A `postgres://` URL instead of a fresh SQLite file (plugin side), or the database of the
+   * `bgio-postgres` side (required there); the caller owns it.
+   */
   database?: string;
   /** `redis://` URL: boardgame.io's pub/sub between instances (plugin side). */
   redisUrl?: string;
@@ -84,6 +89,11 @@ export async function startServer(
     env.BENCH_DB = database ?? join(dir, 'bench.sqlite');
     if (synchronous) env.BENCH_SYNC = synchronous;
     if (redisUrl) env.REDIS_URL = redisUrl;
+  } else if (side === 'bgio-postgres') {
+    if (!database) throw new Error('the bgio-postgres side needs a database');
+    env.BENCH_DB = database;
+  } else if (side === 'flatfile' || side === 'flatfile-noqueue') {
+    env.BENCH_DB = join(dir, 'flatfile');
   }
   let child: Child<ServerReady>;
   try {

@@ -124,3 +124,24 @@ export async function createDatabase(
     },
   };
 }
+
+/**
+ * Starts counting the CPU of `db`'s backends; `stop()` resolves to the ms they spent since. Backends
+ * come and go (a pool closes idle clients), so they are sampled every 500 ms and one that exits
+ * before the end still counts up to its last sample.
+ */
+export async function watchBackends(db: BenchDatabase): Promise<{ stop(): Promise<number> }> {
+  const before = await db.backendCpu();
+  const seen: BackendCpu = new Map(before);
+  const merge = (snapshot: BackendCpu) => {
+    for (const [pid, ms] of snapshot) seen.set(pid, Math.max(ms, seen.get(pid) ?? 0));
+  };
+  const sampler = setInterval(() => void db.backendCpu().then(merge, () => {}), 500);
+  return {
+    async stop() {
+      clearInterval(sampler);
+      merge(await db.backendCpu());
+      return backendCpuDelta(before, seen);
+    },
+  };
+}
