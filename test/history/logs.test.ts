@@ -167,7 +167,7 @@ describe.each<TargetKind>(['sqlite', 'postgres'])('the lock history on %s', (kin
       await flood(url, token, 1, { finish: true });
     }
     await waitFor(() => delivered() === 10 || undefined, 'ten requests delivered');
-    await waitFor(() => historyCalls >= 4 || undefined, 'logs stalled in flight');
+    await waitFor(() => historyCalls >= 1 || undefined, 'a log stalled in flight');
     const token = await login(url, target.emulator.createLock().tokens.wearer);
     await flood(url, token, 1);
     await waitFor(() => delivered() === 11 || undefined, 'the new request delivered');

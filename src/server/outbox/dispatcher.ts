@@ -16,6 +16,11 @@
  * unwritten outcomes are sent again once their lease ends. The repository announces every row it
  * changes through `OutboxChanges`. On SIGTERM (`stop()`) it stops claiming, sends the rows it has
  * already claimed and waits for their outcomes to be written.
+ *
+ * History logs (history-log.ts) have passes of their own, on a second scheduler, so they never
+ * change when requests are claimed: a transaction records their outcomes and leases due logs, with
+ * budget taken only above half the bucket (a burst of picture requests always finds tokens); they
+ * hold one send slot at most, and wait behind every request.
  */
 import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
@@ -197,10 +202,11 @@ export function createDispatcher({
   let sending = 0;
   let sendingLogs = 0;
   /**
-   * History logs never hold more than half the slots, so that however slow Chaster is with logs
-   * (a stall lasts until the client's deadline), requests always have the other half.
+   * History logs hold one slot at most: however slow Chaster is with logs (a stall lasts until
+   * the client's deadline), requests have every other slot, and a request arriving while a log
+   * is out waits for no log (with more slots for logs, bursts of requests did: BENCHMARKS.md).
    */
-  const logSlots = Math.max(1, Math.floor(concurrency / 2));
+  const logSlots = 1;
   /**
    * Claimed rows waiting for a slot. A finished send's slot is refilled from here in its own
    * microtask: waiting for the next pass (in the check phase) would leave the slot empty for a
