@@ -288,4 +288,21 @@ describe('SqliteRepository.recordAndClaim', () => {
     expect(await claim(1049, 5, 1000)).toEqual([]);
     expect(await claim(1050, 5, 1000)).toEqual(['m1:1:0 attempt 2']);
   });
+
+  it('a pass the shared budget granted nothing looks again once a token may be free, not at the poll', async () => {
+    // Instances sharing a budget take tokens and refund the unused a moment later: the first
+    // take here finds none.
+    let takes = 0;
+    const budget = {
+      take: (want: number) => (takes++ === 0 ? 0 : want),
+      refund: () => {},
+      spend: async () => 0,
+      msUntilToken: () => 0,
+    };
+    const { dispatcher, client } = setup(1, { budget, pollMs: 60_000 });
+    dispatcher.start();
+    for (let i = 0; i < 200 && client.calls.length === 0; i++) await sleep(5);
+    expect(takes).toBeGreaterThan(1);
+    expect(client.calls).toHaveLength(1);
+  });
 });

@@ -271,7 +271,14 @@ export function createDispatcher({
         // A local budget answers at once; awaiting it anyway would claim a microtask later.
         limit = typeof granted === 'number' ? granted : await granted;
       }
-      if (batch.length === 0 && limit === 0) return;
+      // Rows may be due but the budget granted nothing (instances sharing one take tokens and
+      // refund what they did not use a moment later): look again once it may have a token,
+      // not at the poll; nobody kicks for a wearer freed by another instance's outcome.
+      const starved = want > 0 && limit === 0;
+      if (batch.length === 0 && limit === 0) {
+        if (starved) scheduler.learned({ ok: true, claim: { backlog: true, nextDueAt: now() } });
+        return;
+      }
       const { recorded, claimed, nextDueAt } = await repository.recordAndClaim({
         now: now(),
         limit,
@@ -291,7 +298,12 @@ export function createDispatcher({
       scheduler.learned({
         ok: true,
         earliestRetryAt,
-        claim: limit > 0 ? { backlog: claimed.length >= limit, nextDueAt } : undefined,
+        claim:
+          limit > 0
+            ? { backlog: claimed.length >= limit, nextDueAt }
+            : starved
+              ? { backlog: true, nextDueAt: now() }
+              : undefined,
       });
       budget.refund(limit - claimed.length);
       limit = 0;
