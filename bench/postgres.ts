@@ -280,11 +280,17 @@ async function measure(
     sends.push(...(await s.child.call<Send[]>('sends')));
     writes.push(...(await s.child.call<Send[]>('writes')));
   }
+  // Every instance hears every row's NOTIFY and notes its commit: one commit per row, the first.
+  const firstCommits = new Map<string, Commit>();
+  for (const c of commits) {
+    const seen = firstCommits.get(c.id);
+    if (!seen || c.t < seen.t) firstCommits.set(c.id, c);
+  }
   const sessionOf = new Map<string, string>();
   for (const { match } of pairs)
     for (const seat of match.seats)
       sessionOf.set(`${match.matchID}/${seat.playerID}`, seat.sessionId!);
-  const latency = pairLatencies(commits, sends, writes, arrivals, (m, p) =>
+  const latency = pairLatencies([...firstCommits.values()], sends, writes, arrivals, (m, p) =>
     sessionOf.get(`${m}/${p}`),
   );
 
