@@ -4,6 +4,7 @@
  * rule for metadata writes, the `listMatches` query, the gameover flag, the log line of a refused
  * write, and the outbox rows a committed action inserts with their fair tags (per wearer).
  */
+import { createHash } from 'node:crypto';
 import type { Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Logger } from 'pino';
 import type { OutboxChanges } from '../outbox/changes.js';
@@ -90,9 +91,12 @@ export function isGameover(metadata: ServerTypes.MatchData): boolean {
   return metadata.gameover !== undefined && metadata.gameover !== null;
 }
 
-/** The metadata without `updatedAt`: what decides whether a `setMetadata` changes more than the time. */
+/** A digest of the metadata without `updatedAt`: whether a `setMetadata` changes more than the time. */
 export function metadataKey(metadata: ServerTypes.MatchData): string {
-  return JSON.stringify({ ...metadata, updatedAt: 0 });
+  // A digest, not the JSON: the stores keep one per remembered match, and only compare them.
+  return createHash('sha1')
+    .update(JSON.stringify({ ...metadata, updatedAt: 0 }))
+    .digest('base64');
 }
 
 /**
