@@ -356,15 +356,41 @@ export function apiRoutes(deps: ApiDeps) {
     rules: Record<string, unknown>,
     seats: readonly SeatRole[],
     what: string,
+    bound: readonly SeatBinding[] = [],
+    lockId?: string,
   ): void {
     const demands = house.minKeyholderDemands ?? 0;
     if (demands === 0 || typeof rules.keyholderDemands !== 'number') return;
-    if (seats.includes('keyholder')) return;
+    // A keyholder seat still free, or held by the wearer's own keyholder (the same lock).
+    const open = seats.some((role, i) => {
+      if (role !== 'keyholder') return false;
+      const holder = bound.find((b) => b.playerID === String(i));
+      return holder === undefined || holder.lockId === lockId;
+    });
+    if (open) return;
     throw new HttpError(
       409,
       'house_rules_stricter',
       `Your keyholder requires at least ${demands} keyholder ${demands === 1 ? 'demand' : 'demands'} per match, and ${what} has no keyholder seat to play them from: ${what === 'this room' ? 'join or host a room with one' : 'reserve a seat for a keyholder'}.`,
     );
+  }
+
+  /**
+   * 409 `house_rules_stricter` when a keyholder of another lock would take the keyholder seat
+   * that a seated wearer's house rules keep for their own keyholder (they require demands).
+   */
+  async function refuseForeignKeyholder(caller: Login, bound: readonly SeatBinding[]) {
+    for (const seat of bound) {
+      if (seat.role !== 'wearer' || seat.lockId === caller.lockId) continue;
+      const wearer = await repository.getLogin(seat.loginId);
+      if ((wearer?.houseRules?.minKeyholderDemands ?? 0) > 0) {
+        throw new HttpError(
+          409,
+          'house_rules_stricter',
+          "A wearer in this room requires their own keyholder's demands: its keyholder seat is kept for their keyholder.",
+        );
+      }
+    }
   }
 
   /** 409 `game_not_allowed` when the caller's keyholder did not allow `game`. */
@@ -383,6 +409,7 @@ export function apiRoutes(deps: ApiDeps) {
   function joinerBinding(
     caller: Login,
     metadata: ServerTypes.MatchData,
+    bound: readonly SeatBinding[],
   ): { rules: BindingRules; policy: RoomPolicy | null } | undefined {
     const house = houseRulesOf(caller);
     if (!house) return undefined;
@@ -398,7 +425,7 @@ export function apiRoutes(deps: ApiDeps) {
         `${roomWide.join(' ')} This room's game rules are fixed when it is made: host a new room with those rules.`,
       );
     }
-    refuseWithoutKeyholderSeat(house, room, seatRoles(metadata), 'this room');
+    refuseWithoutKeyholderSeat(house, room, seatRoles(metadata), 'this room', bound, caller.lockId);
     const tighter =
       rules.reasons.cooldownSeconds !== undefined ||
       rules.reasons.maxRequestsPerMatch !== undefined;
@@ -528,7 +555,8 @@ export function apiRoutes(deps: ApiDeps) {
     if (metadata.gameover !== undefined && metadata.gameover !== null) {
       throw new HttpError(409, 'game_over', 'This game is over; host a new room.');
     }
-    const binding = joinerBinding(caller, metadata);
+    const binding = joinerBinding(caller, metadata, seats);
+    if (caller.role === 'keyholder') await refuseForeignKeyholder(caller, seats);
     const roles = seatRoles(metadata);
     for (let i = 0; i < roles.length; i++) {
       if (roles[i] !== caller.role || seats.some((s) => s.playerID === String(i))) continue;

@@ -307,6 +307,37 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
     expect(penalty.status, JSON.stringify(penalty.json)).toBe(201);
   });
 
+  it("the keyholder seat a wearer's demands need is their own keyholder's, not another lock's", async (ctx) => {
+    if (skip()) return ctx.skip();
+    const target = await start(kind);
+    const strict = await wearer(target, { minKeyholderDemands: 2 });
+    const stranger = target.emulator.createLock();
+    const strangerKh = await login(target.urls[0]!, stranger.tokens.keyholder!);
+    // Another lock's keyholder holds the room's only keyholder seat: the wearer may not join.
+    const theirs = await createRoom(target, strangerKh, {
+      game: 'dice-duel',
+      numPlayers: 3,
+      rules: { keyholderDemands: 3 },
+    });
+    expect(theirs.status, JSON.stringify(theirs.json)).toBe(201);
+    const join = await joinRoom(target, strict.token, theirs.json.matchID);
+    expect(join.status).toBe(409);
+    expect(join.json.error).toBe('house_rules_stricter');
+    // The wearer's own room: another lock's keyholder may not take the seat; their own may.
+    const own = await createRoom(target, strict.token, {
+      game: 'dice-duel',
+      numPlayers: 3,
+      keyholderSeat: true,
+    });
+    expect(own.status, JSON.stringify(own.json)).toBe(201);
+    const refused = await joinRoom(target, strangerKh, own.json.matchID);
+    expect(refused.status).toBe(409);
+    expect(refused.json.message).toMatch(/kept for their keyholder/);
+    const ownKh = await login(target.urls[0]!, strict.lock.tokens.keyholder!);
+    const joined = await joinRoom(target, ownKh, own.json.matchID);
+    expect(joined.status, JSON.stringify(joined.json)).toBe(200);
+  });
+
   it("a joiner's shorter cooldown binds requests to them only", async (ctx) => {
     if (skip()) return ctx.skip();
     const target = await start(kind);

@@ -29,12 +29,14 @@ export function requestLogsSql(rows: string, where: string): string {
 
 /**
  * A wearer's result log for a finished match, when seat `playerID` is a bound wearer's; it counts
- * the requests made to them. Parameters: result, now, matchID, playerID.
+ * the requests made to them that were not refused (those still on their way included).
+ * Parameters: result, now, matchID, playerID.
  */
 export const RESULT_LOG = `INSERT INTO history_logs (${LOG_COLUMNS})
   SELECT 'result:' || s.match_id || ':' || s.player_id, 'result', s.match_id, s.player_id, s.session_id,
          m.game_name, NULL, NULL, NULL, r.result,
-         (SELECT COUNT(*) FROM outbox o WHERE o.match_id = s.match_id AND o.player_id = s.player_id),
+         (SELECT COUNT(*) FROM outbox o WHERE o.match_id = s.match_id AND o.player_id = s.player_id
+            AND o.status IN ('queued', 'sending', 'delivered', 'already_pending', 'submitted')),
          'queued', NULL, 0, 0, r.now, r.now, r.now
   FROM seats s
   JOIN matches m ON m.match_id = s.match_id
