@@ -146,24 +146,31 @@ export const DiceDuel: Game<DiceDuelState, WithVerification, GameSetupData<DiceD
   ...OPEN_TABLE,
 
   moves: {
-    /** `roll()`: a wearer who must roll this round and has not yet: D6 + their bonus. */
-    roll: ({ G, playerID, random, verification }) => {
-      if (!G.rollers.includes(playerID) || G.rolls[playerID] !== null) return INVALID_MOVE;
-      const die = random.D6();
-      const bonus = G.bonus[playerID] ?? 0;
-      const total = die + bonus;
-      G.bonus[playerID] = 0;
-      G.rolls[playerID] = total;
-      G.lastRoll = { playerID, die, bonus, total, n: (G.lastRoll?.n ?? 0) + 1 };
-      pushEvent(
-        G.events,
-        'round',
-        bonus > 0
-          ? `${playerLabel(playerID)} rolled ${die} + ${bonus} bonus = ${total}`
-          : `${playerLabel(playerID)} rolled ${total}`,
-        playerID,
-      );
-      if (G.rollers.every((id) => G.rolls[id] !== null)) resolve(G, random, verification);
+    /**
+     * `roll()`: a wearer who must roll this round and has not yet: D6 + their bonus. Every wearer
+     * rolls at once, so a roll applies to the state it finds (not refused as stale when another
+     * wearer's roll landed first): it checks that state itself.
+     */
+    roll: {
+      ignoreStaleStateID: true,
+      move: ({ G, playerID, random, verification }) => {
+        if (!G.rollers.includes(playerID) || G.rolls[playerID] !== null) return INVALID_MOVE;
+        const die = random.D6();
+        const bonus = G.bonus[playerID] ?? 0;
+        const total = die + bonus;
+        G.bonus[playerID] = 0;
+        G.rolls[playerID] = total;
+        G.lastRoll = { playerID, die, bonus, total, n: (G.lastRoll?.n ?? 0) + 1 };
+        pushEvent(
+          G.events,
+          'round',
+          bonus > 0
+            ? `${playerLabel(playerID)} rolled ${die} + ${bonus} bonus = ${total}`
+            : `${playerLabel(playerID)} rolled ${total}`,
+          playerID,
+        );
+        if (G.rollers.every((id) => G.rolls[id] !== null)) resolve(G, random, verification);
+      },
     },
 
     // `demand(target)` for the keyholder seat; `volunteer()` for a wearer, once per round, for +1
