@@ -4,7 +4,7 @@
  * inserted by the transaction of its event, under the id the event gives it: `ON CONFLICT DO
  * NOTHING` makes a second insert for the same event a no-op.
  */
-import type { HistoryLogStatus } from '../outbox/history-log.js';
+import type { HistoryLogStatus, LogOutcome } from '../outbox/history-log.js';
 
 /** The columns of a history log row, in the order the inserts below fill them. */
 const LOG_COLUMNS = `id, kind, match_id, player_id, session_id, game_name, reason, state_id, idx, result, requests,
@@ -65,7 +65,7 @@ export function dueLogsSql(tail: string): string[] {
 export const LEASE_LOG = `UPDATE history_logs SET status = 'sending', attempts = attempts + 1, unsure = 1,
     lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`;
 
-/** Writes a log's outcome if it is still out. Parameters: status, message, unsure, nextAttemptAt, now, id. */
+/** Writes a log's outcome if it is still out. Parameters: `recordLogParams(outcome)`. */
 export const RECORD_LOG = `UPDATE history_logs SET status = ?, message = ?, unsure = ?,
     next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL, updated_at = ?
   WHERE id = ? AND status = 'sending'`;
@@ -91,3 +91,8 @@ export const MAX_HISTORY_REQUESTS = 200;
 /** A seat's requests, oldest first, at most `MAX_HISTORY_REQUESTS`. Parameters: matchID, playerID. */
 export const SEAT_REQUESTS = `SELECT * FROM outbox WHERE match_id = ? AND player_id = ?
   ORDER BY created_at, state_id, idx LIMIT ${MAX_HISTORY_REQUESTS}`;
+
+/** The parameters of `RECORD_LOG` for one outcome. */
+export function recordLogParams(o: LogOutcome): unknown[] {
+  return [o.status, o.message, o.unsure ? 1 : 0, o.nextAttemptAt ?? null, o.now, o.id];
+}

@@ -25,6 +25,7 @@ import {
   NEXT_LOG_DUE,
   MAX_HISTORY_REQUESTS,
   RECORD_LOG,
+  recordLogParams,
   requestLogsSql,
   WEARER_MATCHES,
 } from './history-sql.js';
@@ -41,7 +42,7 @@ import { inTransaction } from './pg-transaction.js';
 import { pruneAsync } from './prune.js';
 import type { PruneDialect } from './prune.js';
 import {
-  toHistoryLogRow,
+  toClaimedLog,
   toJson,
   toLogin,
   toOutboxRow,
@@ -654,30 +655,18 @@ export class PgRepository implements Repository {
     outcomes = [],
   }: LogClaimOptions): Promise<LogClaimResult> {
     return inTransaction(this.pool, async (client) => {
-      const recorded: boolean[] = [];
-      for (const o of outcomes) {
-        const result = await client.query(numbered(RECORD_LOG), [
-          o.status,
-          o.message,
-          o.unsure ? 1 : 0,
-          o.nextAttemptAt ?? null,
-          o.now,
-          o.id,
-        ]);
-        recorded.push((result.rowCount ?? 0) > 0);
-      }
+      for (const o of outcomes) await client.query(numbered(RECORD_LOG), recordLogParams(o));
       const claimed: ClaimedLog[] = [];
       for (const sql of DUE_LOGS) {
         if (claimed.length >= limit) break;
         const { rows } = await client.query<HistoryLogRecord>(sql, [now, limit - claimed.length]);
         for (const r of rows) {
-          const job = Number(r.unsure) === 1 ? 'check' : 'send';
           const leased = await client.query<HistoryLogRecord>(numbered(LEASE_LOG), [
             now + leaseMs,
             now,
             r.id,
           ]);
-          claimed.push({ row: toHistoryLogRow(leased.rows[0]!), job });
+          claimed.push(toClaimedLog(r, leased.rows[0]!));
         }
       }
       let nextDueAt: number | undefined = now;
@@ -688,7 +677,7 @@ export class PgRepository implements Repository {
         ]);
         nextDueAt = rows[0]?.at ?? undefined;
       }
-      return { recorded, claimed, nextDueAt };
+      return { claimed, nextDueAt };
     });
   }
 

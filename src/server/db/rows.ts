@@ -5,7 +5,7 @@
  */
 import type { Actor } from '../../chaster/index.js';
 import type { SeatRole } from '../../plugin/index.js';
-import type { HistoryLogRow, HistoryLogStatus } from '../outbox/history-log.js';
+import type { ClaimedLog, HistoryLogRow, HistoryLogStatus } from '../outbox/history-log.js';
 import type { OutboxRow, OutboxStatus } from '../outbox/types.js';
 import type { HouseRules } from '../../api/house-rules.js';
 import type { Login, RoomPolicy, SeatBinding, WearerMatch } from './types.js';
@@ -76,6 +76,14 @@ export function toHistoryLogRow(r: HistoryLogRecord): HistoryLogRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+/**
+ * A log as leased, with its job: decided by the log as it was due, since a lease marks every log
+ * unsure (an unsure one is looked for in the history before it is sent again).
+ */
+export function toClaimedLog(due: HistoryLogRecord, leased: HistoryLogRecord): ClaimedLog {
+  return { row: toHistoryLogRow(leased), job: Number(due.unsure) === 1 ? 'check' : 'send' };
 }
 
 /** A `seats` row as the database returns it. */

@@ -20,6 +20,7 @@ import {
   LEASE_LOG,
   NEXT_LOG_DUE,
   RECORD_LOG,
+  recordLogParams,
   requestLogsSql,
   SEAT_REQUESTS,
   WEARER_MATCHES,
@@ -28,7 +29,7 @@ import { CHARGED_IN, NEXT_DUE, SEE_WEBHOOK, SUBMIT, TARGET_POLICY } from './outb
 import { pruneSync } from './prune.js';
 import type { PruneDialect } from './prune.js';
 import {
-  toHistoryLogRow,
+  toClaimedLog,
   toJson,
   toLogin,
   toOutboxRow,
@@ -338,31 +339,20 @@ export class SqliteRepository implements Repository {
     leaseMs,
     outcomes = [],
   }: LogClaimOptions): LogClaimResult {
-    const recorded = outcomes.map(
-      (o) =>
-        this.sql.recordLog!.run(
-          o.status,
-          o.message,
-          o.unsure ? 1 : 0,
-          o.nextAttemptAt ?? null,
-          o.now,
-          o.id,
-        ).changes > 0,
-    );
+    for (const o of outcomes) this.sql.recordLog!.run(...recordLogParams(o));
     const claimed: ClaimedLog[] = [];
     for (const query of [this.sql.dueLogsExpired!, this.sql.dueLogsQueued!]) {
       if (claimed.length >= limit) break;
       for (const r of query.all(now, limit - claimed.length) as HistoryLogRecord[]) {
-        const job = Number(r.unsure) === 1 ? 'check' : 'send';
         const leased = this.sql.leaseLog!.get(now + leaseMs, now, r.id) as HistoryLogRecord;
-        claimed.push({ row: toHistoryLogRow(leased), job });
+        claimed.push(toClaimedLog(r, leased));
       }
     }
     const nextDueAt =
       limit > 0 && claimed.length >= limit
         ? now
         : ((this.sql.nextLogDue!.get(now, now) as { at: number | null }).at ?? undefined);
-    return { recorded, claimed, nextDueAt };
+    return { claimed, nextDueAt };
   }
 
   async wearerMatches(lockId: string, limit: number): Promise<WearerMatch[]> {

@@ -106,10 +106,11 @@ export interface LogClaimOptions {
   outcomes?: readonly LogOutcome[];
 }
 
-/** What one claim of history logs did. */
+/**
+ * What one claim of history logs did. An outcome is written only on a log still `sending`; which
+ * were is not reported, since nothing acts on it.
+ */
 export interface LogClaimResult {
-  /** Per outcome, false when it was not written: the log was no longer `sending`. */
-  recorded: boolean[];
   /** Logs leased to this caller, to send (or look for) now. */
   claimed: ClaimedLog[];
   /** When a later claim may find a log: `now` when the limit left due logs behind. */

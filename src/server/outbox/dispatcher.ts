@@ -225,9 +225,7 @@ export function createDispatcher({
    * behind them, less the requests out or waiting.
    */
   const room = () =>
-    2 * (concurrency - Math.min(sendingLogs, logSlots)) -
-    (sending - sendingLogs) -
-    waitingRequests.length;
+    2 * (concurrency - sendingLogs) - (sending - sendingLogs) - waitingRequests.length;
   /** Logs a claim may take now: their own slots and as many places behind them. */
   const logRoom = () => 2 * logSlots - sendingLogs - waitingLogs.length;
   /** Starts waiting work while slots are free: requests first, then logs within their slots. */
