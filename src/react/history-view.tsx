@@ -6,14 +6,8 @@
 import { useId } from 'react';
 import type { ReactNode } from 'react';
 import type { HistoryMatch, MatchResult, VerificationStatus } from '../client/index.js';
-import {
-  STATUS_HINTS,
-  STATUS_TONES,
-  STATUS_WORDS,
-  TONE_MARKS,
-  actorWords,
-  reasonWords,
-} from './words.js';
+import { ChasterMessage, StatusBadge } from './timeline.js';
+import { STATUS_TONES, actorWords, reasonWords } from './words.js';
 import type { StatusTone } from './words.js';
 
 /** The wearer's result in a word or two, as its badge shows it. */
@@ -170,18 +164,13 @@ function RequestEntry({ request }: { request: VerificationStatus }) {
     >
       <div className="bgc-timeline-row">
         <span className="bgc-who">{reasonWords(request.reason)}</span>
-        <span className="bgc-status" data-tone={tone} title={STATUS_HINTS[request.status]}>
-          <span aria-hidden="true">{TONE_MARKS[tone]} </span>
-          {STATUS_WORDS[request.status]}
-        </span>
+        <StatusBadge status={request.status} />
       </div>
       <div className="bgc-timeline-detail">
         asked by {actorWords(request.actor)} ·{' '}
         <time dateTime={request.updatedAt}>{dateAndTime(request.updatedAt)}</time>
       </div>
-      {request.message !== null && request.message !== '' && (
-        <p className="bgc-timeline-message">{request.message}</p>
-      )}
+      <ChasterMessage message={request.message} />
     </li>
   );
 }

@@ -4,7 +4,7 @@
  */
 import { useId, useMemo } from 'react';
 import type { ReactNode } from 'react';
-import type { FeedState, Seat, VerificationStatus } from '../client/index.js';
+import type { FeedState, OutboxStatus, Seat, VerificationStatus } from '../client/index.js';
 import { seatName } from './seats.js';
 import { useVerifications } from './verifications.js';
 import type { VerificationFeed } from './verifications.js';
@@ -106,6 +106,23 @@ export function VerificationTimeline({
   );
 }
 
+/** A request's status in words, with its tone's mark and a hint (the timeline's and the history's). */
+export function StatusBadge({ status }: { status: OutboxStatus }) {
+  const tone = STATUS_TONES[status];
+  return (
+    <span className="bgc-status" data-tone={tone} title={STATUS_HINTS[status]}>
+      <span aria-hidden="true">{TONE_MARKS[tone]} </span>
+      {STATUS_WORDS[status]}
+    </span>
+  );
+}
+
+/** Chaster's (or the server's) message about a request, when it has one. */
+export function ChasterMessage({ message }: { message: string | null }) {
+  if (message === null || message === '') return null;
+  return <p className="bgc-timeline-message">{message}</p>;
+}
+
 /** One request of the timeline. */
 function TimelineEntry({ item, who }: { item: VerificationStatus; who: string }) {
   const tone = STATUS_TONES[item.status];
@@ -121,18 +138,13 @@ function TimelineEntry({ item, who }: { item: VerificationStatus; who: string })
     >
       <div className="bgc-timeline-row">
         <span className="bgc-who">{who}</span>
-        <span className="bgc-status" data-tone={tone} title={STATUS_HINTS[item.status]}>
-          <span aria-hidden="true">{TONE_MARKS[tone]} </span>
-          {STATUS_WORDS[item.status]}
-        </span>
+        <StatusBadge status={item.status} />
       </div>
       <div className="bgc-timeline-detail">
         {reasonWords(item.reason)} · asked by {actorWords(item.actor)} ·{' '}
         <time dateTime={item.updatedAt}>{clock(item.updatedAt)}</time>
       </div>
-      {item.message !== null && item.message !== '' && (
-        <p className="bgc-timeline-message">{item.message}</p>
-      )}
+      <ChasterMessage message={item.message} />
     </li>
   );
 }
