@@ -30,8 +30,8 @@ export class VerificationRequestError extends TypeError {
 
 interface RecordingAPI extends VerificationAPI {
   readonly intents: VerificationIntent[];
-  /** The same recorder, attributing requests to `requester` (a move's playerID). */
-  as(requester: string | null): VerificationAPI;
+  /** The seat whose move is running (`fnWrap` sets it around a move), null in hooks. */
+  requester: string | null;
 }
 
 /** Creates the verification plugin; add it to a game's `plugins`. */
@@ -88,24 +88,26 @@ export const VerificationPlugin = ({
     };
     const api: RecordingAPI = {
       intents,
-      request: (input) => record(null, input),
-      as: (requester) => ({ request: (input) => record(requester, input) }),
+      requester: null,
+      request: (input) => record(api.requester, input),
     };
     return api;
   },
 
+  // The requester is set on the action's API for the length of a move, as boardgame.io's events
+  // plugin sets its turn context: a copy of the whole context per move cost more than the move.
   fnWrap:
     (fn, methodType) =>
     (context, ...args) => {
       const api = context[VERIFICATION_PLUGIN_NAME] as RecordingAPI | undefined;
       if (methodType !== 'MOVE' || !api) return fn(context, ...args);
-      return fn(
-        {
-          ...context,
-          [VERIFICATION_PLUGIN_NAME]: api.as((context.playerID as string | undefined) ?? null),
-        },
-        ...args,
-      );
+      const outer = api.requester;
+      api.requester = (context.playerID as string | undefined) ?? null;
+      try {
+        return fn(context, ...args);
+      } finally {
+        api.requester = outer;
+      }
     },
 
   flush: ({ api }) => ({ intents: [...(api as RecordingAPI).intents] }),

@@ -4,7 +4,6 @@
  * rule for metadata writes, the `listMatches` query, the gameover flag, the log line of a refused
  * write, and the outbox rows a committed action inserts with their fair tags (per wearer).
  */
-import { createHash } from 'node:crypto';
 import type { Server as ServerTypes, State, StorageAPI } from 'boardgame.io';
 import type { Logger } from 'pino';
 import type { OutboxChanges } from '../outbox/changes.js';
@@ -91,12 +90,14 @@ export function isGameover(metadata: ServerTypes.MatchData): boolean {
   return metadata.gameover !== undefined && metadata.gameover !== null;
 }
 
-/** A digest of the metadata without `updatedAt`: whether a `setMetadata` changes more than the time. */
+/**
+ * The metadata's JSON with `updatedAt` set to 0: two keys are equal when the metadata differ in
+ * nothing but the time (`metadataWrite`). SqliteStore keeps it as the metadata it hands out, so
+ * the key costs a remembered match no second copy.
+ */
 export function metadataKey(metadata: ServerTypes.MatchData): string {
-  // A digest, not the JSON: the stores keep one per remembered match, and only compare them.
-  return createHash('sha1')
-    .update(JSON.stringify({ ...metadata, updatedAt: 0 }))
-    .digest('base64');
+  // The JSON itself, not a digest of it: a move pays for one stringify, not for a hash object too.
+  return JSON.stringify({ ...metadata, updatedAt: 0 });
 }
 
 /**

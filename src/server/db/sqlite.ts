@@ -60,8 +60,7 @@ interface CachedMatch {
   state: State;
   stateID: number;
   logLength: number;
-  /** The metadata as stored, and its `metadataKey`. */
-  metadataJson: string;
+  /** The metadata as stored, as its `metadataKey` (its JSON with `updatedAt` 0). */
   metadataKey: string;
   /** The `updated_at` column: `metadata.updatedAt` as fetched. */
   updatedAt: number;
@@ -166,7 +165,6 @@ export class SqliteStore extends Sync {
         state: JSON.parse(row.state) as State,
         stateID: row.state_id,
         logLength: row.log_length,
-        metadataJson: row.metadata,
         metadataKey: metadataKey(JSON.parse(row.metadata) as ServerTypes.MatchData),
         updatedAt: row.updated_at,
         afterMove: false,
@@ -300,10 +298,7 @@ export class SqliteStore extends Sync {
       } else {
         const json = boundedMetadata(metadata);
         this.sql.setMetadata!.run(json, isGameover(metadata) ? 1 : 0, metadata.updatedAt, matchID);
-        if (entry) {
-          entry.metadataJson = json;
-          entry.metadataKey = key;
-        }
+        if (entry) entry.metadataKey = key;
       }
       if (entry) entry.updatedAt = metadata.updatedAt;
     });
@@ -321,7 +316,7 @@ export class SqliteStore extends Sync {
       if (opts.state) result.state = entry?.state;
       if (opts.metadata && entry) {
         result.metadata = {
-          ...(JSON.parse(entry.metadataJson) as ServerTypes.MatchData),
+          ...(JSON.parse(entry.metadataKey) as ServerTypes.MatchData),
           updatedAt: entry.updatedAt,
         };
       }
