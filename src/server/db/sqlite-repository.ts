@@ -126,6 +126,8 @@ export class SqliteRepository implements Repository {
    * writer of its matches); a restarted process starts by looking.
    */
   private leasesEndAfter = -Infinity;
+  /** The same bound for history logs' leases. */
+  private logLeasesEndAfter = -Infinity;
 
   /** `changes` hears every row this repository changes, after its transaction commits. */
   constructor(
@@ -208,6 +210,9 @@ export class SqliteRepository implements Repository {
       leaseLog: db.prepare(LEASE_LOG),
       recordLog: db.prepare(RECORD_LOG),
       nextLogDue: db.prepare(NEXT_LOG_DUE),
+      firstLogLeaseEnd: db.prepare(
+        `SELECT MIN(lease_until) AS at FROM history_logs WHERE status = 'sending'`,
+      ),
       wearerMatches: db.prepare(WEARER_MATCHES),
       seatRequests: db.prepare(SEAT_REQUESTS),
       seeWebhook: db.prepare(SEE_WEBHOOK),
@@ -329,7 +334,12 @@ export class SqliteRepository implements Repository {
   }
 
   async recordAndClaimLogs(options: LogClaimOptions): Promise<LogClaimResult> {
-    return this.recordAndClaimLogsTx(options);
+    try {
+      return this.recordAndClaimLogsTx(options);
+    } catch (error) {
+      this.logLeasesEndAfter = -Infinity;
+      throw error;
+    }
   }
 
   /** The log transaction: the outcomes first, then leases on due logs, expired leases first. */
@@ -341,12 +351,22 @@ export class SqliteRepository implements Repository {
   }: LogClaimOptions): LogClaimResult {
     for (const o of outcomes) this.sql.recordLog!.run(...recordLogParams(o));
     const claimed: ClaimedLog[] = [];
-    for (const query of [this.sql.dueLogsExpired!, this.sql.dueLogsQueued!]) {
+    // Expired leases are looked for as the requests' are: only once one can have run out.
+    const lookForExpired = limit > 0 && now >= this.logLeasesEndAfter;
+    const queries = lookForExpired
+      ? [this.sql.dueLogsExpired!, this.sql.dueLogsQueued!]
+      : [this.sql.dueLogsQueued!];
+    for (const query of queries) {
       if (claimed.length >= limit) break;
       for (const r of query.all(now, limit - claimed.length) as HistoryLogRecord[]) {
         const leased = this.sql.leaseLog!.get(now + leaseMs, now, r.id) as HistoryLogRecord;
+        this.logLeasesEndAfter = Math.min(this.logLeasesEndAfter, now + leaseMs);
         claimed.push(toClaimedLog(r, leased));
       }
+    }
+    if (lookForExpired) {
+      const first = this.sql.firstLogLeaseEnd!.get() as { at: number | null };
+      this.logLeasesEndAfter = first.at ?? Infinity;
     }
     const nextDueAt =
       limit > 0 && claimed.length >= limit

@@ -14,13 +14,15 @@
  * transaction: the outcomes of the sends that finished, then a claim of due rows) → refund the
  * tokens no row used → start sends within `concurrency`. A failed pass refunds everything; its
  * unwritten outcomes are sent again once their lease ends. The repository announces every row it
- * changes through `OutboxChanges`. On SIGTERM (`stop()`) it stops claiming, sends the rows it has
- * already claimed and waits for their outcomes to be written.
+ * changes through `OutboxChanges`. On SIGTERM (`stop()`) it stops claiming, sends the requests it
+ * has already claimed (history logs not yet started are left to their leases) and waits for
+ * their outcomes to be written.
  *
  * History logs (history-log.ts) have passes of their own, on a second scheduler, so they never
  * change when requests are claimed: a transaction records their outcomes and leases due logs, with
  * budget taken only above half the bucket (a burst of picture requests always finds tokens); they
- * hold one send slot at most, and wait behind every request.
+ * hold one send slot at most, and wait behind every request. A log claim takes a batch, whose
+ * outcomes one transaction writes once the batch has been sent.
  */
 import type { Logger } from 'pino';
 import { ChasterArgumentError, ChasterError } from '../../chaster/index.js';
@@ -208,6 +210,11 @@ export function createDispatcher({
    */
   const logSlots = 1;
   /**
+   * Claimed logs waiting behind that slot. A claim takes several and their outcomes are written
+   * together once the queue has drained: one transaction per batch of logs, not one per log.
+   */
+  const logQueue = 8;
+  /**
    * Claimed rows waiting for a slot. A finished send's slot is refilled from here in its own
    * microtask: waiting for the next pass (in the check phase) would leave the slot empty for a
    * whole turn, since undici defers a write on a reused socket to setImmediate. Requests go first.
@@ -226,8 +233,17 @@ export function createDispatcher({
    */
   const room = () =>
     2 * (concurrency - sendingLogs) - (sending - sendingLogs) - waitingRequests.length;
-  /** Logs a claim may take now: their own slots and as many places behind them. */
-  const logRoom = () => 2 * logSlots - sendingLogs - waitingLogs.length;
+  /** Logs a claim may take now: their own slots and the queue behind them. */
+  const logRoom = () => logSlots + logQueue - sendingLogs - waitingLogs.length;
+  /**
+   * Whether a claimed log may still start: before `stop()` (a stopping server does not wait for
+   * logs) and only in the first half of its lease, so that its send (bounded by the client's
+   * deadline, shorter than that half) ends before the lease does. A log left out keeps its lease,
+   * which runs out; a later claim (after a restart, too) takes it again and, since it is marked
+   * unsure, looks for it in the lock history before sending it.
+   */
+  const mayStart = ({ row }: ClaimedLog) =>
+    logScheduler.running && row.leaseUntil !== null && now() < row.leaseUntil - leaseMs / 2;
   /** Starts waiting work while slots are free: requests first, then logs within their slots. */
   const fillSlots = () => {
     while (sending < concurrency) {
@@ -237,7 +253,9 @@ export function createDispatcher({
         continue;
       }
       if (sendingLogs >= logSlots || waitingLogs.length === 0) return;
-      startSend({ kind: 'log', log: waitingLogs.shift()! });
+      const log = waitingLogs.shift()!;
+      if (mayStart(log)) startSend({ kind: 'log', log });
+      else if (waitingLogs.length === 0 && sendingLogs === 0) logScheduler.sent(0);
     }
   };
 
@@ -252,7 +270,8 @@ export function createDispatcher({
   const logScheduler = new PassScheduler({
     pass: logPass,
     pollMs: settings.pollMs,
-    queueSize: logSlots,
+    queueSize: logQueue,
+    holdWhileQueued: true,
     canClaim: () => logRoom() > 0,
     budgetWaitMs: () => budget.msUntilToken(),
     now,

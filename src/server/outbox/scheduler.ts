@@ -33,7 +33,8 @@
  * failed. While a backlog drains, an outcome does not wake a pass until half the queue of claimed
  * rows behind the send slots is sent: that pass's one transaction then writes a batch of outcomes
  * and claims a batch of rows, where a pass per answer would commit for one or two. Without a
- * backlog, and after `stop()`, every outcome wakes a pass. `stop()` keeps the phases: it ends the
+ * backlog, and after `stop()`, every outcome wakes a pass. A scheduler made `holdWhileQueued`
+ * (history logs) holds every outcome while claimed rows still wait, backlog or not. `stop()` keeps the phases: it ends the
  * timer and the kicks, passes then claim nothing (`running` is false), and held outcomes are
  * woken for.
  */
@@ -86,6 +87,11 @@ export interface SchedulerOptions {
   pollMs: number;
   /** Most claimed rows waiting behind the send slots (the dispatcher's concurrency). */
   queueSize: number;
+  /**
+   * Hold every outcome while claimed rows still wait for a slot, backlog or not: for work that is
+   * not urgent (history logs), whose outcomes are then written a batch per transaction.
+   */
+  holdWhileQueued?: boolean;
   /** Whether a claim could take a row now: a due time only matters then. */
   canClaim: () => boolean;
   /** The ms until the budget has a token. */
@@ -143,10 +149,13 @@ export class PassScheduler {
 
   /**
    * A send finished, `waiting` claimed rows still wait behind the slots: wakes a pass, unless its
-   * outcome is held for a batch while a backlog drains.
+   * outcome is held for a batch while a backlog drains (or, `holdWhileQueued`, while any wait).
    */
   sent(waiting: number): void {
-    if (this.backlog && this.isRunning && waiting * 2 > this.options.queueSize) {
+    const hold = this.options.holdWhileQueued
+      ? waiting > 0
+      : this.backlog && waiting * 2 > this.options.queueSize;
+    if (hold && this.isRunning) {
       this.held = true;
       return;
     }
