@@ -111,6 +111,7 @@ function seed(path: string, locks: CreatedLock[], synchronous?: SqliteSynchronou
       state = rest as State;
     }
   }
+  store.flush();
   return { db, repository };
 }
 

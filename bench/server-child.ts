@@ -216,19 +216,20 @@ if (side !== 'plugin') {
     const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     synchronous = `synchronous_commit=${rows[0]?.synchronous_commit ?? '?'}`;
   } else {
-    // SQLite: time each commit right after its transaction, before any change listener runs (the
-    // dispatcher's kick runs inside one).
+    // SQLite: time each move's commit as its statements run in the turn's transaction, which
+    // commits in the same synchronous run, before any change listener runs (the dispatcher's
+    // kick runs inside one).
     storage = 'sqlite';
     const sqlite = server.store as SqliteStore;
     const store = sqlite as unknown as {
-      commitState?: (matchID: string, state: unknown, deltalog: unknown) => OutboxRow[];
+      commitState?: (write: unknown) => OutboxRow[] | undefined;
     };
     const inner = store.commitState;
     if (typeof inner !== 'function')
       throw new Error('SqliteStore.commitState is gone: update the bench');
-    store.commitState = (matchID, state, deltalog) => {
-      const rows = inner(matchID, state, deltalog);
-      if (rows.length > 0) record(rows);
+    store.commitState = (write) => {
+      const rows = inner(write);
+      if (rows && rows.length > 0) record(rows);
       return rows;
     };
     const byStatus = sqlite.db.prepare(`SELECT status, COUNT(*) AS n FROM outbox GROUP BY status`);

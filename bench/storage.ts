@@ -97,6 +97,8 @@ export function stepper(store: SyncStore, game: AnyGame): Step {
     const { deltalog, ...rest } = next;
     store.setState(matchID, rest as State, deltalog);
     store.setMetadata(matchID, { ...metadata!, updatedAt: Date.now() });
+    // Each move is a turn of its own here: SqliteStore's commit at the end of it is part of its cost.
+    (store as { flush?: () => void }).flush?.();
     const t3 = performance.now();
     if (rest._stateID !== (state as State)._stateID + 1) {
       throw new Error(`move ${i} of ${matchID} was not applied`);

@@ -410,12 +410,14 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
     const checkpointer = startCheckpointer(db, {
       onError: (message) => logger.error({ message }, 'WAL checkpoint failed'),
     });
+    const store = new SqliteStore(db, { logger, changes });
     return {
-      store: new SqliteStore(db, { logger, changes }),
+      store,
       repository: new SqliteRepository(db, { changes }),
       changes,
       hearing: () => true,
       close: async () => {
+        store.flush();
         await checkpointer?.stop();
         db.close();
       },

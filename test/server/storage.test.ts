@@ -141,6 +141,8 @@ function newMatch(
     play(action) {
       const s = match.next(action);
       store.setState(matchID, s.state, s.deltalog);
+      // The end of the event loop's turn: SqliteStore's transaction writes the turn's moves.
+      if (store instanceof SqliteStore) store.flush();
       match.current = s.state;
       return s;
     },
@@ -311,8 +313,11 @@ function sqlite() {
   // A listener's throw is reported to the same logger the store logs to.
   const changes = new OutboxChanges((error) => asLogger.error({ err: error }, 'listener failed'));
   const store = new SqliteStore(openSqlite(':memory:'), { logger: asLogger, changes });
-  const outbox = (): OutboxRecord[] =>
-    store.db.prepare('SELECT * FROM outbox ORDER BY state_id, idx').all() as OutboxRecord[];
+  // Reading the tables directly, as the store's own reads do: the turn's moves written first.
+  const outbox = (): OutboxRecord[] => {
+    store.flush();
+    return store.db.prepare('SELECT * FROM outbox ORDER BY state_id, idx').all() as OutboxRecord[];
+  };
   const stored = (matchID: string) => store.fetch(matchID, { state: true, log: true });
   /** Stored state and log, serialised: "did anything change?" */
   const snapshot = (matchID: string) => JSON.stringify(stored(matchID));
@@ -741,6 +746,8 @@ describe('SqliteStore keeps recent matches in memory', () => {
       .run(JSON.stringify(theirs.state), theirs.state._stateID, 'm1');
     const ours = match.next(move('lose', '0'));
     store.setState('m1', ours.state, ours.deltalog);
+    // The turn's transaction finds the row moved on.
+    store.flush();
     expect(logger.warn).toHaveBeenCalledWith(
       expect.objectContaining({ matchID: 'm1' }),
       expect.stringContaining('setState refused'),
@@ -808,5 +815,110 @@ describe('SqliteStore on a file', () => {
     reopened.setState('m1', next.state, next.deltalog);
     expect(reopened.fetch('m1', { state: true }).state._stateID).toBe(3);
     reopened.db.close();
+  });
+});
+
+describe('SqliteStore group commit', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+  });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  /** A store on a file, and a second connection that sees only what is committed. */
+  function onFile() {
+    const dir = mkdtempSync(join(tmpdir(), 'bgio-chaster-group-'));
+    dirs.push(dir);
+    const path = join(dir, 'game.sqlite');
+    const { logger, asLogger } = fakeLogger();
+    const changes = new OutboxChanges();
+    const heard: string[] = [];
+    changes.subscribe((rows) => heard.push(...rows.map((r) => r.id)));
+    const store = new SqliteStore(openSqlite(path), { logger: asLogger, changes });
+    const other = openSqlite(path);
+    const committedID = (matchID: string) =>
+      (
+        other.prepare('SELECT state_id FROM matches WHERE match_id = ?').get(matchID) as {
+          state_id: number;
+        }
+      ).state_id;
+    return { store, other, logger, heard, committedID };
+  }
+
+  it('the moves of one turn commit together at its end; their broadcasts wait for that commit', async () => {
+    const { store, other, heard, committedID } = onFile();
+    const one = newMatch(store, 'm1');
+    const two = newMatch(store, 'm2');
+    const a = one.next(move('double', '0'));
+    const b = two.next(move('lose', '0'));
+    store.setState('m1', a.state, a.deltalog);
+    store.setState('m2', b.state, b.deltalog);
+    // Nothing is committed, announced or broadcast yet.
+    expect([committedID('m1'), committedID('m2')]).toEqual([0, 0]);
+    expect(heard).toEqual([]);
+    const verdicts = [store.committed('m1', 1), store.committed('m2', 1)];
+    expect(verdicts.every((v) => v instanceof Promise)).toBe(true);
+    await turn();
+    expect([committedID('m1'), committedID('m2')]).toEqual([1, 1]);
+    expect(await Promise.all(verdicts)).toEqual([true, true]);
+    expect(heard.sort()).toEqual(['m1:1:0', 'm1:1:1', 'm2:1:0']);
+    other.close();
+  });
+
+  it('a move later in the same turn builds on the accepted one; both are written in order', async () => {
+    const { store, other, committedID } = onFile();
+    const match = newMatch(store, 'm1');
+    const first = match.next(move('pass', '0'));
+    store.setState('m1', first.state, first.deltalog);
+    // boardgame.io's next action of this match reads the state the first one made.
+    const seen = store.fetch('m1', { state: true }).state as State;
+    expect(seen._stateID).toBe(1);
+    const second = step(seen, move('lose', '0'));
+    store.setState('m1', second.state, second.deltalog);
+    expect(committedID('m1')).toBe(0);
+    await turn();
+    expect(committedID('m1')).toBe(2);
+    expect(await store.committed('m1', 2)).toBe(true);
+    const { log } = store.fetch('m1', { log: true });
+    expect(log.map((e) => e.action.payload.type)).toEqual(['pass', 'lose']);
+    other.close();
+  });
+
+  it('when the turn’s transaction fails, each move is written alone: only the failing one is refused', async () => {
+    const { store, other, heard, committedID, logger } = onFile();
+    const good = newMatch(store, 'm1');
+    const bad = newMatch(store, 'm2');
+    store.db.exec(
+      `CREATE TRIGGER m2_fails BEFORE INSERT ON match_log WHEN NEW.match_id = 'm2'
+       BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+    );
+    const a = good.next(move('double', '0'));
+    const b = bad.next(move('lose', '0'));
+    store.setState('m1', a.state, a.deltalog);
+    store.setState('m2', b.state, b.deltalog);
+    const verdicts = [store.committed('m1', 1), store.committed('m2', 1)];
+    await turn();
+    expect(await Promise.all(verdicts)).toEqual([true, false]);
+    expect([committedID('m1'), committedID('m2')]).toEqual([1, 0]);
+    expect(heard.sort()).toEqual(['m1:1:0', 'm1:1:1']);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    // The refused move's state is forgotten: the store reads the row again.
+    expect((store.fetch('m2', { state: true }).state as State)._stateID).toBe(0);
+    other.close();
+  });
+
+  it('reads of the log, metadata changes and listMatches write the pending moves first', () => {
+    const { store, other, committedID } = onFile();
+    const match = newMatch(store, 'm1');
+    const s = match.next(move('pass', '0'));
+    store.setState('m1', s.state, s.deltalog);
+    expect(committedID('m1')).toBe(0);
+    expect(store.fetch('m1', { log: true }).log).toHaveLength(1);
+    expect(committedID('m1')).toBe(1);
+    const t = step(s.state, move('pass', '0'));
+    store.setState('m1', t.state, t.deltalog);
+    store.listMatches();
+    expect(committedID('m1')).toBe(2);
+    other.close();
   });
 });

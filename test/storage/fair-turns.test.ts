@@ -78,6 +78,8 @@ async function room(opened: OpenStore, matchID: string, wearers: Array<string | 
         },
       ] as LogEntry[];
       await store.setState(matchID, state, deltalog);
+      // The turn ends: SqliteStore's transaction writes the turn's moves.
+      await new Promise((resolve) => setImmediate(resolve));
       current = state;
     },
   };

@@ -105,6 +105,8 @@ describe.each(backends)('updatedAt: $name', (backend) => {
     const at = async (now: number, call: () => Promise<unknown>) => {
       vi.setSystemTime(now);
       await call();
+      // The turn ends: SqliteStore's transaction writes the turn's moves.
+      await new Promise((resolve) => setImmediate(resolve));
       seen.push((await reopen().fetch('m1', { metadata: true })).metadata.updatedAt);
     };
     const move = (type: string, playerID = '0') =>
