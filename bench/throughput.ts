@@ -304,7 +304,11 @@ export async function runContender(
       database: db?.url,
     });
     try {
-      const count = 2 + config.matches;
+      // A warm-up match, the single match, the N measured matches and N more that warm the
+      // server up under the N-match load: a server runs for days, so the windows measure it
+      // with its code compiled for that load, not while V8 still compiles it. The warm-up
+      // matches are separate so that the measured ones start at move 0 on every contender.
+      const count = 2 + 2 * config.matches;
       const matches: BenchMatch[] =
         spec.side === 'plugin'
           ? await pluginMatches(server.url, emulator, count)
@@ -316,10 +320,15 @@ export async function runContender(
       const game = spec.side === 'plugin' || spec.side === 'bgio-plugin' ? PluginGame : BareGame;
       for (const m of matches)
         players.push(await Player.connect(server.url, game, m.matchID, m.seats[0]!));
-      const [warm, single, ...many] = players as [Player, Player, ...Player[]];
+      const [warm, single, ...rest] = players as [Player, Player, ...Player[]];
+      const many = rest.slice(0, config.matches);
+      const warmMany = rest.slice(config.matches);
       const em = spec.requests ? emulator : undefined;
-      await play(warm, sizes.warmupMoves, 0, spec.quiet ? QUIET : moveAt);
+      const mix = spec.quiet ? QUIET : moveAt;
+      await play(warm, sizes.warmupMoves, 0, mix);
       if (em) await collectArrivals(em, lossesIn(sizes.warmupMoves));
+      await Promise.all(warmMany.map((p) => play(p, sizes.warmupMoves, 0, mix)));
+      if (em) await collectArrivals(em, warmMany.length * lossesIn(sizes.warmupMoves));
       const out: Window[] = [];
       if (sizes.moves1 > 0) {
         const one = await measure(contender, server, em, db, [single], sessionOf, sizes.moves1);
