@@ -2,9 +2,10 @@
  * A move on Postgres costs two round trips: boardgame.io's Master fetches the metadata, then the
  * state; `PostgresStore` reads the state with the metadata and answers the second fetch with it,
  * then the write is one statement. The state so read answers one fetch only, and never after a
- * write of the match.
+ * write of the match. The moves of one turn that record nothing share one statement, and one
+ * that is refused there holds back no other.
  */
-import type { Game } from 'boardgame.io';
+import type { Game, LogEntry, State } from 'boardgame.io';
 import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresPool } from '../../src/server/db/pg-repository.js';
@@ -76,5 +77,40 @@ describe('PostgresStore round trips', () => {
     // The move's own write dropped what was read before it: this is read again, and is fresh.
     expect((await store.fetch('m1', { state: true })).state?._stateID).toBe(1);
     expect(queries).toEqual(['SELECT state']);
+  });
+});
+
+describe('PostgresStore group commit', () => {
+  it('the quiet moves of one turn are one statement; a refused one holds back no other', async (ctx) => {
+    if (missing()) return ctx.skip();
+    const { store, queries } = await counted();
+    const master = new Master(game, store, transportAPI());
+    const ids = ['m1', 'm2', 'm3', 'm4'];
+    for (const id of ids) await master.onSync(id, '0', undefined, 2);
+    const states = await Promise.all(
+      ids.map(async (id) => (await store.fetch(id, { state: true })).state as State),
+    );
+    const entry = (stateID: number): LogEntry[] => [
+      {
+        action: { type: 'MAKE_MOVE', payload: { type: 'add', args: [], playerID: '0' } },
+        _stateID: stateID,
+        turn: 1,
+        phase: '',
+      },
+    ];
+    queries.length = 0;
+    // One turn: three moves that follow their stored state, and one that jumps ahead (refused).
+    const writes = states.map((state, i) =>
+      store.setState(ids[i]!, { ...state, G: { n: 1 }, _stateID: i === 3 ? 5 : 1 }, entry(0)),
+    );
+    const verdicts = ids.map((id, i) => store.committed(id, i === 3 ? 5 : 1));
+    await Promise.all(writes);
+    expect(queries.filter((q) => q.startsWith('WITH'))).toEqual(['WITH v']);
+    expect(await Promise.all(verdicts)).toEqual([true, true, true, false]);
+    for (const [i, id] of ids.entries()) {
+      const { state, log } = await store.fetch(id, { state: true, log: true });
+      expect(state?._stateID).toBe(i === 3 ? 0 : 1);
+      expect(log).toHaveLength(i === 3 ? 0 : 1);
+    }
   });
 });

@@ -41,6 +41,33 @@ const REMEMBERED_MATCHES = 1000;
 /** How long the state read with a match's metadata answers the state fetch that follows it. */
 const STATE_READ_WITH_METADATA_MS = 250;
 
+/** A move that records nothing, waiting for the turn's statement. */
+interface QuietWrite {
+  matchID: string;
+  state: State;
+  deltalog: LogEntry[];
+  done(moved: Promise<boolean>): void;
+}
+
+/**
+ * The compare-and-set and log append of several matches' moves in one statement (`append`'s,
+ * over arrays): the match ids of the rows it moved.
+ */
+const APPEND_MANY = `WITH v AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[])
+      AS v(match_id, state, state_id, n, deltalog)
+  ), moved AS (
+    UPDATE matches m SET state = v.state::json, state_id = v.state_id,
+                         log_length = m.log_length + v.n, updated_at = GREATEST(m.updated_at, $6::bigint)
+    FROM v WHERE m.match_id = v.match_id AND m.state_id = v.state_id - 1
+    RETURNING m.match_id, m.log_length - v.n AS base, v.deltalog
+  ), logged AS (
+    INSERT INTO match_log (match_id, seq, entry)
+    SELECT moved.match_id, moved.base + e.ord::int - 1, e.entry
+    FROM moved, json_array_elements(moved.deltalog::json) WITH ORDINALITY AS e(entry, ord)
+  )
+  SELECT match_id FROM moved`;
+
 /** What this instance remembers of a match, for `metadataWrite`. */
 interface Seen {
   /** `metadataKey` of the metadata as this instance last read or wrote it. */
@@ -64,6 +91,11 @@ export class PostgresStore extends Async {
   private readonly readWithMetadata = new Map<string, { state: State; at: number }>();
   /** The write in progress per match, so a broadcast of its state can wait for the commit. */
   private readonly writing = new Map<string, { stateID: number; committed: Promise<boolean> }>();
+  /**
+   * Moves that record nothing, made in this turn of the event loop: one statement writes them
+   * all in its check phase (group commit), one commit and one round trip for the turn.
+   */
+  private quiet: QuietWrite[] = [];
 
   /** Outbox rows are announced by NOTIFY, so unlike `SqliteStore` this takes no `changes`. */
   constructor(
@@ -139,7 +171,7 @@ export class PostgresStore extends Async {
     const intents = isCommittedAction(deltalog) && intentCount(state) > 0;
     const results = resultsToLog(state);
     if (!intents && results.length === 0)
-      return (await this.append(this.pool, matchID, state, deltalog)) || undefined;
+      return (await this.appendInTurn(matchID, state, deltalog)) || undefined;
     return inTransaction(this.pool, async (client) => {
       if (!(await this.append(client, matchID, state, deltalog))) return undefined;
       if (intents) await notifyOutboxRows(client, await this.insertIntents(client, matchID, state));
@@ -150,6 +182,65 @@ export class PostgresStore extends Async {
       }
       return true;
     });
+  }
+
+  /** Queues a move that records nothing for the turn's statement; true once it moved the row. */
+  private appendInTurn(matchID: string, state: State, deltalog: LogEntry[]): Promise<boolean> {
+    return new Promise<Promise<boolean>>((done) => {
+      if (this.quiet.length === 0) setImmediate(() => this.appendTurn());
+      this.quiet.push({ matchID, state, deltalog, done });
+    }).then((moved) => moved);
+  }
+
+  /**
+   * Writes the turn's quiet moves: alone when there is one (or one match twice), else in one
+   * statement; if that statement fails, each is written alone, so only the failing one fails.
+   */
+  private appendTurn(): void {
+    const writes = this.quiet;
+    this.quiet = [];
+    const alone = (w: QuietWrite) => w.done(this.append(this.pool, w.matchID, w.state, w.deltalog));
+    const matches = new Set(writes.map((w) => w.matchID));
+    if (writes.length === 1 || matches.size < writes.length) {
+      // boardgame.io writes a match's moves one after another: twice in a turn is not its doing.
+      let previous: Promise<unknown> = Promise.resolve();
+      for (const w of writes) {
+        const write = previous.then(() => this.append(this.pool, w.matchID, w.state, w.deltalog));
+        previous = write.catch(() => undefined);
+        w.done(write);
+      }
+      return;
+    }
+    const together = this.pool.query<{ match_id: string }>(APPEND_MANY, [
+      writes.map((w) => w.matchID),
+      writes.map((w) => JSON.stringify(w.state)),
+      writes.map((w) => w.state._stateID),
+      writes.map((w) => w.deltalog.length),
+      writes.map((w) => JSON.stringify(w.deltalog)),
+      Date.now(),
+    ]);
+    together.then(
+      ({ rows }) => {
+        const moved = new Set(rows.map((r) => r.match_id));
+        for (const w of writes) {
+          if (moved.has(w.matchID)) w.done(Promise.resolve(true));
+          else w.done(this.refused(this.pool, w.matchID, w.state));
+        }
+      },
+      (error: unknown) => {
+        this.logger?.warn(
+          { err: error, moves: writes.length },
+          'group commit failed; writing alone',
+        );
+        writes.forEach(alone);
+      },
+    );
+  }
+
+  /** Logs a refused write with the stored `_stateID`; false. */
+  private async refused(db: Pool | PoolClient, matchID: string, state: State): Promise<false> {
+    logRefusal(this.logger, matchID, await this.storedStateID(db, matchID), state._stateID);
+    return false;
   }
 
   private async storedStateID(db: Pool | PoolClient, matchID: string): Promise<number | undefined> {
@@ -193,8 +284,7 @@ export class PostgresStore extends Async {
       ],
     );
     if ((rowCount ?? 0) > 0) return true;
-    logRefusal(this.logger, matchID, await this.storedStateID(db, matchID), state._stateID);
-    return false;
+    return this.refused(db, matchID, state);
   }
 
   /**
