@@ -417,8 +417,9 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
       changes,
       hearing: () => true,
       close: async () => {
-        store.flush();
         await checkpointer?.stop();
+        // In the same synchronous run as the close: no move is accepted in between.
+        store.flush();
         db.close();
       },
     };
@@ -429,12 +430,14 @@ async function openStorage(options: GameServerOptions, logger: Logger): Promise<
   const listener = await listenOutbox(pool, changes, (error, what) =>
     logger.error({ err: error }, what),
   );
+  const store = new PostgresStore(pool, { logger });
   return {
-    store: new PostgresStore(pool, { logger }),
+    store,
     repository: new PgRepository(pool),
     changes,
     hearing: () => listener.listening,
     close: async () => {
+      await store.drain();
       await listener.stop();
       await pool.end();
     },

@@ -19,6 +19,8 @@ import type { Logger } from 'pino';
 import { Server, createMatch } from '../../src/server/bgio.js';
 import { SqliteStore, openSqlite } from '../../src/server/db/sqlite.js';
 import { OutboxChanges } from '../../src/server/outbox/changes.js';
+import { LocalPubSub } from '../../src/server/transport.js';
+import { Master } from '../storage/backends.js';
 import type { OutboxRow } from '../../src/server/outbox/types.js';
 import { VerificationPlugin } from '../../src/plugin/index.js';
 import type { VerificationData, WithVerification } from '../../src/plugin/index.js';
@@ -824,6 +826,11 @@ describe('SqliteStore group commit', () => {
     while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
   });
   const turn = () => new Promise((resolve) => setImmediate(resolve));
+  /** A move as boardgame.io's Master receives it (no credentials: the Master has no auth here). */
+  const makeMove = (type: string, playerID: string) =>
+    ({ type: 'MAKE_MOVE', payload: { type, args: [], playerID } }) as unknown as Parameters<
+      InstanceType<typeof Master>['onUpdate']
+    >[0];
 
   /** A store on a file, and a second connection that sees only what is committed. */
   function onFile() {
@@ -904,6 +911,73 @@ describe('SqliteStore group commit', () => {
     expect(logger.error).toHaveBeenCalledTimes(1);
     // The refused move's state is forgotten: the store reads the row again.
     expect((store.fetch('m2', { state: true }).state as State)._stateID).toBe(0);
+    other.close();
+  });
+
+  it('a move whose write fails is never broadcast, even one that ends the match (its metadata is written at once)', async () => {
+    for (const type of ['pass', 'win']) {
+      const { store, other } = onFile();
+      const game: Game = {
+        name: 'g',
+        setup: () => ({ n: 0 }),
+        moves: {
+          pass: ({ G }) => ({ n: G.n + 1 }),
+          win: ({ events }) => events.endGame({ winner: '0' }),
+        },
+      };
+      const created = createMatch({ game, numPlayers: 2, setupData: undefined, unlisted: false });
+      if ('setupDataError' in created) throw new Error(created.setupDataError);
+      store.createMatch('m1', created);
+      store.db.exec(
+        `CREATE TRIGGER log_fails BEFORE INSERT ON match_log BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+      );
+      const pubSub = new LocalPubSub(store.committed.bind(store));
+      const heard: unknown[] = [];
+      pubSub.subscribe('MATCH-m1', (payload) => heard.push(payload));
+      const master = new Master(game, store, {
+        send: () => {},
+        sendAll: (payload) => pubSub.publish('MATCH-m1', payload),
+      });
+      await master.onUpdate(makeMove(type, '0'), 0, 'm1', '0');
+      await turn();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(heard).toEqual([]);
+      expect(
+        (other.prepare('SELECT state_id FROM matches').get() as { state_id: number }).state_id,
+      ).toBe(0);
+      other.close();
+    }
+  });
+
+  it('the next move’s in-place change to the state it fetched never reaches the pending move’s row', async () => {
+    const { store, other } = onFile();
+    const game: Game = {
+      name: 'g',
+      setup: () => ({ n: 0 }),
+      turn: {
+        activePlayers: { all: 'play' },
+        stages: { play: { moves: { pass: ({ G }) => ({ n: G.n + 1 }) } } },
+      },
+    };
+    const created = createMatch({ game, numPlayers: 2, setupData: undefined, unlisted: false });
+    if ('setupDataError' in created) throw new Error(created.setupDataError);
+    store.createMatch('m1', created);
+    // Seat 1's move fails in SQL; seat 0's, made first in the same turn, commits.
+    store.db.exec(
+      `CREATE TRIGGER seat1_fails BEFORE INSERT ON match_log WHEN NEW.entry LIKE '%"playerID":"1"%'
+       BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+    );
+    const master = new Master(game, store, { send: () => {}, sendAll: () => {} });
+    await master.onUpdate(makeMove('pass', '0'), 0, 'm1', '0');
+    await master.onUpdate(makeMove('pass', '1'), 1, 'm1', '1');
+    await turn();
+    const row = other.prepare('SELECT state_id, state FROM matches').get() as {
+      state_id: number;
+      state: string;
+    };
+    expect(row.state_id).toBe(1);
+    // Seat 1's move counted itself in the state it fetched, seat 0's pending one.
+    expect((JSON.parse(row.state) as State).ctx._activePlayersNumMoves).toEqual({ 0: 1, 1: 0 });
     other.close();
   });
 

@@ -113,4 +113,32 @@ describe('PostgresStore group commit', () => {
       expect(log).toHaveLength(i === 3 ? 0 : 1);
     }
   });
+
+  it('a state that cannot be written fails alone: the other move of its turn commits, nothing throws out of the turn', async (ctx) => {
+    if (missing()) return ctx.skip();
+    const { store } = await counted();
+    const master = new Master(game, store, transportAPI());
+    for (const id of ['m1', 'm2']) await master.onSync(id, '0', undefined, 2);
+    const [one, two] = await Promise.all(
+      ['m1', 'm2'].map(async (id) => (await store.fetch(id, { state: true })).state as State),
+    );
+    const entry: LogEntry[] = [
+      {
+        action: { type: 'MAKE_MOVE', payload: { type: 'add', args: [], playerID: '0' } },
+        _stateID: 0,
+        turn: 1,
+        phase: '',
+      },
+    ];
+    // JSON.stringify throws on a BigInt: a game bug, which must cost only its own move.
+    const writes = [
+      store.setState('m1', { ...one!, G: { n: 1 }, _stateID: 1 }, entry),
+      store.setState('m2', { ...two!, G: { n: 10n }, _stateID: 1 }, entry),
+    ];
+    const verdicts = [store.committed('m1', 1), store.committed('m2', 1)];
+    await Promise.all(writes);
+    expect(await Promise.all(verdicts)).toEqual([true, false]);
+    expect((await store.fetch('m1', { state: true })).state?.G).toEqual({ n: 1 });
+    expect((await store.fetch('m2', { state: true })).state?._stateID).toBe(0);
+  });
 });

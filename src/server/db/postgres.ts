@@ -51,15 +51,19 @@ interface QuietWrite {
 
 /**
  * The compare-and-set and log append of several matches' moves in one statement (`append`'s,
- * over arrays): the match ids of the rows it moved.
+ * over arrays): the match ids of the rows it moved. The rows are locked in match id order first,
+ * so two instances' statements never wait for each other in a cycle.
  */
 const APPEND_MANY = `WITH v AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[])
       AS v(match_id, state, state_id, n, deltalog)
+  ), locked AS (
+    SELECT match_id FROM matches WHERE match_id = ANY($1::text[]) ORDER BY match_id FOR UPDATE
   ), moved AS (
     UPDATE matches m SET state = v.state::json, state_id = v.state_id,
                          log_length = m.log_length + v.n, updated_at = GREATEST(m.updated_at, $6::bigint)
-    FROM v WHERE m.match_id = v.match_id AND m.state_id = v.state_id - 1
+    FROM v JOIN locked l ON l.match_id = v.match_id
+    WHERE m.match_id = v.match_id AND m.state_id = v.state_id - 1
     RETURNING m.match_id, m.log_length - v.n AS base, v.deltalog
   ), logged AS (
     INSERT INTO match_log (match_id, seq, entry)
@@ -96,6 +100,8 @@ export class PostgresStore extends Async {
    * all in its check phase (group commit), one commit and one round trip for the turn.
    */
   private quiet: QuietWrite[] = [];
+  /** The turn's statement in flight, if any. */
+  private turnWritten: Promise<unknown> = Promise.resolve();
 
   /** Outbox rows are announced by NOTIFY, so unlike `SqliteStore` this takes no `changes`. */
   constructor(
@@ -184,6 +190,12 @@ export class PostgresStore extends Async {
     });
   }
 
+  /** Resolves once the moves accepted so far are written (before the pool is closed). */
+  async drain(): Promise<void> {
+    while (this.quiet.length > 0) this.appendTurn();
+    await this.turnWritten;
+  }
+
   /** Queues a move that records nothing for the turn's statement; true once it moved the row. */
   private appendInTurn(matchID: string, state: State, deltalog: LogEntry[]): Promise<boolean> {
     return new Promise<Promise<boolean>>((done) => {
@@ -199,6 +211,28 @@ export class PostgresStore extends Async {
   private appendTurn(): void {
     const writes = this.quiet;
     this.quiet = [];
+    if (writes.length === 0) return;
+    const settled = writes.map(
+      (w) =>
+        new Promise<unknown>((resolve) => {
+          const done = w.done;
+          w.done = (moved) => {
+            done(moved);
+            moved.then(resolve, resolve);
+          };
+        }),
+    );
+    this.turnWritten = Promise.all([this.turnWritten, ...settled]).then(() => undefined);
+    // Runs in a setImmediate callback: nothing may throw out of it (that would end the process).
+    try {
+      this.appendTogether(writes);
+    } catch (error) {
+      this.logger?.warn({ err: error, moves: writes.length }, 'group commit failed; writing alone');
+      for (const w of writes) w.done(this.append(this.pool, w.matchID, w.state, w.deltalog));
+    }
+  }
+
+  private appendTogether(writes: QuietWrite[]): void {
     const alone = (w: QuietWrite) => w.done(this.append(this.pool, w.matchID, w.state, w.deltalog));
     const matches = new Set(writes.map((w) => w.matchID));
     if (writes.length === 1 || matches.size < writes.length) {

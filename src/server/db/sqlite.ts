@@ -88,6 +88,13 @@ interface PendingWrite {
   matchID: string;
   state: State;
   deltalog: LogEntry[];
+  /**
+   * The state and log entries as JSON, made when the move is accepted: boardgame.io's next move
+   * of the match bumps `ctx._activePlayersNumMoves` of the state it fetched in place, and that
+   * must not reach this move's row.
+   */
+  stateJson: string;
+  entriesJson: string[];
   /** The `_stateID` and log length of the row it follows. */
   previousStateID: number;
   logStart: number;
@@ -205,14 +212,25 @@ export class SqliteStore extends Sync {
       );
     }
     const rows: OutboxRow[] = [];
+    const behind = new Set<string>();
     writes.forEach((write, i) => {
       const written = results[i];
-      // The cache ran ahead of a refused or failed write: read the row again next time.
-      if (written === undefined) this.cache.delete(write.matchID);
+      if (written === undefined) behind.add(write.matchID);
       else rows.push(...written);
-      write.settle(written !== undefined);
     });
+    // The cache ran ahead of a refused or failed write: read the row again.
+    for (const matchID of behind) this.reread(matchID);
+    writes.forEach((write, i) => write.settle(results[i] !== undefined));
     if (rows.length > 0) this.changes?.announce(rows);
+  }
+
+  /**
+   * Reads a match's row into the cache again, so that `committed()` answers from what is stored:
+   * a refused state's broadcast (boardgame.io publishes before it writes) is then dropped.
+   */
+  private reread(matchID: string): void {
+    this.cache.delete(matchID);
+    logErrors(this.logger, 'fetch', matchID, () => this.cached(matchID));
   }
 
   /** The cached match, read from its row on a miss; undefined when there is no such match. */
@@ -282,7 +300,7 @@ export class SqliteStore extends Sync {
       // boardgame.io's reducer bumps ctx._activePlayersNumMoves of the state it fetched in place:
       // after a refused write, read the committed state again.
       this.flush();
-      this.cache.delete(matchID);
+      this.reread(matchID);
       logRefusal(this.logger, matchID, current.stateID, state._stateID);
       return;
     }
@@ -292,6 +310,8 @@ export class SqliteStore extends Sync {
       matchID,
       state,
       deltalog,
+      stateJson: JSON.stringify(state),
+      entriesJson: deltalog.map((entry) => JSON.stringify(entry)),
       previousStateID: current.stateID,
       logStart: current.logLength,
       committed,
@@ -316,12 +336,20 @@ export class SqliteStore extends Sync {
    * row moved on without this store, e.g. another process on the same file: refused), the log,
    * the outbox rows, and the result logs of a move that ends the match.
    */
-  private writeMove({ matchID, state, deltalog, previousStateID, logStart }: PendingWrite) {
+  private writeMove({
+    matchID,
+    state,
+    deltalog,
+    stateJson,
+    entriesJson,
+    previousStateID,
+    logStart,
+  }: PendingWrite) {
     const now = Date.now();
     const { changes } = this.sql.updateState!.run(
-      JSON.stringify(state),
+      stateJson,
       state._stateID,
-      logStart + deltalog.length,
+      logStart + entriesJson.length,
       now,
       matchID,
       previousStateID,
@@ -330,8 +358,8 @@ export class SqliteStore extends Sync {
       logRefusal(this.logger, matchID, previousStateID, state._stateID);
       return undefined;
     }
-    deltalog.forEach((entry, i) => {
-      this.sql.appendLog!.run(matchID, logStart + i, JSON.stringify(entry));
+    entriesJson.forEach((entry, i) => {
+      this.sql.appendLog!.run(matchID, logStart + i, entry);
     });
     // Most moves record no intent: they need no seat lookup.
     const rows =
