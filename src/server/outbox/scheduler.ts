@@ -34,9 +34,9 @@
  * rows behind the send slots is sent: that pass's one transaction then writes a batch of outcomes
  * and claims a batch of rows, where a pass per answer would commit for one or two. Without a
  * backlog, and after `stop()`, every outcome wakes a pass. A scheduler made `holdWhileQueued`
- * (history logs) holds every outcome while claimed rows still wait, backlog or not. `stop()` keeps the phases: it ends the
- * timer and the kicks, passes then claim nothing (`running` is false), and held outcomes are
- * woken for.
+ * (history logs) holds every outcome while claimed rows still wait, backlog or not. `stop()`
+ * keeps the phases: it ends the timer and the kicks, passes then claim nothing (`running` is
+ * false), and held outcomes are woken for.
  */
 
 /** Where the scheduler is: see the diagram above. */
