@@ -63,6 +63,22 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
+/** The comma-separated names of `flag`'s value, each one of `allowed`, else an error naming it. */
+function namesIn<T extends string>(
+  flag: string,
+  noun: string,
+  value: string,
+  allowed: readonly T[],
+): T[] {
+  const names = value.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!allowed.includes(name as T)) {
+      throw new Error(`${flag}: unknown ${noun} "${name}"; choose from ${allowed.join(', ')}`);
+    }
+  }
+  return names as T[];
+}
+
 function parseArgs(argv: string[]): RunOptions {
   const options: RunOptions = { quick: false };
   for (let i = 0; i < argv.length; i++) {
@@ -74,27 +90,8 @@ function parseArgs(argv: string[]): RunOptions {
       const value = argv[++i];
       if (!value) throw new Error(`${arg} needs a value`);
       if (arg === '--out') options.out = value;
-      else if (arg === '--sides') {
-        const names = value.split(',').map((s) => s.trim());
-        for (const name of names) {
-          if (!CONTENDERS.includes(name as Contender)) {
-            throw new Error(
-              `--sides: unknown side "${name}"; choose from ${CONTENDERS.join(', ')}`,
-            );
-          }
-        }
-        options.sides = names as Contender[];
-      } else {
-        const names = value.split(',').map((s) => s.trim());
-        for (const name of names) {
-          if (!SECTIONS.includes(name as SectionName)) {
-            throw new Error(
-              `--only: unknown benchmark "${name}"; choose from ${SECTIONS.join(', ')}`,
-            );
-          }
-        }
-        options.only = names as SectionName[];
-      }
+      else if (arg === '--sides') options.sides = namesIn(arg, 'side', value, CONTENDERS);
+      else options.only = namesIn(arg, 'benchmark', value, SECTIONS);
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
         `npm run bench [-- --quick] [--only ${SECTIONS.join(',')}] [--sides ${CONTENDERS.join(',')}] [--out DIR] [--profile] [--render]\n`,
