@@ -100,7 +100,7 @@ export class PostgresStore extends Async {
    * all in its check phase (group commit), one commit and one round trip for the turn.
    */
   private quiet: QuietWrite[] = [];
-  /** The turn's statement in flight, if any. */
+  /** Settles once every quiet move handed to a statement so far is written or refused. */
   private turnWritten: Promise<unknown> = Promise.resolve();
 
   /** Outbox rows are announced by NOTIFY, so unlike `SqliteStore` this takes no `changes`. */
@@ -192,7 +192,7 @@ export class PostgresStore extends Async {
 
   /** Resolves once the moves accepted so far are written (before the pool is closed). */
   async drain(): Promise<void> {
-    while (this.quiet.length > 0) this.appendTurn();
+    this.appendTurn();
     await this.turnWritten;
   }
 
@@ -212,63 +212,64 @@ export class PostgresStore extends Async {
     const writes = this.quiet;
     this.quiet = [];
     if (writes.length === 0) return;
-    const settled = writes.map(
-      (w) =>
-        new Promise<unknown>((resolve) => {
-          const done = w.done;
-          w.done = (moved) => {
-            done(moved);
-            moved.then(resolve, resolve);
-          };
-        }),
-    );
-    this.turnWritten = Promise.all([this.turnWritten, ...settled]).then(() => undefined);
+    let moved: Array<Promise<boolean>>;
     // Runs in a setImmediate callback: nothing may throw out of it (that would end the process).
     try {
-      this.appendTogether(writes);
+      moved = this.appendTogether(writes);
     } catch (error) {
       this.logger?.warn({ err: error, moves: writes.length }, 'group commit failed; writing alone');
-      for (const w of writes) w.done(this.append(this.pool, w.matchID, w.state, w.deltalog));
+      moved = writes.map((w) => this.appendAlone(w));
     }
+    writes.forEach((w, i) => w.done(moved[i]!));
+    // Settled to undefined, so that turns do not nest their results in one another.
+    this.turnWritten = Promise.allSettled([this.turnWritten, ...moved]).then(() => undefined);
   }
 
-  private appendTogether(writes: QuietWrite[]): void {
-    const alone = (w: QuietWrite) => w.done(this.append(this.pool, w.matchID, w.state, w.deltalog));
+  /** Each write's outcome: true once it moved its row. Throws when the statement cannot be made. */
+  private appendTogether(writes: QuietWrite[]): Array<Promise<boolean>> {
     const matches = new Set(writes.map((w) => w.matchID));
     if (writes.length === 1 || matches.size < writes.length) {
       // boardgame.io writes a match's moves one after another: twice in a turn is not its doing.
       let previous: Promise<unknown> = Promise.resolve();
-      for (const w of writes) {
-        const write = previous.then(() => this.append(this.pool, w.matchID, w.state, w.deltalog));
+      return writes.map((w) => {
+        const write = previous.then(() => this.appendAlone(w));
         previous = write.catch(() => undefined);
-        w.done(write);
-      }
-      return;
+        return write;
+      });
     }
-    const together = this.pool.query<{ match_id: string }>(APPEND_MANY, [
-      writes.map((w) => w.matchID),
-      writes.map((w) => JSON.stringify(w.state)),
-      writes.map((w) => w.state._stateID),
-      writes.map((w) => w.deltalog.length),
-      writes.map((w) => JSON.stringify(w.deltalog)),
-      Date.now(),
-    ]);
-    together.then(
-      ({ rows }) => {
-        const moved = new Set(rows.map((r) => r.match_id));
-        for (const w of writes) {
-          if (moved.has(w.matchID)) w.done(Promise.resolve(true));
-          else w.done(this.refused(this.pool, w.matchID, w.state));
-        }
-      },
-      (error: unknown) => {
-        this.logger?.warn(
-          { err: error, moves: writes.length },
-          'group commit failed; writing alone',
-        );
-        writes.forEach(alone);
-      },
+    const moved = this.pool
+      .query<{ match_id: string }>(APPEND_MANY, [
+        writes.map((w) => w.matchID),
+        writes.map((w) => JSON.stringify(w.state)),
+        writes.map((w) => w.state._stateID),
+        writes.map((w) => w.deltalog.length),
+        writes.map((w) => JSON.stringify(w.deltalog)),
+        Date.now(),
+      ])
+      .then(
+        ({ rows }) => new Set(rows.map((r) => r.match_id)),
+        (error: unknown) => {
+          this.logger?.warn(
+            { err: error, moves: writes.length },
+            'group commit failed; writing alone',
+          );
+          return undefined;
+        },
+      );
+    return writes.map((w) =>
+      moved.then((ids) =>
+        ids === undefined
+          ? this.appendAlone(w)
+          : ids.has(w.matchID)
+            ? true
+            : this.refused(this.pool, w.matchID, w.state),
+      ),
     );
+  }
+
+  /** One quiet move in its own statement. */
+  private appendAlone(w: QuietWrite): Promise<boolean> {
+    return this.append(this.pool, w.matchID, w.state, w.deltalog);
   }
 
   /** Logs a refused write with the stored `_stateID`; false. */
